@@ -1,0 +1,48 @@
+# mailtls - top-level convenience targets over Meson/Ninja.
+#   make          build (build/)
+#   make deps     install missing Debian 12 packages (as root)
+#   make check    deps, build, unit + integration tests, then the same under ASan+UBSan
+#   make demo     deps, build, start the lab, show real reports, stop the lab
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+MESON      ?= meson
+NINJA      ?= ninja
+
+.PHONY: all build deps check check-plain check-asan demo lab-start lab-stop clean bench
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD)
+
+build: $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	$(MESON) setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+check: deps
+	$(MAKE) check-plain
+	$(MAKE) check-asan
+
+check-plain: build
+	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 1
+
+check-asan: $(ASAN_BUILD)/build.ninja
+	$(NINJA) -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 1
+
+demo: deps
+	$(MAKE) build
+	sh lab/demo.sh $(BUILD)
+
+bench: deps build
+	sh bench/single.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,31 @@
+/*
+ * mailtls/report.h - format a result as text or JSON. Reporters only format: they never
+ * judge, print or exit. Every string that came from a server or a certificate is escaped
+ * (control characters and invalid UTF-8 shown as \xHH in text; valid UTF-8 in JSON).
+ */
+#ifndef MAILTLS_REPORT_H
+#define MAILTLS_REPORT_H
+
+#include <stdbool.h>
+#include <mailtls/result.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mailtls_report_opts {
+	bool color;        /* ANSI colours for severities */
+	bool transcript;   /* include the S:/C: dialogue */
+};
+
+/* mailtls_report_text - the human report; caller frees with free(). NULL on ENOMEM. */
+char *mailtls_report_text(const struct mailtls_result *res, const struct mailtls_report_opts *opts);
+
+/* mailtls_report_json - one JSON object (docs/json.md), newline-terminated; caller frees
+ * with free(). NULL on ENOMEM. */
+char *mailtls_report_json(const struct mailtls_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

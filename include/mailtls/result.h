@@ -1,0 +1,182 @@
+/*
+ * mailtls/result.h - the result model: findings, session facts, certificate facts, verdict.
+ *
+ * A result is what one run of a check (network) or of a certificate verification (offline)
+ * found. It is plain data: the library fills it, reporters format it, the caller frees it
+ * with mailtls_result_free(). Every string in it is owned by the result (NUL-terminated,
+ * heap-allocated) unless a comment says otherwise. Strings copied from the network or from a
+ * certificate are stored as received (after size limits) and must be escaped by reporters.
+ */
+#ifndef MAILTLS_RESULT_H
+#define MAILTLS_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Ordered: a higher value is worse. */
+enum mailtls_severity {
+	MAILTLS_SEV_OK = 0,
+	MAILTLS_SEV_INFO,
+	MAILTLS_SEV_WARNING,
+	MAILTLS_SEV_CRITICAL,
+};
+
+/* Exit codes, monitoring-plugin convention. */
+enum mailtls_exit {
+	MAILTLS_EXIT_OK = 0,
+	MAILTLS_EXIT_WARNING = 1,
+	MAILTLS_EXIT_CRITICAL = 2,
+	MAILTLS_EXIT_UNKNOWN = 3,
+};
+
+/* One finding. id is a stable catalogue id ("cert.name-mismatch"); see docs/findings.md. */
+struct mailtls_finding {
+	const char *id;                 /* borrowed from the static catalogue */
+	enum mailtls_severity severity; /* from the catalogue */
+	char *message;                  /* one line with the facts; owned */
+	const char *remedy;             /* borrowed from the static catalogue; may be "" */
+	const char *standard;           /* borrowed from the static catalogue; may be "" */
+};
+
+struct mailtls_findings {
+	struct mailtls_finding *v;
+	size_t n;
+	size_t cap;
+};
+
+/* A list of owned strings. */
+struct mailtls_strlist {
+	char **v;
+	size_t n;
+};
+
+enum mailtls_proto {
+	MAILTLS_PROTO_NONE = 0, /* offline certificate check */
+	MAILTLS_PROTO_SMTP,     /* 25, STARTTLS */
+	MAILTLS_PROTO_SUBMISSION, /* 587, STARTTLS */
+	MAILTLS_PROTO_SMTPS,    /* 465, implicit TLS, SMTP dialogue inside */
+	MAILTLS_PROTO_LMTP,     /* 24, STARTTLS, LHLO */
+	MAILTLS_PROTO_IMAP,     /* 143, STARTTLS */
+	MAILTLS_PROTO_IMAPS,    /* 993, implicit TLS */
+	MAILTLS_PROTO_POP3,     /* 110, STLS */
+	MAILTLS_PROTO_POP3S,    /* 995, implicit TLS */
+};
+
+/* What the dialogue and the handshake learned. Names learned from the server (banner,
+ * EHLO) are facts to show, never identities to match. */
+struct mailtls_session {
+	enum mailtls_proto proto;
+	char *host;               /* as given by the user */
+	char *addr;               /* numeric address connected to, or NULL */
+	unsigned port;
+	char *banner;             /* first greeting line text, or NULL */
+	char *banner_name;        /* first word of the SMTP greeting, or NULL */
+	char *ehlo_name;          /* first word of the EHLO reply, or NULL */
+	bool implicit_tls;
+	bool starttls_offered;
+	bool starttls_accepted;
+	bool helo_fallback;       /* EHLO refused, HELO used */
+	bool login_disabled;      /* IMAP LOGINDISABLED before TLS */
+	struct mailtls_strlist caps_pre;  /* capabilities before TLS */
+	struct mailtls_strlist caps_post; /* capabilities after TLS */
+	bool tls_established;
+	char *tls_version;        /* "TLSv1.3" */
+	char *cipher;             /* "TLS_AES_256_GCM_SHA384" */
+	char *group;              /* key exchange group "x25519", or NULL */
+	char *transcript;         /* "S: ...\nC: ...\n", or NULL when not requested */
+	double elapsed_ms;        /* wall time of the check */
+};
+
+/* Facts of one certificate; no judgement. */
+struct mailtls_certinfo {
+	char *subject;            /* one-line RFC 2253 form */
+	char *subject_cn;         /* first CN, or NULL */
+	char *issuer;
+	char *issuer_cn;
+	char *organization;       /* subject O, or NULL */
+	char *serial;             /* hex */
+	struct mailtls_strlist dns_names;   /* subjectAltName dNSName entries, as presented */
+	struct mailtls_strlist other_names; /* other SAN entries as "IP:192.0.2.1", "email:..." */
+	time_t not_before;
+	time_t not_after;
+	long days_left;           /* at the validation time; negative when expired */
+	char *key_type;           /* "RSA", "EC", "ED25519" */
+	int key_bits;
+	char *sig_alg;            /* "sha256WithRSAEncryption" */
+	char *sha256;             /* hex with colons, of the DER certificate */
+	char *spki_sha256;        /* hex with colons, of the DER SubjectPublicKeyInfo */
+	bool self_issued;         /* subject == issuer */
+	bool is_ca;
+};
+
+struct mailtls_result {
+	bool have_session;
+	struct mailtls_session session;
+	struct mailtls_certinfo *chain; /* as presented, leaf first */
+	size_t chain_len;
+	struct mailtls_strlist reference_names; /* the identities checked */
+	time_t validation_time;
+	struct mailtls_findings findings;
+	/* Verdict. */
+	bool would_encrypt;       /* an opportunistic sender would get an encrypted session */
+	bool would_authenticate;  /* a verifying client would accept the server */
+	bool checked;             /* false: could not check (exit UNKNOWN) */
+	char *unknown_reason;     /* why it could not check, or NULL */
+};
+
+/* mailtls_result_new - allocate an empty result; NULL on memory exhaustion.
+ * The caller frees it with mailtls_result_free(). */
+struct mailtls_result *mailtls_result_new(void);
+
+/* mailtls_result_free - free a result and everything it owns; NULL is a no-op. */
+void mailtls_result_free(struct mailtls_result *res);
+
+/* mailtls_result_add - append a finding with catalogue id `id` and a printf-style message.
+ * Unknown ids are a programming error (assert). Returns 0, or MAILTLS_ENOMEM. */
+int mailtls_result_add(struct mailtls_result *res, const char *id, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* mailtls_result_has - true when a finding with this id is present. */
+bool mailtls_result_has(const struct mailtls_result *res, const char *id);
+
+/* mailtls_result_worst - highest severity among the findings (MAILTLS_SEV_OK when none). */
+enum mailtls_severity mailtls_result_worst(const struct mailtls_result *res);
+
+/* mailtls_result_exit_code - exit code a strict verifying client concludes:
+ * UNKNOWN when not checked, else by worst severity (critical 2, warning 1, ok/info 0). */
+enum mailtls_exit mailtls_result_exit_code(const struct mailtls_result *res);
+
+/* Names for the enums ("ok", "critical", "smtp", ...); static strings. */
+const char *mailtls_severity_name(enum mailtls_severity sev);
+const char *mailtls_exit_name(enum mailtls_exit code);   /* "OK", "WARNING", ... */
+const char *mailtls_proto_name(enum mailtls_proto proto);
+
+/* mailtls_strlist_add - append a copy of s (at most maxlen bytes of it). 0 or MAILTLS_ENOMEM. */
+int mailtls_strlist_add(struct mailtls_strlist *l, const char *s, size_t maxlen);
+void mailtls_strlist_clear(struct mailtls_strlist *l);
+
+/* The catalogue of finding ids (docs/findings.md documents each). */
+struct mailtls_catalog_entry {
+	const char *id;
+	enum mailtls_severity severity;
+	const char *summary;   /* what it means, one line */
+	const char *standard;  /* "RFC 9525 6.3" */
+	const char *remedy;    /* what to change */
+};
+/* mailtls_catalog - the static table and its length. */
+const struct mailtls_catalog_entry *mailtls_catalog(size_t *n);
+const struct mailtls_catalog_entry *mailtls_catalog_find(const char *id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

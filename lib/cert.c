@@ -1,0 +1,1 @@
+/* cert.c - not yet written */

@@ -1,0 +1,1 @@
+/* dialog.c - not yet written */

@@ -1,0 +1,1 @@
+/* dialog_imap.c - not yet written */

@@ -1,0 +1,1 @@
+/* dialog_pop3.c - not yet written */

@@ -1,0 +1,1 @@
+/* dialog_smtp.c - not yet written */

@@ -1,0 +1,1 @@
+/* reply.c - not yet written */

@@ -1,0 +1,1 @@
+/* timeutil.c - not yet written */

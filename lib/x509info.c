@@ -1,0 +1,1 @@
+/* x509info.c - not yet written */

@@ -1,0 +1,24 @@
+/*
+ * x509info.h - extract the facts of one X.509 certificate into a struct mailtls_certinfo:
+ * subject, CN, SANs, issuer, organisation, serial, validity, key, signature, fingerprints.
+ * No judgement here (that is verify.c). Internal to libmailtls.
+ */
+#ifndef MAILTLS_X509INFO_H
+#define MAILTLS_X509INFO_H
+
+#include <time.h>
+#include <openssl/x509.h>
+#include <mailtls/result.h>
+
+#define X509INFO_FIELD_MAX 1024   /* longest string kept from one certificate field */
+#define X509INFO_SAN_MAX 1000     /* most SAN entries kept from one certificate */
+
+/* x509info_fill - fill *out (zeroed by the caller) from cert; days_left is computed at `at`.
+ * On error the partially filled *out is still freed correctly by x509info_clear().
+ * Returns 0 or MAILTLS_ENOMEM. */
+int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out);
+
+/* x509info_clear - free what *info owns and zero it. */
+void x509info_clear(struct mailtls_certinfo *info);
+
+#endif

@@ -1,0 +1,30 @@
+#!/bin/sh
+# deps.sh - install the Debian 12 packages mailtls needs to build, test and run its lab.
+# Installs only what is missing, and only as root; otherwise says what to install.
+set -eu
+
+PACKAGES="gcc make pkg-config meson ninja-build
+libssl-dev openssl ca-certificates libevent-dev libunbound-dev libcurl4-openssl-dev
+libjansson-dev libidn2-dev libcmocka-dev
+postfix dovecot-core dovecot-imapd dovecot-pop3d jq procps"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing Debian packages:$missing" >&2
+	echo "deps.sh: run 'make deps' as root, or: apt-get install$missing" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing:$missing" >&2
+# Postfix asks how to configure itself; the lab runs it from its own config directory.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
