@@ -1,1 +1,640 @@
-int main(void) { return 0; }
+/*
+ * faultd.c - the lab's fault server: an SMTP server that misbehaves on purpose.
+ *
+ * SYNOPSIS
+ *	faultd -c CHAIN_PEM -k KEY_PEM -l ADDR:PORT=MODE [-l ...]
+ *	faultd -L
+ *
+ * DESCRIPTION
+ *	Listens on each ADDR:PORT (IPv4, or [IPv6]:PORT) and speaks just enough
+ *	SMTP to show one fault per listener, chosen by MODE from the mode table
+ *	below (-L lists it). STARTTLS, where a mode completes it, is a real TLS
+ *	handshake with the given certificate chain and key.
+ *
+ *	One poll(2) loop accepts; every connection runs in its own child, which
+ *	kills itself with alarm() after CHILD_LIMIT seconds, so a client that
+ *	never closes cannot pin a process. The parent reaps children as they
+ *	exit; SIGTERM or SIGINT makes it kill its children and exit 0.
+ *
+ *	This is a test fixture, not a mail server: it accepts no mail, and every
+ *	read is bounded. Client lines longer than MAX_LINE are dropped.
+ *
+ *	Adding a fault: add one row to the modes[] table; if the fault is in the
+ *	greeting, give the row a greet function; if it is in STARTTLS, give it a
+ *	starttls reply and an after-STARTTLS action. See lab/README.md.
+ *
+ * DIAGNOSTICS
+ *	Errors and one line per connection go to stderr. Exit status 1 on a
+ *	usage or setup error (bad address, cannot bind, cannot load the key).
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#define MAX_LISTEN	64	/* -l options */
+#define MAX_KIDS	256	/* concurrent connections; more are refused */
+#define MAX_LINE	1024	/* longest client line we accept, without CRLF */
+#define CHILD_LIMIT	30	/* seconds a connection may live */
+#define BANNER_NAME	"faultd.lab.test"
+
+/* One client connection, plain or (after STARTTLS) TLS. */
+struct conn {
+	int	fd;
+	SSL    *ssl;
+	int	dropping;		/* inside an over-long line */
+	size_t	inlen;
+	char	in[MAX_LINE + 2];	/* input buffer, never larger */
+	const char *why;		/* how the session ended, for the log */
+};
+
+struct mode;
+typedef void (*greet_fn)(struct conn *, const struct mode *);
+
+/* What happens once the STARTTLS reply has been written. */
+enum after_starttls {
+	AFTER_HANDSHAKE,	/* TLS handshake, then SMTP over TLS */
+	AFTER_CLOSE,		/* drop the connection */
+	AFTER_PLAIN,		/* nothing: the reply was a refusal */
+};
+
+/* Mode flags. */
+#define M_STARTTLS	(1 << 0)	/* EHLO advertises STARTTLS */
+#define M_EHLO_502	(1 << 1)	/* EHLO is not supported */
+#define M_REFUSE	(1 << 2)	/* greeting was 554: only QUIT works */
+
+/*
+ * A fault mode: one row of the table. A NULL greet uses greeting; a NULL
+ * greeting with a NULL greet is the normal single-line banner.
+ */
+struct mode {
+	const char *name;
+	const char *help;
+	const char *greeting;		/* raw bytes, CRLFs included */
+	greet_fn greet;			/* or a function that greets */
+	int	flags;
+	const char *starttls_reply;	/* raw bytes, written in one write */
+	enum after_starttls after;
+};
+
+static void greet_long_line(struct conn *, const struct mode *);
+static void greet_silent(struct conn *, const struct mode *);
+
+#define READY_TLS	"220 2.0.0 Ready to start TLS\r\n"
+#define EHLO_REPLY	"250-" BANNER_NAME "\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+#define EHLO_REPLY_TLS	"250-" BANNER_NAME "\r\n250-STARTTLS\r\n" \
+			"250-PIPELINING\r\n250 8BITMIME\r\n"
+
+static const struct mode modes[] = {
+	{"good", "normal greeting and working STARTTLS",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE},
+	{"no-starttls", "EHLO does not offer STARTTLS",
+	 NULL, NULL, 0, NULL, AFTER_PLAIN},
+	{"starttls-454", "STARTTLS offered, answered 454",
+	 NULL, NULL, M_STARTTLS,
+	 "454 4.7.0 TLS not available due to local problem\r\n", AFTER_PLAIN},
+	{"multiline-banner", "3-line 220 greeting, then working STARTTLS",
+	 "220-" BANNER_NAME " ESMTP\r\n220-second line\r\n220 third line\r\n",
+	 NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE},
+	{"long-line", "greeting line of 4096 characters",
+	 NULL, greet_long_line, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE},
+	{"close-after-starttls", "STARTTLS answered 220, then the socket closes",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_CLOSE},
+	{"silent", "accepts and never says anything",
+	 NULL, greet_silent, 0, NULL, AFTER_PLAIN},
+	{"data-after-starttls", "STARTTLS reply followed by injected plaintext",
+	 NULL, NULL, M_STARTTLS, READY_TLS "250 injected\r\n", AFTER_HANDSHAKE},
+	{"greeting-554", "greeting 554: no service",
+	 "554 5.3.2 " BANNER_NAME " no service\r\n", NULL, M_REFUSE,
+	 NULL, AFTER_PLAIN},
+	{"ehlo-502", "EHLO answered 502, HELO accepted, no STARTTLS",
+	 NULL, NULL, M_EHLO_502, NULL, AFTER_PLAIN},
+};
+
+#define NMODES	(sizeof(modes) / sizeof(modes[0]))
+
+/* One listening socket and its fault. */
+struct listener {
+	int	fd;
+	const struct mode *mode;
+	char	spec[256];		/* ADDR:PORT as given, for the log */
+};
+
+static const char *progname = "faultd";
+static volatile sig_atomic_t got_term;
+static pid_t kids[MAX_KIDS];
+static int nkids;
+
+/* In the child, for the SIGALRM handler: a ready-made log line. */
+static char timeout_msg[256];
+static size_t timeout_len;
+
+/* fatal - report a setup error and exit */
+
+static void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+/* find_mode - look a mode up by name */
+
+static const struct mode *find_mode(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NMODES; i++)
+		if (strcmp(modes[i].name, name) == 0)
+			return (&modes[i]);
+	return (NULL);
+}
+
+/* conn_write - write all of buf, plain or TLS; -1 on error */
+
+static int conn_write(struct conn *c, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if (c->ssl) {
+			n = SSL_write(c->ssl, buf, len > 16384 ? 16384 : (int)len);
+			if (n <= 0)
+				return (-1);
+		} else {
+			n = write(c->fd, buf, len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return (-1);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+static int conn_puts(struct conn *c, const char *s)
+{
+	return (conn_write(c, s, strlen(s)));
+}
+
+/* conn_read - one bounded read; 0 at EOF, -1 on error */
+
+static ssize_t conn_read(struct conn *c, char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->ssl) {
+		n = SSL_read(c->ssl, buf, len > 16384 ? 16384 : (int)len);
+		return (n > 0 ? n : (SSL_get_error(c->ssl, (int)n) ==
+				     SSL_ERROR_ZERO_RETURN ? 0 : -1));
+	}
+	do
+		n = read(c->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return (n);
+}
+
+/*
+ * conn_getline - read one line into line[MAX_LINE + 1] without its CRLF.
+ * Returns its length, -1 at EOF or error, -2 when an over-long line was
+ * dropped (the caller says so to the client).
+ */
+static int conn_getline(struct conn *c, char *line)
+{
+	char   *nl;
+	size_t	len;
+	ssize_t n;
+
+	for (;;) {
+		if ((nl = memchr(c->in, '\n', c->inlen)) != NULL) {
+			len = (size_t)(nl - c->in);
+			int dropped = c->dropping;
+
+			c->dropping = 0;
+			if (!dropped) {
+				if (len > 0 && c->in[len - 1] == '\r')
+					len--;
+				memcpy(line, c->in, len);
+				line[len] = 0;
+			}
+			c->inlen -= (size_t)(nl + 1 - c->in);
+			memmove(c->in, nl + 1, c->inlen);
+			if (dropped)
+				return (-2);
+			return ((int)len);
+		}
+		/* Buffer full without a newline: the line is too long. */
+		if (c->inlen == sizeof(c->in)) {
+			c->dropping = 1;
+			c->inlen = 0;
+		}
+		n = conn_read(c, c->in + c->inlen, sizeof(c->in) - c->inlen);
+		if (n <= 0)
+			return (-1);
+		c->inlen += (size_t)n;
+	}
+}
+
+/* greet_long_line - an oversized reply line, then a normal session */
+
+static void greet_long_line(struct conn *c, const struct mode *m)
+{
+	char	buf[4 + 4096 + 2];
+
+	(void)m;
+	memcpy(buf, "220 ", 4);
+	memset(buf + 4, 'x', 4096);
+	memcpy(buf + 4 + 4096, "\r\n", 2);
+	if (conn_write(c, buf, sizeof(buf)) < 0)
+		c->why = "write error";
+}
+
+/* greet_silent - say nothing until the client leaves or the alarm fires */
+
+static void greet_silent(struct conn *c, const struct mode *m)
+{
+	char	buf[512];
+
+	(void)m;
+	while (conn_read(c, buf, sizeof(buf)) > 0)
+		 /* discard */ ;
+	c->why = "client closed (silent)";
+}
+
+/* start_tls - server side of the handshake; 0 when TLS is up */
+
+static int start_tls(struct conn *c, SSL_CTX *ctx)
+{
+	unsigned long e;
+	static char why[200];
+
+	/* Anything pipelined after STARTTLS is plaintext: never read it as TLS. */
+	c->inlen = 0;
+	c->dropping = 0;
+	if ((c->ssl = SSL_new(ctx)) == NULL || !SSL_set_fd(c->ssl, c->fd)) {
+		c->why = "SSL_new failed";
+		return (-1);
+	}
+	if (SSL_accept(c->ssl) != 1) {
+		e = ERR_peek_last_error();
+		snprintf(why, sizeof(why), "TLS handshake failed: %s",
+			 e ? ERR_reason_error_string(e) : "connection closed");
+		c->why = why;
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* smtp_session - greet, then answer commands as the mode says */
+
+static void smtp_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
+{
+	char	line[MAX_LINE + 1];
+	char	verb[16];
+	int	n;
+	size_t	i;
+
+	if (m->greet)
+		m->greet(c, m);
+	else if (conn_puts(c, m->greeting ? m->greeting :
+			   "220 " BANNER_NAME " ESMTP faultd\r\n") < 0)
+		c->why = "write error";
+	if (c->why)
+		return;
+
+	for (;;) {
+		if ((n = conn_getline(c, line)) == -1) {
+			c->why = "client closed";
+			return;
+		}
+		if (n == -2) {
+			if (conn_puts(c, "500 5.5.0 Line too long\r\n") < 0)
+				break;
+			continue;
+		}
+		for (i = 0; i < sizeof(verb) - 1 && line[i] && line[i] != ' '; i++)
+			verb[i] = line[i];
+		verb[i] = 0;
+
+		if (strcasecmp(verb, "QUIT") == 0) {
+			conn_puts(c, "221 2.0.0 Bye\r\n");
+			c->why = "QUIT";
+			return;
+		}
+		if (m->flags & M_REFUSE) {
+			if (conn_puts(c, "503 5.5.1 No service\r\n") < 0)
+				break;
+			continue;
+		}
+		if (strcasecmp(verb, "EHLO") == 0) {
+			if (m->flags & M_EHLO_502)
+				n = conn_puts(c, "502 5.5.2 EHLO not supported\r\n");
+			else
+				n = conn_puts(c, (m->flags & M_STARTTLS) && !c->ssl ?
+					      EHLO_REPLY_TLS : EHLO_REPLY);
+		} else if (strcasecmp(verb, "HELO") == 0) {
+			n = conn_puts(c, "250 " BANNER_NAME "\r\n");
+		} else if (strcasecmp(verb, "RSET") == 0 ||
+			   strcasecmp(verb, "NOOP") == 0) {
+			n = conn_puts(c, "250 2.0.0 Ok\r\n");
+		} else if (strcasecmp(verb, "STARTTLS") == 0 &&
+			   (m->flags & M_STARTTLS) && !c->ssl) {
+			if (conn_puts(c, m->starttls_reply) < 0)
+				break;
+			if (m->after == AFTER_CLOSE) {
+				c->why = "closed after STARTTLS";
+				return;
+			}
+			if (m->after == AFTER_HANDSHAKE && start_tls(c, ctx) < 0)
+				return;
+			n = 0;
+		} else if (strcasecmp(verb, "STARTTLS") == 0 && c->ssl) {
+			n = conn_puts(c, "503 5.5.1 TLS already active\r\n");
+		} else {
+			n = conn_puts(c, "502 5.5.2 Command not recognized\r\n");
+		}
+		if (n < 0)
+			break;
+	}
+	c->why = "write error";
+}
+
+/* on_alarm - the child's time is up: log and go */
+
+static void on_alarm(int sig)
+{
+	ssize_t	n;
+
+	(void)sig;
+	n = write(2, timeout_msg, timeout_len);
+	(void)n;			/* nobody to tell if stderr is gone */
+	_exit(0);
+}
+
+/* child - serve one connection; never returns */
+
+static void child(int fd, const struct listener *l, SSL_CTX *ctx)
+{
+	struct conn c;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char	host[NI_MAXHOST], port[NI_MAXSERV];
+	sigset_t none;
+	int	len;
+
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGALRM, on_alarm);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host),
+			port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(host, sizeof(host), "?"), snprintf(port, sizeof(port), "?");
+	len = snprintf(timeout_msg, sizeof(timeout_msg),
+		       "%s: %s from [%s]:%s mode %s: time limit\n",
+		       progname, l->spec, host, port, l->mode->name);
+	timeout_len = len > 0 && (size_t)len < sizeof(timeout_msg) ?
+	    (size_t)len : 0;
+	alarm(CHILD_LIMIT);
+
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	smtp_session(&c, l->mode, ctx);
+	fprintf(stderr, "%s: %s from [%s]:%s mode %s: %s\n", progname,
+		l->spec, host, port, l->mode->name, c.why ? c.why : "done");
+	if (c.ssl) {
+		SSL_shutdown(c.ssl);
+		SSL_free(c.ssl);
+	}
+	close(fd);
+	SSL_CTX_free(ctx);
+	_exit(0);
+}
+
+/* open_listener - parse ADDR:PORT=MODE and listen there */
+
+static void open_listener(struct listener *l, const char *arg)
+{
+	char	buf[256];
+	char   *eq, *host, *port, *end;
+	struct addrinfo hints, *res;
+	int	on = 1, err;
+
+	if (strlen(arg) >= sizeof(buf))
+		fatal("listener too long: %s", arg);
+	strcpy(buf, arg);
+	if ((eq = strrchr(buf, '=')) == NULL)
+		fatal("listener needs =MODE: %s", arg);
+	*eq = 0;
+	if ((l->mode = find_mode(eq + 1)) == NULL)
+		fatal("unknown mode \"%s\" (faultd -L lists them)", eq + 1);
+	snprintf(l->spec, sizeof(l->spec), "%s", buf);
+	if (buf[0] == '[') {
+		host = buf + 1;
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':')
+			fatal("bad address (want [IPV6]:PORT): %s", arg);
+		*end = 0;
+		port = end + 2;
+	} else {
+		if ((end = strrchr(buf, ':')) == NULL)
+			fatal("bad address (want ADDR:PORT): %s", arg);
+		*end = 0;
+		host = buf;
+		port = end + 1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if ((err = getaddrinfo(host, port, &hints, &res)) != 0)
+		fatal("bad address %s: %s", arg, gai_strerror(err));
+	if ((l->fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		fatal("socket: %s", strerror(errno));
+	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (res->ai_family == AF_INET6)
+		setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(l->fd, res->ai_addr, res->ai_addrlen) < 0)
+		fatal("bind %s: %s", l->spec, strerror(errno));
+	freeaddrinfo(res);
+	if (listen(l->fd, 64) < 0)
+		fatal("listen %s: %s", l->spec, strerror(errno));
+}
+
+/* reap - collect exited children without blocking */
+
+static void reap(void)
+{
+	pid_t	pid;
+	int	i, status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < nkids; i++)
+			if (kids[i] == pid) {
+				kids[i] = kids[--nkids];
+				break;
+			}
+	}
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGTERM || sig == SIGINT)
+		got_term = 1;
+	/* SIGCHLD only interrupts ppoll(); reap() does the work. */
+}
+
+/* serve - the accept loop; returns on SIGTERM/SIGINT */
+
+static void serve(struct listener *ls, int nls, SSL_CTX *ctx)
+{
+	struct pollfd pfd[MAX_LISTEN];
+	struct sigaction sa;
+	sigset_t block, waitmask;
+	int	i, fd;
+	pid_t	pid;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/*
+	 * The signals stay blocked except inside ppoll(), so a SIGTERM or
+	 * SIGCHLD can never slip in between the check and the wait.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGCHLD);
+
+	for (i = 0; i < nls; i++) {
+		pfd[i].fd = ls[i].fd;
+		pfd[i].events = POLLIN;
+	}
+	while (!got_term) {
+		reap();
+		if (ppoll(pfd, (nfds_t)nls, NULL, &waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll: %s", strerror(errno));
+		}
+		for (i = 0; i < nls && !got_term; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			if ((fd = accept4(ls[i].fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+				continue;
+			if (nkids >= MAX_KIDS) {
+				fprintf(stderr, "%s: %s: too many connections, "
+					"closing one\n", progname, ls[i].spec);
+				close(fd);
+				continue;
+			}
+			if ((pid = fork()) < 0) {
+				fprintf(stderr, "%s: fork: %s\n", progname,
+					strerror(errno));
+				close(fd);
+				continue;
+			}
+			if (pid == 0) {
+				int	j;
+
+				for (j = 0; j < nls; j++)
+					close(ls[j].fd);
+				child(fd, &ls[i], ctx);
+			}
+			kids[nkids++] = pid;
+			close(fd);
+		}
+	}
+	for (i = 0; i < nkids; i++)
+		kill(kids[i], SIGTERM);
+	while (nkids > 0 && waitpid(-1, NULL, 0) > 0)
+		nkids--;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: %s -c CHAIN_PEM -k KEY_PEM -l ADDR:PORT=MODE "
+		"[-l ...]\n       %s -L   (list modes)\n", progname, progname);
+	exit(1);
+}
+
+int	main(int argc, char **argv)
+{
+	struct listener ls[MAX_LISTEN];
+	const char *cert = NULL, *key = NULL;
+	SSL_CTX *ctx;
+	size_t	i;
+	int	ch, nls = 0;
+
+	while ((ch = getopt(argc, argv, "c:k:l:L")) != -1) {
+		switch (ch) {
+		case 'c':
+			cert = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'l':
+			if (nls >= MAX_LISTEN)
+				fatal("at most %d listeners", MAX_LISTEN);
+			open_listener(&ls[nls++], optarg);
+			break;
+		case 'L':
+			for (i = 0; i < NMODES; i++)
+				printf("%-22s %s\n", modes[i].name, modes[i].help);
+			return (0);
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || cert == NULL || key == NULL || nls == 0)
+		usage();
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		fatal("SSL_CTX_new failed");
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		fatal("cannot load certificate chain %s", cert);
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		fatal("cannot load key %s", key);
+	if (SSL_CTX_check_private_key(ctx) != 1)
+		fatal("key %s does not match certificate %s", key, cert);
+
+	serve(ls, nls, ctx);
+	for (ch = 0; ch < nls; ch++)
+		close(ls[ch].fd);
+	SSL_CTX_free(ctx);
+	return (0);
+}

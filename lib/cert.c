@@ -1,1 +1,209 @@
-/* cert.c - not yet written */
+/*
+ * cert.c - verify certificate files offline, as a strict client verifies a served chain.
+ *
+ * NAME
+ *	mailtls_cert_check
+ * SYNOPSIS
+ *	#include <mailtls/cert.h>
+ * DESCRIPTION
+ *	Reads the leaf (and any chain certificates after it) from cert_file and more chain
+ *	certificates from chain_file, PEM only, each file at most CERT_FILE_MAX bytes and
+ *	CERT_COUNT_MAX certificates in all. The reference names are normalized with
+ *	mailtls_name_normalize(); the chain is then handed to verify_chain() exactly as if a
+ *	server had presented it. There is no session: have_session and would_encrypt stay false.
+ * DIAGNOSTICS
+ *	MAILTLS_EFILE (unreadable file), MAILTLS_ETOOBIG (file or certificate count over the
+ *	limit), MAILTLS_ECERT (not PEM, no certificate), MAILTLS_EINVAL (bad name or
+ *	parameters), MAILTLS_ETLS (trust store), MAILTLS_ENOMEM; why names the file or name.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <mailtls/mailtls.h>
+#include "verify.h"
+
+#define CERT_FILE_MAX (1024 * 1024)        /* largest PEM file read */
+#define CERT_COUNT_MAX (VERIFY_CHAIN_MAX + 8) /* most certificates read from the files */
+#define CERT_NAMES_MAX 256                 /* most reference names */
+#define CERT_WARN_DAYS 21                  /* default expiry warning */
+
+/* read_file - the whole file into a buffer (owned, NUL-terminated), at most CERT_FILE_MAX. */
+static int read_file(const char *path, char **buf, size_t *len, char *why, size_t whylen)
+{
+	FILE *fp = fopen(path, "rb");
+	char *b;
+	size_t n;
+
+	*buf = NULL;
+	if (fp == NULL) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return MAILTLS_EFILE;
+	}
+	b = malloc(CERT_FILE_MAX + 2);
+	if (b == NULL) {
+		fclose(fp);
+		snprintf(why, whylen, "%s: out of memory", path);
+		return MAILTLS_ENOMEM;
+	}
+	n = fread(b, 1, CERT_FILE_MAX + 1, fp);
+	if (ferror(fp)) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno ? errno : EIO));
+		fclose(fp);
+		free(b);
+		return MAILTLS_EFILE;
+	}
+	fclose(fp);
+	if (n > CERT_FILE_MAX) {
+		snprintf(why, whylen, "%s: larger than %d bytes, not a certificate file", path,
+			 CERT_FILE_MAX);
+		free(b);
+		return MAILTLS_ETOOBIG;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* load_pem - append every certificate in a PEM file to certs. */
+static int load_pem(const char *path, STACK_OF(X509) *certs, char *why, size_t whylen)
+{
+	char *buf;
+	size_t len;
+	BIO *bio;
+	int found = 0;
+	int r = read_file(path, &buf, &len, why, whylen);
+
+	if (r != 0)
+		return r;
+	if (strstr(buf, "-----BEGIN ") == NULL) {
+		snprintf(why, whylen, "%s: not a PEM file", path);
+		free(buf);
+		return MAILTLS_ECERT;
+	}
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
+		free(buf);
+		snprintf(why, whylen, "%s: out of memory", path);
+		return MAILTLS_ENOMEM;
+	}
+	for (;;) {
+		X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		unsigned long e;
+
+		if (x == NULL) {
+			e = ERR_peek_last_error();
+			/* End of data is "no start line"; anything else is a broken block. */
+			if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM
+					&& ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+				snprintf(why, whylen, "%s: certificate %d cannot be parsed: %s",
+					 path, found + 1, ERR_reason_error_string(e) != NULL ?
+					 ERR_reason_error_string(e) : "bad encoding");
+				r = MAILTLS_ECERT;
+			}
+			break;
+		}
+		if (sk_X509_num(certs) >= CERT_COUNT_MAX) {
+			X509_free(x);
+			snprintf(why, whylen, "%s: more than %d certificates", path, CERT_COUNT_MAX);
+			r = MAILTLS_ETOOBIG;
+			break;
+		}
+		if (!sk_X509_push(certs, x)) {
+			X509_free(x);
+			snprintf(why, whylen, "%s: out of memory", path);
+			r = MAILTLS_ENOMEM;
+			break;
+		}
+		found++;
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	free(buf);
+	if (r == 0 && found == 0) {
+		snprintf(why, whylen, "%s: no certificate found", path);
+		r = MAILTLS_ECERT;
+	}
+	return r;
+}
+
+int mailtls_cert_check(const struct mailtls_cert_params *params, struct mailtls_result **out,
+		       char *why, size_t whylen)
+{
+	STACK_OF(X509) *certs = NULL;
+	X509_STORE *store = NULL;
+	struct mailtls_result *res = NULL;
+	char (*norm)[MAILTLS_NAME_MAX + 1] = NULL;
+	const char **names = NULL;
+	struct verify_params vp;
+	int r;
+
+	*out = NULL;
+	if (params == NULL || params->cert_file == NULL || params->n_names == 0
+	    || params->names == NULL) {
+		snprintf(why, whylen, "no certificate file or no reference name given");
+		return MAILTLS_EINVAL;
+	}
+	if (params->n_names > CERT_NAMES_MAX) {
+		snprintf(why, whylen, "more than %d names", CERT_NAMES_MAX);
+		return MAILTLS_ETOOBIG;
+	}
+	norm = calloc(params->n_names, sizeof(*norm));
+	names = calloc(params->n_names, sizeof(*names));
+	certs = sk_X509_new_null();
+	r = MAILTLS_ENOMEM;
+	if (norm == NULL || names == NULL || certs == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < params->n_names; i++) {
+		if (params->names[i] == NULL
+		    || mailtls_name_normalize(params->names[i], norm[i], sizeof(norm[i])) != 0) {
+			snprintf(why, whylen, "'%.253s' is not a valid DNS name",
+				 params->names[i] != NULL ? params->names[i] : "(null)");
+			r = MAILTLS_EINVAL;
+			goto out;
+		}
+		names[i] = norm[i];
+	}
+	if ((r = load_pem(params->cert_file, certs, why, whylen)) != 0)
+		goto out;
+	if (params->chain_file != NULL
+	    && (r = load_pem(params->chain_file, certs, why, whylen)) != 0)
+		goto out;
+	if ((store = verify_store_new(params->ca_file, params->ca_path, why, whylen)) == NULL) {
+		r = MAILTLS_ETLS;
+		goto out;
+	}
+	if ((res = mailtls_result_new()) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		r = MAILTLS_ENOMEM;
+		goto out;
+	}
+	memset(&vp, 0, sizeof(vp));
+	vp.store = store;
+	vp.names = names;
+	vp.n_names = params->n_names;
+	vp.at = params->have_at ? params->at : time(NULL);
+	vp.warn_days = params->warn_days < 0 ? CERT_WARN_DAYS : params->warn_days;
+	res->have_session = false;
+	res->would_encrypt = false;
+	if ((r = verify_chain(certs, &vp, res)) != 0) {
+		snprintf(why, whylen, "%s", mailtls_strerror(r));
+		goto out;
+	}
+	*out = res;
+	res = NULL;
+	r = 0;
+out:
+	mailtls_result_free(res);
+	X509_STORE_free(store);
+	sk_X509_pop_free(certs, X509_free);
+	free(names);
+	free(norm);
+	return r;
+}

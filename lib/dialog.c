@@ -1,1 +1,347 @@
-/* dialog.c - not yet written */
+/*
+ * dialog.c - what every protocol dialogue shares: the probe's life (connect, fail, finish),
+ * commands and the transcript, STARTTLS, and turning the captured session into findings.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <mailtls/mailtls.h>
+#include "dialog.h"
+#include "escape.h"
+#include "verify.h"
+
+const struct dialog_ops *dialog_ops_for(enum mailtls_proto proto)
+{
+	switch (proto) {
+	case MAILTLS_PROTO_SMTP:
+	case MAILTLS_PROTO_SUBMISSION:
+	case MAILTLS_PROTO_SMTPS:
+	case MAILTLS_PROTO_LMTP:
+		return &dialog_smtp_ops;
+	case MAILTLS_PROTO_IMAP:
+	case MAILTLS_PROTO_IMAPS:
+		return &dialog_imap_ops;
+	case MAILTLS_PROTO_POP3:
+	case MAILTLS_PROTO_POP3S:
+		return &dialog_pop3_ops;
+	default:
+		return NULL;
+	}
+}
+
+/* transcript_add - append one line; silently stops at DIALOG_TRANSCRIPT_MAX. */
+static void transcript_add(struct probe *p, const char *who, const char *text)
+{
+	size_t need = strlen(who) + strlen(text) + 2;
+	char *t;
+
+	if (!p->want_transcript || p->transcript_len + need + 1 > DIALOG_TRANSCRIPT_MAX)
+		return;
+	t = realloc(p->transcript, p->transcript_len + need + 1);
+	if (t == NULL)
+		return;
+	p->transcript = t;
+	p->transcript_len += (size_t)snprintf(t + p->transcript_len, need + 1, "%s%s\n", who, text);
+}
+
+void dialog_log_server(struct probe *p, const char *line, size_t len)
+{
+	char *e;
+
+	if (!p->want_transcript)
+		return;
+	e = escape_text(line, len);
+	if (e != NULL)
+		transcript_add(p, "S: ", e);
+	free(e);
+}
+
+void dialog_note(struct probe *p, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	transcript_add(p, "", buf);
+}
+
+void dialog_send(struct probe *p, const char *fmt, ...)
+{
+	char buf[600];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf) - 2)
+		n = (int)strlen(buf);
+	transcript_add(p, "C: ", buf);
+	memcpy(buf + n, "\r\n", 2);
+	conn_send(p->conn, buf, (size_t)n + 2);
+	conn_set_timeout(p->conn, p->timeout);
+}
+
+void dialog_finding(struct probe *p, const char *id, const char *fmt, ...)
+{
+	char buf[1500];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	mailtls_result_add(p->res, id, "%s: %s", p->prefix, buf);
+}
+
+void dialog_add_caps(struct probe *p, const char *list, size_t len)
+{
+	struct mailtls_strlist *l = p->tls && !p->implicit_tls ? &p->res->session.caps_post
+							       : &p->res->session.caps_pre;
+	size_t pos = 0, wl;
+	const char *w;
+
+	if (p->implicit_tls)
+		l = &p->res->session.caps_post;
+	while (words_next(list, len, &pos, &w, &wl)) {
+		char *e = escape_text(w, wl);
+
+		if (e != NULL)
+			mailtls_strlist_add(l, e, 256);
+		free(e);
+	}
+}
+
+/* verdict - what senders and clients conclude, from the findings. */
+static void verdict(struct probe *p)
+{
+	struct mailtls_result *res = p->res;
+
+	res->would_encrypt = res->session.tls_established;
+	if (!res->session.tls_established)
+		res->would_authenticate = false;
+}
+
+static void on_done_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+	(void)fd;
+	(void)what;
+	p->done(p, p->done_arg);
+}
+
+void dialog_finish(struct probe *p)
+{
+	struct timespec now;
+
+	if (p->finished)
+		return;
+	p->finished = true;
+	conn_stop(p->conn);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	p->res->session.elapsed_ms = (double)(now.tv_sec - p->started.tv_sec) * 1e3 +
+				     (double)(now.tv_nsec - p->started.tv_nsec) / 1e6;
+	if (p->transcript != NULL) {
+		p->res->session.transcript = p->transcript;
+		p->transcript = NULL;
+	}
+	verdict(p);
+	event_active(p->ev_done, EV_TIMEOUT, 0);
+}
+
+void dialog_quit(struct probe *p, const char *cmd)
+{
+	p->quitting = true;
+	p->phase = "the reply to QUIT";
+	dialog_send(p, "%s", cmd);
+}
+
+void dialog_protocol_error(struct probe *p, enum reply_feed why, const char *line, size_t len)
+{
+	char *e = escape_text(line, len > 200 ? 200 : len);
+
+	if (why == REPLY_TOO_MANY)
+		dialog_finding(p, "proto.too-many-lines",
+			       "reply to %s exceeded %d lines or %d bytes", p->phase,
+			       REPLY_LINES_MAX, REPLY_TEXT_MAX);
+	else
+		dialog_finding(p, "proto.malformed-reply", "malformed reply while waiting for %s: \"%s\"",
+			       p->phase, e ? e : "");
+	free(e);
+	dialog_finish(p);
+}
+
+void dialog_starttls(struct probe *p)
+{
+	const char *sni = p->n_names > 0 ? p->names[0] : NULL;
+	SSL *ssl = tls_ssl_new(p->ssl_ctx, sni, conn_tls_alerts(p->conn));
+	size_t injected;
+
+	if (ssl == NULL) {
+		p->res->checked = false;
+		p->res->unknown_reason = strdup("cannot create a TLS session");
+		dialog_finish(p);
+		return;
+	}
+	p->phase = p->implicit_tls ? "the TLS handshake" : "the STARTTLS handshake";
+	dialog_note(p, "--- TLS handshake%s%s", sni ? " with SNI " : "", sni ? sni : "");
+	injected = conn_start_tls(p->conn, ssl, p->timeout);
+	if (injected > 0)
+		dialog_finding(p, "proto.data-after-starttls",
+			       "server sent %zu bytes after its STARTTLS reply, before the handshake; "
+			       "discarded, never read as TLS data", injected);
+}
+
+void dialog_tls_up(struct probe *p)
+{
+	struct mailtls_session *s = &p->res->session;
+	SSL *ssl = conn_ssl(p->conn);
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+	const char *names[DIALOG_NAMES_MAX];
+	struct verify_params vp = {
+		.store = p->store,
+		.names = names,
+		.n_names = p->n_names,
+		.ip = p->n_names == 0 && p->host_is_ip ? p->ip : NULL,
+		.at = p->at,
+		.warn_days = p->warn_days,
+	};
+
+	p->tls = true;
+	s->tls_established = true;
+	tls_capture(ssl, s);
+	dialog_note(p, "--- TLS established: %s, %s%s%s", s->tls_version, s->cipher,
+		    s->group ? ", " : "", s->group ? s->group : "");
+	mailtls_result_add(p->res, "tls.established", "%s, cipher %s%s%s", s->tls_version,
+			   s->cipher, s->group ? ", key exchange " : "", s->group ? s->group : "");
+	if (strcmp(s->tls_version, "TLSv1") == 0 || strcmp(s->tls_version, "TLSv1.1") == 0)
+		mailtls_result_add(p->res, "tls.legacy-version", "the session uses %s",
+				   s->tls_version);
+	for (size_t i = 0; i < p->n_names; i++)
+		names[i] = p->names[i];
+	if (chain == NULL || sk_X509_num(chain) == 0) {
+		mailtls_result_add(p->res, "cert.verify-error", "the server sent no certificate");
+		return;
+	}
+	verify_chain(chain, &vp, p->res);
+}
+
+/* on_connected - TCP is up: implicit TLS starts the handshake, else the dialogue begins. */
+static void on_connected(void *arg)
+{
+	struct probe *p = arg;
+
+	if (p->implicit_tls) {
+		dialog_starttls(p);
+		return;
+	}
+	p->phase = "the greeting";
+	conn_set_timeout(p->conn, p->timeout);
+	p->ops->start(p);
+}
+
+static void on_line(void *arg, const char *line, size_t len)
+{
+	struct probe *p = arg;
+
+	if (p->finished)
+		return;
+	dialog_log_server(p, line, len);
+	p->ops->line(p, line, len);
+}
+
+static void on_tls_done(void *arg)
+{
+	struct probe *p = arg;
+
+	dialog_tls_up(p);
+	if (p->finished)
+		return;
+	if (p->implicit_tls) {
+		p->phase = "the greeting";
+		conn_set_timeout(p->conn, p->timeout);
+		p->ops->start(p);
+	} else {
+		p->ops->tls_done(p);
+	}
+}
+
+static void on_fail(void *arg, enum conn_fail why, const char *detail)
+{
+	struct probe *p = arg;
+
+	if (p->finished)
+		return;
+	if (p->quitting) {        /* the server hung up after our goodbye: fine */
+		dialog_finish(p);
+		return;
+	}
+	switch (why) {
+	case CONN_FAIL_REFUSED:
+		dialog_finding(p, "conn.refused", "connection refused");
+		break;
+	case CONN_FAIL_TIMEOUT:
+		dialog_finding(p, "conn.timeout", "timed out after %gs waiting for %s", p->timeout,
+			       p->phase);
+		break;
+	case CONN_FAIL_CLOSED:
+		dialog_finding(p, "conn.closed", "server closed the connection while the client waited for %s%s%s",
+			       p->phase, detail ? ": " : "", detail ? detail : "");
+		break;
+	case CONN_FAIL_ERROR:
+		dialog_finding(p, "conn.error", "network error while waiting for %s: %s", p->phase,
+			       detail ? detail : "unknown");
+		break;
+	case CONN_FAIL_LINE_TOO_LONG:
+		dialog_finding(p, "proto.line-too-long",
+			       "reply line longer than %d bytes while waiting for %s",
+			       REPLY_LINE_MAX, p->phase);
+		break;
+	case CONN_FAIL_TLS:
+		dialog_finding(p, "tls.handshake-failed", "%s failed: %s",
+			       p->implicit_tls ? "TLS handshake" : "STARTTLS handshake",
+			       detail ? detail : "unknown error");
+		break;
+	}
+	dialog_finish(p);
+}
+
+static const struct conn_handler probe_handler = {
+	.connected = on_connected,
+	.line = on_line,
+	.tls_done = on_tls_done,
+	.fail = on_fail,
+};
+
+int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen)
+{
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	p->ops = dialog_ops_for(p->proto);
+	p->implicit_tls = p->proto == MAILTLS_PROTO_SMTPS || p->proto == MAILTLS_PROTO_IMAPS ||
+			  p->proto == MAILTLS_PROTO_POP3S;
+	p->res->session.implicit_tls = p->implicit_tls;
+	p->phase = "the TCP connection";
+	p->ev_done = event_new(p->base, -1, 0, on_done_event, p);
+	p->conn = conn_new(p->base, &probe_handler, p);
+	if (p->ops == NULL || p->ev_done == NULL || p->conn == NULL)
+		return MAILTLS_EINTERNAL;
+	if (conn_connect(p->conn, sa, salen, p->timeout) < 0)
+		return MAILTLS_EINTERNAL;
+	return 0;
+}
+
+void probe_free(struct probe *p)
+{
+	if (p == NULL)
+		return;
+	conn_free(p->conn);
+	if (p->ev_done)
+		event_free(p->ev_done);
+	mailtls_result_free(p->res);
+	free(p->transcript);
+	free(p);
+}

@@ -1,1 +1,196 @@
-/* dialog_imap.c - not yet written */
+/*
+ * dialog_imap.c - the IMAP dialogue up to and after STARTTLS (RFC 9051, RFC 3501, RFC 2595),
+ * and inside implicit TLS (RFC 8314).
+ *
+ *   greeting -> CAPABILITY -> STARTTLS -> handshake -> CAPABILITY -> LOGOUT
+ *
+ * Capabilities learned before TLS are shown but, as RFC 2595 3.1 requires, discarded for
+ * the TLS session: the client asks again after the handshake.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "dialog.h"
+#include "escape.h"
+
+enum imap_state {
+	IMAP_GREETING,
+	IMAP_CAPABILITY,
+	IMAP_STARTTLS,
+	IMAP_CAPABILITY_TLS,
+	IMAP_LOGOUT,
+};
+
+static const char *const imap_phase[] = {
+	[IMAP_GREETING] = "the greeting",
+	[IMAP_CAPABILITY] = "the reply to CAPABILITY",
+	[IMAP_STARTTLS] = "the reply to STARTTLS",
+	[IMAP_CAPABILITY_TLS] = "the reply to CAPABILITY after TLS",
+	[IMAP_LOGOUT] = "the reply to LOGOUT",
+};
+
+/* imap_enter_state - the only place the IMAP state changes. */
+static void imap_enter_state(struct probe *p, enum imap_state st)
+{
+	p->state = (int)st;
+	p->phase = imap_phase[st];
+}
+
+/* imap_command - send "<tag> cmd" with a fresh tag. */
+static void imap_command(struct probe *p, enum imap_state st, const char *cmd)
+{
+	imap_enter_state(p, st);
+	snprintf(p->tag, sizeof(p->tag), "A%u", ++p->tagno);
+	if (st == IMAP_LOGOUT) {
+		p->quitting = true;
+		p->phase = imap_phase[st];
+	}
+	dialog_send(p, "%s %s", p->tag, cmd);
+}
+
+static bool caps_have(const struct mailtls_strlist *l, const char *cap)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], cap) == 0)
+			return true;
+	return false;
+}
+
+static void on_greeting(struct probe *p, const struct imap_line *il, const char *line, size_t len)
+{
+	struct mailtls_session *s = &p->res->session;
+
+	if (il->kind != IMAP_UNTAGGED) {
+		dialog_protocol_error(p, REPLY_MALFORMED, line, len);
+		return;
+	}
+	if (s->banner == NULL)
+		s->banner = escape_text(il->rest, il->restlen > 300 ? 300 : il->restlen);
+	switch (il->status) {
+	case IMAP_OK:
+		imap_command(p, IMAP_CAPABILITY, "CAPABILITY");
+		break;
+	case IMAP_PREAUTH:
+		/* RFC 2595 3.1 / RFC 9051 6.2.1: STARTTLS is only valid in the not-authenticated state. */
+		dialog_finding(p, "starttls.not-offered",
+			       "server greets with PREAUTH: the session is authenticated in plaintext and STARTTLS is impossible");
+		imap_command(p, IMAP_LOGOUT, "LOGOUT");
+		break;
+	case IMAP_BYE:
+		dialog_finding(p, "proto.greeting-rejected", "server refused the session: * BYE %s",
+			       s->banner ? s->banner : "");
+		dialog_finish(p);
+		break;
+	default:
+		dialog_protocol_error(p, REPLY_MALFORMED, line, len);
+		break;
+	}
+}
+
+/* on_capability_done - the tagged reply to the first CAPABILITY arrived. */
+static void on_capability_done(struct probe *p, const struct imap_line *il)
+{
+	struct mailtls_session *s = &p->res->session;
+	const struct mailtls_strlist *caps = p->implicit_tls ? &s->caps_post : &s->caps_pre;
+
+	if (il->status != IMAP_OK) {
+		dialog_finding(p, "starttls.not-offered", "CAPABILITY failed, so STARTTLS cannot be discovered");
+		imap_command(p, IMAP_LOGOUT, "LOGOUT");
+		return;
+	}
+	if (p->implicit_tls) {
+		imap_command(p, IMAP_LOGOUT, "LOGOUT");
+		return;
+	}
+	s->login_disabled = caps_have(caps, "LOGINDISABLED");
+	if (!caps_have(caps, "STARTTLS")) {
+		dialog_finding(p, "starttls.not-offered", "STARTTLS is not in the CAPABILITY list");
+		imap_command(p, IMAP_LOGOUT, "LOGOUT");
+		return;
+	}
+	s->starttls_offered = true;
+	mailtls_result_add(p->res, "starttls.offered", "STARTTLS in the CAPABILITY list");
+	if (s->login_disabled)
+		mailtls_result_add(p->res, "imap.login-disabled", "LOGINDISABLED advertised before TLS");
+	else
+		mailtls_result_add(p->res, "imap.plaintext-login-offered",
+				   "no LOGINDISABLED before TLS: the server would accept a password in the clear");
+	imap_command(p, IMAP_STARTTLS, "STARTTLS");
+}
+
+static void imap_line(struct probe *p, const char *line, size_t len)
+{
+	struct imap_line il;
+	const char *list;
+	size_t listlen;
+
+	imap_parse(line, len, p->state == IMAP_GREETING ? NULL : p->tag, &il);
+	if (p->state == IMAP_GREETING) {
+		on_greeting(p, &il, line, len);
+		return;
+	}
+	if (il.kind == IMAP_MALFORMED || il.kind == IMAP_CONTINUATION) {
+		if (p->state == IMAP_LOGOUT) {
+			dialog_finish(p);
+			return;
+		}
+		dialog_protocol_error(p, REPLY_MALFORMED, line, len);
+		return;
+	}
+	if (il.kind == IMAP_UNTAGGED) {
+		if ((p->state == IMAP_CAPABILITY || p->state == IMAP_CAPABILITY_TLS) &&
+		    imap_capabilities(&il, &list, &listlen))
+			dialog_add_caps(p, list, listlen);
+		if (il.status == IMAP_BYE && p->state != IMAP_LOGOUT) {
+			dialog_finding(p, "conn.closed", "server said BYE while the client waited for %s",
+				       p->phase);
+			dialog_finish(p);
+		}
+		return;
+	}
+	/* Tagged completion of the command in flight. */
+	switch ((enum imap_state)p->state) {
+	case IMAP_CAPABILITY:
+		on_capability_done(p, &il);
+		break;
+	case IMAP_STARTTLS:
+		if (il.status != IMAP_OK) {
+			char *e = escape_text(line, len > 300 ? 300 : len);
+
+			dialog_finding(p, "starttls.refused", "STARTTLS refused: %s", e ? e : "");
+			free(e);
+			imap_command(p, IMAP_LOGOUT, "LOGOUT");
+			break;
+		}
+		p->res->session.starttls_accepted = true;
+		dialog_starttls(p);
+		break;
+	case IMAP_CAPABILITY_TLS:
+		if (il.status != IMAP_OK)
+			dialog_finding(p, "proto.post-tls-failed", "CAPABILITY after TLS failed");
+		imap_command(p, IMAP_LOGOUT, "LOGOUT");
+		break;
+	case IMAP_LOGOUT:
+	case IMAP_GREETING:
+		dialog_finish(p);
+		break;
+	}
+}
+
+static void imap_start(struct probe *p)
+{
+	imap_enter_state(p, IMAP_GREETING);
+}
+
+static void imap_tls_done(struct probe *p)
+{
+	imap_command(p, IMAP_CAPABILITY_TLS, "CAPABILITY");
+}
+
+const struct dialog_ops dialog_imap_ops = {
+	.name = "imap",
+	.start = imap_start,
+	.line = imap_line,
+	.tls_done = imap_tls_done,
+};

@@ -1,1 +1,275 @@
-/* dialog_smtp.c - not yet written */
+/*
+ * dialog_smtp.c - the SMTP, submission and LMTP dialogue up to and after STARTTLS
+ * (RFC 5321, RFC 3207, RFC 2033), and the SMTP dialogue inside implicit TLS (RFC 8314).
+ *
+ *   greeting -> EHLO (LHLO) [-> HELO] -> STARTTLS -> handshake -> EHLO -> QUIT
+ *
+ * Names in the greeting and the EHLO reply are recorded and shown, never used as identities.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "dialog.h"
+#include "escape.h"
+
+enum smtp_state {
+	SMTP_GREETING,
+	SMTP_EHLO,
+	SMTP_HELO,
+	SMTP_STARTTLS,
+	SMTP_EHLO_TLS,
+	SMTP_QUIT,
+};
+
+static const char *const smtp_phase[] = {
+	[SMTP_GREETING] = "the greeting",
+	[SMTP_EHLO] = "the reply to EHLO",
+	[SMTP_HELO] = "the reply to HELO",
+	[SMTP_STARTTLS] = "the reply to STARTTLS",
+	[SMTP_EHLO_TLS] = "the reply to EHLO after TLS",
+	[SMTP_QUIT] = "the reply to QUIT",
+};
+
+/* smtp_enter_state - the only place the SMTP state changes. */
+static void smtp_enter_state(struct probe *p, enum smtp_state st)
+{
+	p->state = (int)st;
+	p->phase = smtp_phase[st];
+	reply_reset(&p->reply);
+}
+
+static const char *hello_verb(const struct probe *p)
+{
+	return p->proto == MAILTLS_PROTO_LMTP ? "LHLO" : "EHLO";
+}
+
+static void smtp_quit(struct probe *p)
+{
+	smtp_enter_state(p, SMTP_QUIT);
+	dialog_quit(p, "QUIT");
+}
+
+/* first_word - copy of the first word of line i of the reply (escaped), or NULL. */
+static char *first_word(const struct reply *r, size_t i)
+{
+	size_t len, pos = 0, wl;
+	const char *l = reply_line(r, i, &len), *w;
+
+	if (l == NULL || !words_next(l, len, &pos, &w, &wl))
+		return NULL;
+	return escape_text(w, wl > 255 ? 255 : wl);
+}
+
+/* reply_summary - "454 4.7.0 text" (first line, escaped) into buf. */
+static void reply_summary(const struct reply *r, char *buf, size_t buflen)
+{
+	size_t len;
+	const char *l = reply_line(r, 0, &len);
+	char *e = escape_text(l ? l : "", l ? (len > 300 ? 300 : len) : 0);
+
+	snprintf(buf, buflen, "%d %s", r->code, e ? e : "");
+	free(e);
+}
+
+static void send_hello(struct probe *p, enum smtp_state st)
+{
+	/* RFC 5321 4.1.3: without a configured name, the client's address literal. */
+	if (p->ehlo_name[0] == '\0') {
+		char local[64];
+
+		conn_local_addr(p->conn, local, sizeof(local));
+		snprintf(p->ehlo_name, sizeof(p->ehlo_name), strchr(local, ':') ? "[IPv6:%s]" : "[%s]",
+			 local[0] ? local : "127.0.0.1");
+	}
+	smtp_enter_state(p, st);
+	dialog_send(p, "%s %s", st == SMTP_HELO ? "HELO" : hello_verb(p), p->ehlo_name);
+}
+
+static void on_greeting(struct probe *p)
+{
+	struct mailtls_session *s = &p->res->session;
+	size_t len;
+	const char *l = reply_line(&p->reply, 0, &len);
+	char sum[400];
+
+	if (s->banner == NULL && l != NULL)
+		s->banner = escape_text(l, len);
+	if (s->banner_name == NULL)
+		s->banner_name = first_word(&p->reply, 0);
+	if (p->reply.code != 220) {
+		reply_summary(&p->reply, sum, sizeof(sum));
+		dialog_finding(p, "proto.greeting-rejected", "server refused the session in its greeting: %s", sum);
+		smtp_quit(p);
+		return;
+	}
+	send_hello(p, SMTP_EHLO);
+}
+
+/* note_names - the banner and EHLO names are facts to show (RFC 9525 6.1: never identities). */
+static void note_names(struct probe *p)
+{
+	const struct mailtls_session *s = &p->res->session;
+	const char *shown = s->banner_name ? s->banner_name : s->ehlo_name;
+
+	if (shown == NULL || p->n_names == 0)
+		return;
+	for (size_t i = 0; i < p->n_names; i++)
+		if (strcasecmp(shown, p->names[i]) == 0)
+			return;
+	dialog_finding(p, "proto.banner-name-differs",
+		       "server calls itself %s; the client's reference name is %s (shown, never used as an identity)",
+		       shown, p->names[0]);
+}
+
+static void on_ehlo(struct probe *p)
+{
+	struct mailtls_session *s = &p->res->session;
+	char sum[400];
+
+	if (p->reply.code != 250) {
+		reply_summary(&p->reply, sum, sizeof(sum));
+		if (p->proto == MAILTLS_PROTO_LMTP) {
+			dialog_finding(p, "proto.ehlo-rejected", "LHLO refused: %s", sum);
+			smtp_quit(p);
+			return;
+		}
+		dialog_finding(p, "proto.ehlo-rejected", "EHLO refused (%s); trying HELO", sum);
+		send_hello(p, SMTP_HELO);
+		return;
+	}
+	if (s->ehlo_name == NULL)
+		s->ehlo_name = first_word(&p->reply, 0);
+	for (size_t i = 1; i < p->reply.nlines; i++) {
+		size_t len;
+		const char *l = reply_line(&p->reply, i, &len);
+		struct mailtls_strlist *caps = p->implicit_tls ? &s->caps_post : &s->caps_pre;
+		char *e = escape_text(l, len > 256 ? 256 : len);
+
+		if (e != NULL)
+			mailtls_strlist_add(caps, e, 256);
+		free(e);
+	}
+	note_names(p);
+	if (p->implicit_tls) {
+		smtp_quit(p);
+		return;
+	}
+	if (!smtp_ehlo_has(&p->reply, "STARTTLS")) {
+		dialog_finding(p, "starttls.not-offered", "STARTTLS is not offered in the reply to %s",
+			       hello_verb(p));
+		smtp_quit(p);
+		return;
+	}
+	s->starttls_offered = true;
+	mailtls_result_add(p->res, "starttls.offered", "STARTTLS offered in the reply to %s",
+			   hello_verb(p));
+	smtp_enter_state(p, SMTP_STARTTLS);
+	dialog_send(p, "STARTTLS");
+}
+
+static void on_helo(struct probe *p)
+{
+	char sum[400];
+
+	p->res->session.helo_fallback = true;
+	if (p->reply.code != 250) {
+		reply_summary(&p->reply, sum, sizeof(sum));
+		dialog_finding(p, "proto.greeting-rejected", "HELO refused: %s", sum);
+	} else {
+		note_names(p);
+		if (!p->implicit_tls)
+			dialog_finding(p, "starttls.not-offered",
+				       "STARTTLS cannot be offered: EHLO was refused and HELO has no extensions");
+	}
+	smtp_quit(p);
+}
+
+static void on_starttls(struct probe *p)
+{
+	char sum[400];
+
+	if (p->reply.code != 220) {
+		reply_summary(&p->reply, sum, sizeof(sum));
+		dialog_finding(p, "starttls.refused", "STARTTLS refused: %s", sum);
+		smtp_quit(p);
+		return;
+	}
+	p->res->session.starttls_accepted = true;
+	dialog_starttls(p);
+}
+
+static void on_ehlo_tls(struct probe *p)
+{
+	char sum[400];
+
+	if (p->reply.code != 250) {
+		reply_summary(&p->reply, sum, sizeof(sum));
+		dialog_finding(p, "proto.post-tls-failed", "%s after TLS refused: %s", hello_verb(p), sum);
+	} else {
+		for (size_t i = 1; i < p->reply.nlines; i++) {
+			size_t len;
+			const char *l = reply_line(&p->reply, i, &len);
+			char *e = escape_text(l, len > 256 ? 256 : len);
+
+			if (e != NULL)
+				mailtls_strlist_add(&p->res->session.caps_post, e, 256);
+			free(e);
+		}
+	}
+	smtp_quit(p);
+}
+
+static void smtp_start(struct probe *p)
+{
+	smtp_enter_state(p, SMTP_GREETING);
+}
+
+static void smtp_line(struct probe *p, const char *line, size_t len)
+{
+	enum reply_feed rc = smtp_reply_feed(&p->reply, line, len);
+
+	if (rc < 0) {
+		if (p->state == SMTP_QUIT) {
+			dialog_finish(p);
+			return;
+		}
+		dialog_protocol_error(p, rc, line, len);
+		return;
+	}
+	if (rc == REPLY_MORE)
+		return;
+	switch ((enum smtp_state)p->state) {
+	case SMTP_GREETING:
+		on_greeting(p);
+		break;
+	case SMTP_EHLO:
+		on_ehlo(p);
+		break;
+	case SMTP_HELO:
+		on_helo(p);
+		break;
+	case SMTP_STARTTLS:
+		on_starttls(p);
+		break;
+	case SMTP_EHLO_TLS:
+		on_ehlo_tls(p);
+		break;
+	case SMTP_QUIT:
+		dialog_finish(p);
+		break;
+	}
+}
+
+/* smtp_tls_done - RFC 3207 4.2: the session restarts; the client must EHLO again. */
+static void smtp_tls_done(struct probe *p)
+{
+	send_hello(p, SMTP_EHLO_TLS);
+}
+
+const struct dialog_ops dialog_smtp_ops = {
+	.name = "smtp",
+	.start = smtp_start,
+	.line = smtp_line,
+	.tls_done = smtp_tls_done,
+};

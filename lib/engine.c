@@ -1,1 +1,265 @@
-/* engine.c - not yet written */
+/*
+ * engine.c - runs probes on one libevent loop: parameter checks, reference names, address
+ * resolution, and handing each finished result to its owner.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include <mailtls/mailtls.h>
+#include "dialog.h"
+#include "dns.h"
+#include "engine.h"
+#include "tls.h"
+#include "verify.h"
+
+struct engine {
+	struct event_base *base;
+	SSL_CTX *ssl_ctx;
+	X509_STORE *store;
+	struct dns_ctx *dns;
+	char *resolver;
+	int running;                 /* probes not yet done */
+};
+
+struct job {
+	struct engine *e;
+	struct probe *p;
+	unsigned port;
+	int family;
+	void (*done)(struct mailtls_result *res, void *arg);
+	void *arg;
+};
+
+struct engine *engine_new(const struct engine_params *ep, char *why, size_t whylen)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (e == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	e->base = event_base_new();
+	if (e->base == NULL) {
+		snprintf(why, whylen, "cannot create the event loop");
+		goto fail;
+	}
+	e->ssl_ctx = tls_ctx_new(why, whylen);
+	if (e->ssl_ctx == NULL)
+		goto fail;
+	e->store = verify_store_new(ep->ca_file, ep->ca_path, why, whylen);
+	if (e->store == NULL)
+		goto fail;
+	if (ep->resolver != NULL && (e->resolver = strdup(ep->resolver)) == NULL)
+		goto fail;
+	return e;
+fail:
+	engine_free(e);
+	return NULL;
+}
+
+void engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	dns_ctx_free(e->dns);
+	SSL_CTX_free(e->ssl_ctx);
+	X509_STORE_free(e->store);
+	if (e->base)
+		event_base_free(e->base);
+	free(e->resolver);
+	free(e);
+}
+
+/* on_probe_done - hand the result over and free the probe. */
+static void on_probe_done(struct probe *p, void *arg)
+{
+	struct job *j = arg;
+	struct mailtls_result *res = p->res;
+
+	p->res = NULL;
+	probe_free(p);
+	j->e->running--;
+	j->done(res, j->arg);
+	free(j);
+}
+
+/* start_probe - connect to the chosen address. */
+static void start_probe(struct job *j, const struct sockaddr *sa, socklen_t salen)
+{
+	struct probe *p = j->p;
+	char addr[INET6_ADDRSTRLEN] = "";
+	const char *host = p->res->session.host;
+
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
+	else
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof(addr));
+	if (p->n_names == 0 && p->host_is_ip)
+		mailtls_strlist_add(&p->res->reference_names, addr, sizeof(addr));
+	p->done = on_probe_done;
+	p->done_arg = j;
+	snprintf(p->ip, sizeof(p->ip), "%s", addr);
+	p->res->session.addr = strdup(addr);
+	if (p->host_is_ip)
+		snprintf(p->prefix, sizeof(p->prefix), sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+			 addr, j->port);
+	else
+		snprintf(p->prefix, sizeof(p->prefix), "%s[%s]:%u", host, addr, j->port);
+	if (probe_start(p, sa, salen) != 0) {
+		p->res->checked = false;
+		p->res->unknown_reason = strdup("cannot start the connection (out of sockets?)");
+		dialog_finish(p);
+	}
+}
+
+static void on_addrs(const struct dns_addrs *r, void *arg)
+{
+	struct job *j = arg;
+	struct probe *p = j->p;
+	size_t pick = 0;
+
+	if (r->n == 0) {
+		snprintf(p->prefix, sizeof(p->prefix), "%s:%u", p->res->session.host, j->port);
+		mailtls_result_add(p->res, "conn.resolve-failed", "%s: %s does not resolve: %s",
+				   p->prefix, p->res->session.host, r->why[0] ? r->why : "no address");
+		p->res->checked = false;
+		p->res->unknown_reason = strdup("the host name does not resolve");
+		/* Nothing was started; we are already called from the loop. */
+		on_probe_done(p, j);
+		return;
+	}
+	/* Deterministic choice: IPv4 before IPv6 unless -6 was given. */
+	for (size_t i = 0; i < r->n; i++)
+		if (r->addr[i].ss_family == (j->family == 6 ? AF_INET6 : AF_INET)) {
+			pick = i;
+			break;
+		}
+	start_probe(j, (const struct sockaddr *)&r->addr[pick], r->len[pick]);
+}
+
+/* parse_ip - an IPv4 or IPv6 literal into sa; false when host is a name. */
+static bool parse_ip(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return true;
+	}
+	return false;
+}
+
+int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
+		  void (*done)(struct mailtls_result *res, void *arg), void *arg,
+		  char *why, size_t whylen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	struct job *j = NULL;
+	struct probe *p = NULL;
+	int r = MAILTLS_ENOMEM;
+
+	if (cp->host == NULL || cp->host[0] == '\0' || strlen(cp->host) > MAILTLS_NAME_MAX) {
+		snprintf(why, whylen, "no valid host given");
+		return MAILTLS_EINVAL;
+	}
+	if (dialog_ops_for(cp->proto) == NULL) {
+		snprintf(why, whylen, "no protocol given");
+		return MAILTLS_EINVAL;
+	}
+	if (cp->n_names > DIALOG_NAMES_MAX) {
+		snprintf(why, whylen, "too many names (at most %d)", DIALOG_NAMES_MAX);
+		return MAILTLS_EINVAL;
+	}
+	j = calloc(1, sizeof(*j));
+	p = calloc(1, sizeof(*p));
+	if (j == NULL || p == NULL || (p->res = mailtls_result_new()) == NULL)
+		goto fail;
+	j->e = e;
+	j->p = p;
+	j->done = done;
+	j->arg = arg;
+	j->family = cp->family;
+	j->port = cp->port ? cp->port : mailtls_default_port(cp->proto);
+	p->base = e->base;
+	p->ssl_ctx = e->ssl_ctx;
+	p->store = e->store;
+	p->proto = cp->proto;
+	p->timeout = cp->timeout > 0 ? cp->timeout : 10;
+	p->at = cp->have_at ? cp->at : time(NULL);
+	p->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
+	p->want_transcript = cp->transcript;
+	snprintf(p->ehlo_name, sizeof(p->ehlo_name), "%s", cp->ehlo_name ? cp->ehlo_name : "");
+	p->host_is_ip = parse_ip(cp->host, j->port, &ss, &sslen);
+	for (size_t i = 0; i < cp->n_names; i++) {
+		if (mailtls_name_normalize(cp->names[i], p->names[i], sizeof(p->names[i])) != 0) {
+			snprintf(why, whylen, "--name %s: not a valid DNS name", cp->names[i]);
+			r = MAILTLS_EINVAL;
+			goto fail;
+		}
+		p->n_names++;
+	}
+	if (p->n_names == 0 && !p->host_is_ip) {
+		if (mailtls_name_normalize(cp->host, p->names[0], sizeof(p->names[0])) != 0) {
+			snprintf(why, whylen, "%s: not a valid host name", cp->host);
+			r = MAILTLS_EINVAL;
+			goto fail;
+		}
+		p->n_names = 1;
+	}
+	struct mailtls_result *res = p->res;
+	res->have_session = true;
+	res->session.proto = cp->proto;
+	res->session.port = j->port;
+	res->validation_time = p->at;
+	if ((res->session.host = strdup(cp->host)) == NULL)
+		goto fail;
+	for (size_t i = 0; i < p->n_names; i++)
+		if (mailtls_strlist_add(&res->reference_names, p->names[i], MAILTLS_NAME_MAX) != 0)
+			goto fail;
+	e->running++;
+	if (p->host_is_ip) {
+		start_probe(j, (struct sockaddr *)&ss, sslen);
+		return 0;
+	}
+	if (e->dns == NULL && (e->dns = dns_ctx_new(e->base, e->resolver, why, whylen)) == NULL) {
+		e->running--;
+		r = MAILTLS_EDNS;
+		goto fail;
+	}
+	r = dns_lookup_addrs(e->dns, cp->host, j->port, cp->family, on_addrs, j);
+	if (r != 0) {
+		e->running--;
+		snprintf(why, whylen, "%s: cannot start the DNS lookup", cp->host);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (r == MAILTLS_ENOMEM)
+		snprintf(why, whylen, "out of memory");
+	probe_free(p);
+	free(j);
+	return r;
+}
+
+int engine_run(struct engine *e)
+{
+	/* Bounded: each probe has deadlines, so the loop ends when they do. */
+	while (e->running > 0)
+		if (event_base_loop(e->base, EVLOOP_ONCE) < 0)
+			return MAILTLS_EINTERNAL;
+	return 0;
+}

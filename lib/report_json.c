@@ -1,1 +1,146 @@
-/* report_json.c - not yet written */
+/*
+ * report_json.c - one JSON object per run (docs/json.md), built with jansson. Strings from
+ * servers and certificates are made valid UTF-8 first (escape_utf8); jansson escapes the rest.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <mailtls/mailtls.h>
+#include "escape.h"
+#include "report_verdict.h"
+
+/* jstr - a JSON string from untrusted text, or null. */
+static json_t *jstr(const char *s)
+{
+	char *e;
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	e = escape_utf8(s, strlen(s));
+	if (e == NULL)
+		return json_null();
+	j = json_string(e);
+	free(e);
+	return j ? j : json_null();
+}
+
+static json_t *jlist(const struct mailtls_strlist *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < l->n; i++)
+		json_array_append_new(a, jstr(l->v[i]));
+	return a;
+}
+
+static json_t *jtime(time_t t)
+{
+	char buf[32];
+
+	return json_string(mailtls_time_format(t, buf, sizeof(buf)));
+}
+
+static json_t *cert_json(const struct mailtls_certinfo *c)
+{
+	return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:I s:o s:i s:o s:o s:o s:b s:b}",
+			 "subject", jstr(c->subject),
+			 "subject_cn", jstr(c->subject_cn),
+			 "issuer", jstr(c->issuer),
+			 "issuer_cn", jstr(c->issuer_cn),
+			 "organization", jstr(c->organization),
+			 "serial", jstr(c->serial),
+			 "dns_names", jlist(&c->dns_names),
+			 "other_names", jlist(&c->other_names),
+			 "not_before", jtime(c->not_before),
+			 "not_after", jtime(c->not_after),
+			 "days_left", (json_int_t)c->days_left,
+			 "key_type", jstr(c->key_type),
+			 "key_bits", c->key_bits,
+			 "signature_algorithm", jstr(c->sig_alg),
+			 "sha256", jstr(c->sha256),
+			 "spki_sha256", jstr(c->spki_sha256),
+			 "self_issued", c->self_issued,
+			 "is_ca", c->is_ca);
+}
+
+static json_t *session_json(const struct mailtls_result *res)
+{
+	const struct mailtls_session *s = &res->session;
+	json_t *tls = json_pack("{s:b s:o s:o s:o}",
+				"established", s->tls_established,
+				"version", jstr(s->tls_version),
+				"cipher", jstr(s->cipher),
+				"group", jstr(s->group));
+	json_t *o = json_pack("{s:s s:o s:o s:i s:b s:b s:b s:b s:b s:o s:o s:o s:o s:o s:o s:f}",
+			      "protocol", mailtls_proto_name(s->proto),
+			      "host", jstr(s->host),
+			      "address", jstr(s->addr),
+			      "port", (int)s->port,
+			      "implicit_tls", s->implicit_tls,
+			      "starttls_offered", s->starttls_offered,
+			      "starttls_accepted", s->starttls_accepted,
+			      "helo_fallback", s->helo_fallback,
+			      "login_disabled", s->login_disabled,
+			      "banner", jstr(s->banner),
+			      "banner_name", jstr(s->banner_name),
+			      "ehlo_name", jstr(s->ehlo_name),
+			      "capabilities_before_tls", jlist(&s->caps_pre),
+			      "capabilities_after_tls", jlist(&s->caps_post),
+			      "tls", tls,
+			      "elapsed_ms", s->elapsed_ms);
+
+	if (o && s->transcript)
+		json_object_set_new(o, "transcript", jstr(s->transcript));
+	return o;
+}
+
+char *mailtls_report_json(const struct mailtls_result *res)
+{
+	char verdict[1024];
+	json_t *root, *findings = json_array(), *chain = json_array();
+	char *out = NULL, *withnl;
+	enum mailtls_exit code = mailtls_result_exit_code(res);
+
+	report_verdict(res, verdict, sizeof(verdict));
+	for (size_t i = 0; findings && i < res->findings.n; i++) {
+		const struct mailtls_finding *f = &res->findings.v[i];
+
+		json_array_append_new(findings, json_pack("{s:s s:s s:o s:s s:s}",
+			"id", f->id, "severity", mailtls_severity_name(f->severity),
+			"message", jstr(f->message), "remedy", f->remedy, "standard", f->standard));
+	}
+	for (size_t i = 0; chain && i < res->chain_len; i++)
+		json_array_append_new(chain, cert_json(&res->chain[i]));
+	root = json_pack("{s:s s:s s:s s:i s:b s:b s:b s:o s:o s:o s:o s:o s:o s:o}",
+			 "mailtls_version", mailtls_version(),
+			 "mode", res->have_session ? "check" : "cert",
+			 "verdict", mailtls_exit_name(code),
+			 "exit_code", (int)code,
+			 "checked", res->checked,
+			 "would_encrypt", res->would_encrypt,
+			 "would_authenticate", res->would_authenticate,
+			 "summary", jstr(verdict),
+			 "unknown_reason", jstr(res->unknown_reason),
+			 "reference_names", jlist(&res->reference_names),
+			 "validation_time", jtime(res->validation_time),
+			 "session", res->have_session ? session_json(res) : json_null(),
+			 "certificate", res->chain_len ? cert_json(&res->chain[0]) : json_null(),
+			 "chain", chain);
+	if (root == NULL) {
+		json_decref(findings);
+		return NULL;
+	}
+	json_object_set_new(root, "findings", findings);
+	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (out == NULL)
+		return NULL;
+	withnl = realloc(out, strlen(out) + 2);
+	if (withnl == NULL) {
+		free(out);
+		return NULL;
+	}
+	strcat(withnl, "\n");
+	return withnl;
+}

@@ -1,1 +1,209 @@
-/* report_text.c - not yet written */
+/*
+ * report_text.c - the human report: session, certificate chain, findings with remedies,
+ * verdict. Everything that came from a server or a certificate is escaped (escape.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mailtls/mailtls.h>
+#include "escape.h"
+#include "report_verdict.h"
+
+#define C_RESET "\033[0m"
+
+static const char *sev_color(enum mailtls_severity s)
+{
+	switch (s) {
+	case MAILTLS_SEV_OK: return "\033[32m";
+	case MAILTLS_SEV_INFO: return "\033[36m";
+	case MAILTLS_SEV_WARNING: return "\033[33m";
+	case MAILTLS_SEV_CRITICAL: return "\033[1;31m";
+	}
+	return "";
+}
+
+static const char *sev_label(enum mailtls_severity s)
+{
+	switch (s) {
+	case MAILTLS_SEV_OK: return "OK";
+	case MAILTLS_SEV_INFO: return "INFO";
+	case MAILTLS_SEV_WARNING: return "WARNING";
+	case MAILTLS_SEV_CRITICAL: return "CRITICAL";
+	}
+	return "?";
+}
+
+/* put - print an untrusted string escaped; "-" when NULL. */
+static void put(FILE *f, const char *s)
+{
+	char *e;
+
+	if (s == NULL) {
+		fputs("-", f);
+		return;
+	}
+	e = escape_text(s, strlen(s));
+	fputs(e ? e : "?", f);
+	free(e);
+}
+
+static void put_list(FILE *f, const struct mailtls_strlist *l, const char *sep)
+{
+	if (l->n == 0)
+		fputs("(none)", f);
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			fputs(sep, f);
+		put(f, l->v[i]);
+	}
+}
+
+static void put_time(FILE *f, time_t t)
+{
+	char buf[32];
+
+	fputs(mailtls_time_format(t, buf, sizeof(buf)), f);
+}
+
+static void session_text(FILE *f, const struct mailtls_result *res)
+{
+	const struct mailtls_session *s = &res->session;
+
+	fprintf(f, "Session\n  protocol      %s%s\n", mailtls_proto_name(s->proto),
+		s->implicit_tls ? " (implicit TLS)" : "");
+	fputs("  server        ", f);
+	put(f, s->host);
+	if (s->addr)
+		fprintf(f, " [%s]", s->addr);
+	fprintf(f, " port %u\n", s->port);
+	if (s->banner) {
+		fputs("  greeting      ", f);
+		put(f, s->banner);
+		fputc('\n', f);
+	}
+	if (s->banner_name || s->ehlo_name) {
+		fputs("  server names  greeting ", f);
+		put(f, s->banner_name);
+		fputs(", EHLO ", f);
+		put(f, s->ehlo_name);
+		fputs(" (shown, never used as identities)\n", f);
+	}
+	if (!s->implicit_tls)
+		fprintf(f, "  STARTTLS      %s%s\n", s->starttls_offered ? "offered" : "not offered",
+			s->starttls_offered ? (s->starttls_accepted ? ", accepted" : ", refused") : "");
+	if (s->caps_pre.n) {
+		fputs("  before TLS    ", f);
+		put_list(f, &s->caps_pre, ", ");
+		fputc('\n', f);
+	}
+	if (s->tls_established) {
+		fprintf(f, "  TLS           %s, %s", s->tls_version, s->cipher);
+		if (s->group)
+			fprintf(f, ", key exchange %s", s->group);
+		fputc('\n', f);
+	} else {
+		fputs("  TLS           not established\n", f);
+	}
+	if (s->caps_post.n) {
+		fputs("  after TLS     ", f);
+		put_list(f, &s->caps_post, ", ");
+		fputc('\n', f);
+	}
+	fprintf(f, "  time          %.0f ms\n", s->elapsed_ms);
+}
+
+static void cert_text(FILE *f, const struct mailtls_certinfo *c, size_t i)
+{
+	fprintf(f, "  [%zu] subject    ", i);
+	put(f, c->subject);
+	fputs("\n      DNS names  ", f);
+	put_list(f, &c->dns_names, ", ");
+	if (c->other_names.n) {
+		fputs("\n      other SANs ", f);
+		put_list(f, &c->other_names, ", ");
+	}
+	fputs("\n      issuer     ", f);
+	put(f, c->issuer);
+	if (c->organization) {
+		fputs("\n      organisation ", f);
+		put(f, c->organization);
+	}
+	fputs("\n      serial     ", f);
+	put(f, c->serial);
+	fputs("\n      valid      ", f);
+	put_time(f, c->not_before);
+	fputs(" to ", f);
+	put_time(f, c->not_after);
+	if (c->days_left >= 0)
+		fprintf(f, " (%ld days left)", c->days_left);
+	else
+		fprintf(f, " (expired %ld days ago)", -c->days_left);
+	fputs("\n      key        ", f);
+	put(f, c->key_type);
+	fprintf(f, " %d bits, signed with ", c->key_bits);
+	put(f, c->sig_alg);
+	fputs("\n      SHA-256    ", f);
+	put(f, c->sha256);
+	fputs("\n      SPKI SHA-256 ", f);
+	put(f, c->spki_sha256);
+	fputc('\n', f);
+}
+
+char *mailtls_report_text(const struct mailtls_result *res, const struct mailtls_report_opts *opts)
+{
+	char *buf = NULL, verdict[1024];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool color = opts && opts->color;
+	enum mailtls_exit code = mailtls_result_exit_code(res);
+
+	if (f == NULL)
+		return NULL;
+	if (res->have_session) {
+		fprintf(f, "mailtls check %s ", mailtls_proto_name(res->session.proto));
+		put(f, res->session.host);
+		fprintf(f, " port %u\n", res->session.port);
+	} else {
+		fputs("mailtls cert\n", f);
+	}
+	if (res->reference_names.n) {
+		fputs("Reference names: ", f);
+		put_list(f, &res->reference_names, ", ");
+		fputc('\n', f);
+	}
+	fputs("Validation time: ", f);
+	put_time(f, res->validation_time);
+	fputc('\n', f);
+	if (res->have_session)
+		session_text(f, res);
+	if (res->chain_len) {
+		fputs("Certificate chain (as presented, leaf first)\n", f);
+		for (size_t i = 0; i < res->chain_len; i++)
+			cert_text(f, &res->chain[i], i);
+	}
+	if (opts && opts->transcript && res->session.transcript) {
+		fputs("Transcript\n", f);
+		fputs(res->session.transcript, f);   /* escaped when recorded */
+	}
+	fputs("Findings\n", f);
+	for (size_t i = 0; i < res->findings.n; i++) {
+		const struct mailtls_finding *fi = &res->findings.v[i];
+
+		fprintf(f, "  %s%-8s%s %s: ", color ? sev_color(fi->severity) : "",
+			sev_label(fi->severity), color ? C_RESET : "", fi->id);
+		put(f, fi->message);
+		fputc('\n', f);
+		if (fi->severity >= MAILTLS_SEV_WARNING && fi->remedy[0])
+			fprintf(f, "           remedy: %s\n", fi->remedy);
+	}
+	report_verdict(res, verdict, sizeof(verdict));
+	fprintf(f, "Verdict: %s%s%s\n", color ? sev_color(code == MAILTLS_EXIT_OK ? MAILTLS_SEV_OK :
+							    code == MAILTLS_EXIT_WARNING ? MAILTLS_SEV_WARNING :
+							    MAILTLS_SEV_CRITICAL) : "",
+		verdict, color ? C_RESET : "");
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -1,1 +1,144 @@
-/* tls.c - not yet written */
+/*
+ * tls.c - OpenSSL client context and handshake facts. See tls.h for what is deliberately
+ * left to verify.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <mailtls/mailtls.h>
+#include "tls.h"
+
+SSL_CTX *tls_ctx_new(char *why, size_t whylen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL) {
+		snprintf(why, whylen, "cannot create TLS context: %s",
+			 ERR_reason_error_string(ERR_get_error()));
+		return NULL;
+	}
+	/* The chain is judged after the handshake by verify.c (facts first, policy after). */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* One connection per check: no session cache, no tickets to keep. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+	return ctx;
+}
+
+/* info_cb - record the first alert sent and received (RFC 8446 6). */
+static void info_cb(const SSL *ssl, int where, int ret)
+{
+	struct tls_alerts *a = SSL_get_app_data(ssl);
+
+	if (a == NULL || !(where & SSL_CB_ALERT))
+		return;
+	if ((where & SSL_CB_READ) && a->received < 0)
+		a->received = ret & 0xff;
+	else if ((where & SSL_CB_WRITE) && a->sent < 0)
+		a->sent = ret & 0xff;
+}
+
+SSL *tls_ssl_new(SSL_CTX *ctx, const char *sni, struct tls_alerts *alerts)
+{
+	SSL *ssl = SSL_new(ctx);
+
+	if (ssl == NULL)
+		return NULL;
+	alerts->received = alerts->sent = -1;
+	SSL_set_app_data(ssl, alerts);
+	SSL_set_info_callback(ssl, info_cb);
+	if (sni != NULL && SSL_set_tlsext_host_name(ssl, sni) != 1) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
+}
+
+/* alert_cause - what an alert from a mail server usually means, in plain words. */
+static const char *alert_cause(int alert)
+{
+	switch (alert) {
+	case 40: /* handshake_failure */
+		return "no shared cipher? the server offers STARTTLS but has no certificate or "
+		       "cipher it can use";
+	case 70: /* protocol_version */
+		return "no TLS version in common: the server only speaks versions this client refuses";
+	case 71: /* insufficient_security */
+		return "the server requires stronger ciphers than offered";
+	case 80: /* internal_error */
+		return "the server failed internally (often an unreadable certificate or key)";
+	case 112: /* unrecognized_name */
+		return "the server has no certificate for the name sent in SNI";
+	case 116: /* certificate_required */
+		return "the server requires a client certificate";
+	case 47: /* illegal_parameter */
+	case 50: /* decode_error */
+		return "the server rejected the client's hello as malformed";
+	default:
+		return NULL;
+	}
+}
+
+/* alert_name - the RFC 8446 name ("handshake_failure"); OpenSSL's long names use spaces. */
+static void alert_name(int alert, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", SSL_alert_desc_string_long(alert));
+	for (char *p = buf; *p; p++)
+		if (*p == ' ')
+			*p = '_';
+}
+
+void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *alerts,
+			  char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+	(void)ssl;
+
+	if (alerts->received >= 0) {
+		const char *cause = alert_cause(alerts->received);
+		char name[64];
+
+		alert_name(alerts->received, name, sizeof(name));
+		snprintf(buf, len, "server sent alert %s%s%s%s", name, cause ? " (" : "",
+			 cause ? cause : "", cause ? ")" : "");
+	} else if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) {
+		snprintf(buf, len, "the server closed the connection during the handshake");
+	} else if (e != 0) {
+		const char *r = ERR_reason_error_string(e);
+
+		if (alerts->sent >= 0)
+		{
+			char name[64];
+
+			alert_name(alerts->sent, name, sizeof(name));
+			snprintf(buf, len, "client sent alert %s: %s", name, r ? r : "TLS error");
+		}
+		else
+			snprintf(buf, len, "%s", r ? r : "TLS error");
+	} else {
+		snprintf(buf, len, "TLS error %d", ssl_error);
+	}
+	ERR_clear_error();
+}
+
+int tls_capture(SSL *ssl, struct mailtls_session *s)
+{
+	const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+	int nid = SSL_get_negotiated_group(ssl);
+	const char *group = NULL;
+
+	s->tls_version = strdup(SSL_get_version(ssl));
+	s->cipher = strdup(c ? SSL_CIPHER_get_name(c) : "(none)");
+	if (nid != 0 && nid != NID_undef) {
+		group = SSL_group_to_name(ssl, nid);
+		if (group == NULL)
+			group = OBJ_nid2sn(nid & ~TLSEXT_nid_unknown);
+	}
+	s->group = group ? strdup(group) : NULL;
+	if (s->tls_version == NULL || s->cipher == NULL || (group && s->group == NULL))
+		return MAILTLS_ENOMEM;
+	return 0;
+}

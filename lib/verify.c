@@ -1,1 +1,704 @@
-/* verify.c - not yet written */
+/*
+ * verify.c - presented certificate chain to certificate facts and findings.
+ *
+ * NAME
+ *	verify_store_new, verify_chain
+ * SYNOPSIS
+ *	#include "verify.h"
+ * DESCRIPTION
+ *	verify_store_new() loads trust anchors. Every loaded certificate is an anchor, also
+ *	when it is not self-signed (X509_V_FLAG_PARTIAL_CHAIN: pinning an intermediate works).
+ *
+ *	verify_chain() first gathers facts, then applies policy (Postfix tls_verify.c style):
+ *
+ *	1. Chain: OpenSSL builds and verifies the path with the verification time always set
+ *	   (results are deterministic), X509_V_FLAG_X509_STRICT (RFC 5280 profile checks, as
+ *	   x509-limbo's OpenSSL harness runs), purpose sslserver (RFC 5280 4.2.1.12) and
+ *	   authentication security level 2 (Debian's default: RSA >= 2048, no SHA-1). The
+ *	   verify callback records every (depth, error) and always continues, so one run
+ *	   reports all problems. The records are then mapped to cert.* findings, one per
+ *	   (finding, certificate).
+ *	2. Identity: RFC 9525 6 by our matcher (names.h) on the leaf's subjectAltName dNSName
+ *	   entries with their real bytes and lengths. The subject CN is never an identity; when
+ *	   there is no DNS-ID at all we say what legacy CN-fallback clients would do
+ *	   (cert.cn-only) and still report each reference name as not covered.
+ *	3. Validity: expiry within warn_days, explicit weak-key check on the leaf.
+ *
+ *	res->would_authenticate is true only when the chain verified without any recorded
+ *	error, every reference identity matched and no critical cert.* finding was added.
+ * DIAGNOSTICS
+ *	verify_chain() returns 0 (problems are findings), MAILTLS_EINVAL for an empty chain,
+ *	MAILTLS_ENOMEM.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <time.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <mailtls/mailtls.h>
+#include "verify.h"
+#include "x509info.h"
+
+#define VERIFY_ERRS_MAX 64        /* most (depth, error) records kept from one run */
+#define VERIFY_AUTH_LEVEL 2       /* Debian's default security level (openssl.cnf) */
+#define VERIFY_LIST_MAX 1200      /* longest list of presented names in one message */
+#define VERIFY_DNSIDS_MAX 256     /* most DNS-IDs examined on one leaf */
+#define VERIFY_CAFILE_MAX (64L * 1024 * 1024) /* largest trust anchor file loaded */
+
+/* One error reported by OpenSSL during path validation. */
+struct verify_err {
+	int depth;
+	int code;
+	X509 *cert;                   /* referenced (X509_up_ref), may be NULL */
+};
+
+struct verify_state {
+	struct verify_err errs[VERIFY_ERRS_MAX];
+	size_t n;
+	time_t at;
+};
+
+/* One presented DNS-ID with its real bytes. */
+struct dnsid {
+	const char *p;
+	size_t len;
+};
+
+/* fmt_time - RFC 3339 UTC form of t into buf (>= 21 bytes). Returns buf. */
+static char *fmt_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "@%lld", (long long)t);
+	return buf;
+}
+
+/* asn1_to_time - an ASN1_TIME as time_t; 0 when unparsable. */
+static time_t asn1_to_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+/* escape_bytes - bytes as text; control bytes, backslash and non-ASCII as \xHH.
+ * Writes at most len-1 characters and NUL-terminates. Returns the length written. */
+static size_t escape_bytes(const char *p, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= len)
+				break;
+			buf[o++] = (char)c;
+		} else {
+			if (o + 4 >= len)
+				break;
+			snprintf(buf + o, len - o, "\\x%02X", c);
+			o += 4;
+		}
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+/* cert_label - a short name of a certificate for messages: its CN, else its subject DN. */
+static void cert_label(X509 *cert, char *buf, size_t len)
+{
+	const X509_NAME *name;
+	int idx;
+
+	if (cert == NULL) {
+		snprintf(buf, len, "(unknown)");
+		return;
+	}
+	name = X509_get_subject_name(cert);
+	idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	if (idx >= 0) {
+		const ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+
+		escape_bytes((const char *)ASN1_STRING_get0_data(s),
+			     (size_t)ASN1_STRING_length(s), buf, len);
+		return;
+	}
+	if (X509_NAME_oneline(name, buf, (int)len) == NULL)
+		snprintf(buf, len, "(no subject)");
+}
+
+/* issuer_dn - RFC 2253 form of the issuer name of cert, for "missing issuer" messages. */
+static void issuer_dn(X509 *cert, char *buf, size_t len)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long n;
+
+	buf[0] = '\0';
+	if (bio == NULL)
+		return;
+	if (X509_NAME_print_ex(bio, X509_get_issuer_name(cert), 0,
+			       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+		n = BIO_get_mem_data(bio, &data);
+		if (n > 0 && data != NULL)
+			escape_bytes(data, (size_t)n, buf, len);
+	}
+	BIO_free(bio);
+}
+
+/* verify_cb - record the error and continue, so that every problem is reported.
+ * RFC 5280 4.1.2.5: the validity period includes notAfter; OpenSSL treats the exact
+ * notAfter second as expired, so that one case is not recorded. */
+static int verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	struct verify_state *st = X509_STORE_CTX_get_app_data(ctx);
+	int code = X509_STORE_CTX_get_error(ctx);
+	int depth = X509_STORE_CTX_get_error_depth(ctx);
+	X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+
+	if (ok || st == NULL)
+		return 1;
+	if (code == X509_V_ERR_CERT_HAS_EXPIRED && cert != NULL
+	    && asn1_to_time(X509_get0_notAfter(cert)) == st->at)
+		return 1;
+	for (size_t i = 0; i < st->n; i++)
+		if (st->errs[i].code == code && st->errs[i].depth == depth)
+			return 1;
+	if (st->n < VERIFY_ERRS_MAX) {
+		struct verify_err *e = &st->errs[st->n++];
+
+		e->code = code;
+		e->depth = depth;
+		e->cert = cert;
+		if (cert != NULL)
+			X509_up_ref(cert);
+	}
+	return 1;
+}
+
+X509_STORE *verify_store_new(const char *ca_file, const char *ca_path, char *why, size_t whylen)
+{
+	X509_STORE *store = X509_STORE_new();
+	struct stat sb;
+
+	if (store == NULL) {
+		snprintf(why, whylen, "out of memory creating the trust store");
+		return NULL;
+	}
+	if (ca_file != NULL && stat(ca_file, &sb) == 0 && sb.st_size > VERIFY_CAFILE_MAX) {
+		snprintf(why, whylen, "%s: larger than %ld bytes, not a CA file", ca_file,
+			 VERIFY_CAFILE_MAX);
+		goto fail;
+	}
+	if (ca_file != NULL && X509_STORE_load_file(store, ca_file) != 1) {
+		unsigned long e = ERR_peek_last_error();
+
+		snprintf(why, whylen, "%s: cannot load trust anchors: %s", ca_file,
+			 access(ca_file, R_OK) != 0 ? strerror(errno) :
+			 e != 0 && ERR_reason_error_string(e) != NULL ?
+			 ERR_reason_error_string(e) : "no certificate found");
+		goto fail;
+	}
+	if (ca_path != NULL) {
+		if (stat(ca_path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			snprintf(why, whylen, "%s: cannot use as CA directory: %s", ca_path,
+				 stat(ca_path, &sb) != 0 ? strerror(errno) : "not a directory");
+			goto fail;
+		}
+		if (X509_STORE_load_path(store, ca_path) != 1) {
+			snprintf(why, whylen, "%s: cannot use as CA directory", ca_path);
+			goto fail;
+		}
+	}
+	if (ca_file == NULL && ca_path == NULL && X509_STORE_set_default_paths(store) != 1) {
+		snprintf(why, whylen, "cannot load the system trust store");
+		goto fail;
+	}
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+	ERR_clear_error();
+	return store;
+fail:
+	ERR_clear_error();
+	X509_STORE_free(store);
+	return NULL;
+}
+
+/* Findings added so far, for "one per (id, certificate)". */
+struct added {
+	const char *id[VERIFY_ERRS_MAX];
+	int depth[VERIFY_ERRS_MAX];
+	size_t n;
+};
+
+/* once - true the first time (id, depth) is seen. */
+static bool once(struct added *a, const char *id, int depth)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->depth[i] == depth && strcmp(a->id[i], id) == 0)
+			return false;
+	if (a->n < VERIFY_ERRS_MAX) {
+		a->id[a->n] = id;
+		a->depth[a->n++] = depth;
+	}
+	return true;
+}
+
+/* is_self_issued - subject and issuer are the same name (RFC 5280 6.1). */
+static bool is_self_issued(X509 *cert)
+{
+	return X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0;
+}
+
+/* map_error - one recorded OpenSSL error to a finding. */
+static int map_error(const struct verify_err *e, const struct verify_params *p,
+		     struct added *a, struct mailtls_result *res)
+{
+	char label[256];
+	char date[32];
+	char dn[512];
+	time_t t;
+
+	cert_label(e->cert, label, sizeof(label));
+	switch (e->code) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		if (!once(a, "cert.expired", e->depth))
+			return 0;
+		t = e->cert != NULL ? asn1_to_time(X509_get0_notAfter(e->cert)) : 0;
+		return mailtls_result_add(res, "cert.expired",
+			"certificate '%s' (depth %d) expired on %s, %lld days ago", label, e->depth,
+			fmt_time(t, date, sizeof(date)), (long long)((p->at - t) / 86400));
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		if (!once(a, "cert.not-yet-valid", e->depth))
+			return 0;
+		t = e->cert != NULL ? asn1_to_time(X509_get0_notBefore(e->cert)) : 0;
+		return mailtls_result_add(res, "cert.not-yet-valid",
+			"certificate '%s' (depth %d) is not valid before %s, %lld days from the validation time",
+			label, e->depth, fmt_time(t, date, sizeof(date)),
+			(long long)((t - p->at + 86399) / 86400));
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		if (!once(a, "cert.self-signed", e->depth))
+			return 0;
+		return mailtls_result_add(res, "cert.self-signed",
+			"the server certificate '%s' is self-signed and not a trust anchor", label);
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		if (!once(a, "cert.untrusted", e->depth))
+			return 0;
+		return mailtls_result_add(res, "cert.untrusted",
+			"the chain ends at root '%s' (depth %d), which is not a trust anchor",
+			label, e->depth);
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		if (e->cert == NULL || is_self_issued(e->cert)) {
+			if (!once(a, "cert.untrusted", e->depth))
+				return 0;
+			return mailtls_result_add(res, "cert.untrusted",
+				"the chain ends at '%s' (depth %d), which is not a trust anchor",
+				label, e->depth);
+		}
+		if (!once(a, "cert.incomplete-chain", e->depth))
+			return 0;
+		issuer_dn(e->cert, dn, sizeof(dn));
+		return mailtls_result_add(res, "cert.incomplete-chain",
+			"the server did not send the intermediate certificate for issuer '%s', "
+			"which certificate '%s' (depth %d) needs, and no trust anchor supplies it "
+			"(if clients do not trust that CA either, the CA is unknown)",
+			dn, label, e->depth);
+	case X509_V_ERR_CA_MD_TOO_WEAK:
+		if (!once(a, "cert.weak-signature", e->depth))
+			return 0;
+		return mailtls_result_add(res, "cert.weak-signature",
+			"certificate '%s' (depth %d) is signed with %s, too weak for verifying clients",
+			label, e->depth, e->cert != NULL ?
+			OBJ_nid2ln(X509_get_signature_nid(e->cert)) : "a weak algorithm");
+	case X509_V_ERR_EE_KEY_TOO_SMALL:
+	case X509_V_ERR_CA_KEY_TOO_SMALL:
+		if (!once(a, "cert.weak-key", e->depth))
+			return 0;
+		return mailtls_result_add(res, "cert.weak-key",
+			"certificate '%s' (depth %d) has a %d-bit key, too small for verifying clients",
+			label, e->depth, e->cert != NULL ?
+			EVP_PKEY_get_bits(X509_get0_pubkey(e->cert)) : 0);
+	default:
+		if (!once(a, "cert.verify-error", e->depth))
+			return 0;
+		return mailtls_result_add(res, "cert.verify-error",
+			"certificate '%s' (depth %d): %s", label, e->depth,
+			X509_verify_cert_error_string(e->code));
+	}
+}
+
+/* trusted_path - "leaf <- intermediate CN <- anchor CN" of the verified chain. */
+static void trusted_path(STACK_OF(X509) *chain, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; chain != NULL && i < sk_X509_num(chain) && o + 8 < len; i++) {
+		char label[256];
+
+		cert_label(sk_X509_value(chain, i), label, sizeof(label));
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i > 0 ? " <- " : "", label);
+	}
+	if (o >= len)
+		buf[len - 1] = '\0';
+}
+
+/* run_chain - path validation; adds the chain findings. *ok: verified without errors. */
+static int run_chain(STACK_OF(X509) *presented, int n, const struct verify_params *p,
+		     struct added *a, struct mailtls_result *res, bool *ok)
+{
+	struct verify_state *st = calloc(1, sizeof(*st));
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	X509_VERIFY_PARAM *vp;
+	int r = MAILTLS_ENOMEM;
+
+	*ok = false;
+	if (st == NULL || untrusted == NULL || ctx == NULL)
+		goto out;
+	st->at = p->at;
+	for (int i = 1; i < n; i++)
+		if (!sk_X509_push(untrusted, sk_X509_value(presented, i)))
+			goto out;
+	if (X509_STORE_CTX_init(ctx, p->store, sk_X509_value(presented, 0), untrusted) != 1)
+		goto out;
+	vp = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT);
+	X509_VERIFY_PARAM_set_time(vp, p->at);
+	X509_VERIFY_PARAM_set_auth_level(vp, VERIFY_AUTH_LEVEL);
+	X509_VERIFY_PARAM_set_purpose(vp, X509_PURPOSE_SSL_SERVER);
+	X509_STORE_CTX_set_app_data(ctx, st);
+	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
+	if (X509_verify_cert(ctx) <= 0 && st->n == 0) {
+		/* Failed without telling the callback (internal error): still a fact. */
+		st->errs[0].code = X509_STORE_CTX_get_error(ctx);
+		st->errs[0].depth = 0;
+		st->errs[0].cert = NULL;
+		st->n = 1;
+		if (st->errs[0].code == X509_V_OK)
+			st->errs[0].code = X509_V_ERR_UNSPECIFIED;
+	}
+	r = 0;
+	for (size_t i = 0; i < st->n && r == 0; i++)
+		r = map_error(&st->errs[i], p, a, res);
+	if (r == 0 && st->n == 0) {
+		char path[1500];
+
+		trusted_path(X509_STORE_CTX_get0_chain(ctx), path, sizeof(path));
+		r = mailtls_result_add(res, "cert.trusted", "chain verified: %s", path);
+		*ok = true;
+	}
+out:
+	if (st != NULL)
+		for (size_t i = 0; i < st->n; i++)
+			X509_free(st->errs[i].cert);
+	free(st);
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	ERR_clear_error();
+	return r;
+}
+
+/* leaf_checks - expiry warning and explicit weak key / weak signature on the leaf. */
+static int leaf_checks(X509 *leaf, const struct verify_params *p, struct added *a,
+		       struct mailtls_result *res)
+{
+	time_t na = asn1_to_time(X509_get0_notAfter(leaf));
+	time_t nb = asn1_to_time(X509_get0_notBefore(leaf));
+	EVP_PKEY *pkey = X509_get0_pubkey(leaf);
+	int signid = NID_undef;
+	char label[256];
+	char date[32];
+	int r = 0;
+
+	cert_label(leaf, label, sizeof(label));
+	if (p->warn_days > 0 && na >= p->at && nb <= p->at
+	    && na - p->at < (time_t)p->warn_days * 86400)
+		r = mailtls_result_add(res, "cert.expires-soon",
+			"certificate '%s' expires on %s, in %lld days", label,
+			fmt_time(na, date, sizeof(date)), (long long)((na - p->at) / 86400));
+	if (r == 0 && pkey != NULL && !mailtls_result_has(res, "cert.weak-key")) {
+		int bits = EVP_PKEY_get_bits(pkey);
+		int id = EVP_PKEY_get_base_id(pkey);
+		bool weak = ((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_DSA)
+			     && bits < 2048) || (id == EVP_PKEY_EC && bits < 224);
+
+		if (weak && once(a, "cert.weak-key", 0))
+			r = mailtls_result_add(res, "cert.weak-key",
+				"certificate '%s' (depth 0) has a %d-bit %s key", label, bits,
+				id == EVP_PKEY_EC ? "EC" : id == EVP_PKEY_DSA ? "DSA" : "RSA");
+	}
+	if (r == 0 && X509_get_signature_info(leaf, &signid, NULL, NULL, NULL) == 1
+	    && (signid == NID_md5 || signid == NID_sha1 || signid == NID_md4)
+	    && once(a, "cert.weak-signature", 0))
+		r = mailtls_result_add(res, "cert.weak-signature",
+			"certificate '%s' (depth 0) is signed with %s", label,
+			OBJ_nid2ln(X509_get_signature_nid(leaf)));
+	return r;
+}
+
+/* dnsids_list - "a, b, c" of the presented DNS-IDs, escaped, bounded. */
+static void dnsids_list(const struct dnsid *ids, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char one[300];
+
+		escape_bytes(ids[i].p, ids[i].len, one, sizeof(one));
+		if (o + strlen(one) + 8 >= len) {
+			snprintf(buf + o, len - o, "%s...", i > 0 ? ", " : "");
+			return;
+		}
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i > 0 ? ", " : "", one);
+	}
+}
+
+/* len_gap - difference in length between a reference name and a presented name. */
+static size_t len_gap(const char *ref, const struct dnsid *id)
+{
+	size_t n = strlen(ref);
+
+	return n > id->len ? n - id->len : id->len - n;
+}
+
+/* leaf_cn - the first subject CN of the leaf as UTF-8 bytes (owned), or NULL. */
+static char *leaf_cn(X509 *leaf, size_t *len)
+{
+	const X509_NAME *name = X509_get_subject_name(leaf);
+	int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	unsigned char *utf8 = NULL;
+	int n;
+
+	*len = 0;
+	if (idx < 0)
+		return NULL;
+	n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
+	if (n < 0)
+		return NULL;
+	*len = (size_t)n;
+	return (char *)utf8;
+}
+
+/* identity_dns - RFC 9525 6 matching of every reference name against the DNS-IDs. */
+static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtls_result *res,
+			bool *all_ok)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	struct dnsid ids[VERIFY_DNSIDS_MAX];
+	size_t nids = 0;
+	char list[VERIFY_LIST_MAX];
+	char esc[300];
+	int r = 0;
+
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+		if (g->type != GEN_DNS || nids >= VERIFY_DNSIDS_MAX)
+			continue;
+		ids[nids].p = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
+		ids[nids].len = (size_t)ASN1_STRING_length(g->d.dNSName);
+		nids++;
+	}
+	/* RFC 9525 6.3: facts about presented names that can never match. */
+	for (size_t i = 0; i < nids && r == 0; i++) {
+		enum mailtls_presented_kind k = mailtls_name_presented_kind(ids[i].p, ids[i].len);
+
+		escape_bytes(ids[i].p, ids[i].len, esc, sizeof(esc));
+		if (k == MAILTLS_PRESENTED_PARTIAL_WILDCARD)
+			r = mailtls_result_add(res, "cert.partial-wildcard",
+				"DNS-ID %s is a partial wildcard: strict clients never match it", esc);
+		else if (k == MAILTLS_PRESENTED_BAD_WILDCARD)
+			r = mailtls_result_add(res, "cert.invalid-name",
+				"DNS-ID %s has a misplaced or too broad wildcard: it never matches", esc);
+		else if (k == MAILTLS_PRESENTED_INVALID)
+			r = mailtls_result_add(res, "cert.invalid-name",
+				"DNS-ID %s is not a valid DNS name: it never matches", esc);
+	}
+	dnsids_list(ids, nids, list, sizeof(list));
+	if (r == 0 && nids == 0) {
+		size_t cnlen;
+		char *cn = leaf_cn(leaf, &cnlen);
+
+		if (cn != NULL) {
+			const char *would = NULL;
+
+			for (size_t j = 0; j < p->n_names && would == NULL; j++)
+				if (mailtls_name_match(p->names[j], cn, cnlen) != MAILTLS_NAME_NOMATCH)
+					would = p->names[j];
+			escape_bytes(cn, cnlen, esc, sizeof(esc));
+			r = mailtls_result_add(res, "cert.cn-only",
+				"the certificate has no DNS-ID, only subject CN %s: strict clients "
+				"(RFC 9525) fail; legacy clients fall back to the CN, which %s%s",
+				esc, would != NULL ? "would match " : "would not match any reference name",
+				would != NULL ? would : "");
+			OPENSSL_free(cn);
+		}
+	}
+	for (size_t j = 0; j < p->n_names && r == 0; j++) {
+		enum mailtls_name_match best = MAILTLS_NAME_NOMATCH;
+		size_t which = 0;
+		unsigned nearest = ~0u;
+		size_t near_i = 0;
+
+		for (size_t i = 0; i < nids; i++) {
+			enum mailtls_name_match m = mailtls_name_match(p->names[j], ids[i].p,
+								       ids[i].len);
+			unsigned d;
+
+			if (m == MAILTLS_NAME_MATCH || (m == MAILTLS_NAME_MATCH_WILDCARD
+							&& best == MAILTLS_NAME_NOMATCH)) {
+				best = m;
+				which = i;
+			}
+			/* Nearest near miss; on a tie, the one closer in length. */
+			d = mailtls_name_distance(p->names[j], ids[i].p, ids[i].len);
+			if (d < nearest || (d == nearest
+					    && len_gap(p->names[j], &ids[i]) < len_gap(p->names[j], &ids[near_i]))) {
+				nearest = d;
+				near_i = i;
+			}
+		}
+		if (best != MAILTLS_NAME_NOMATCH) {
+			escape_bytes(ids[which].p, ids[which].len, esc, sizeof(esc));
+			r = mailtls_result_add(res, "cert.name-match", "%s matches DNS-ID %s",
+					       p->names[j], esc);
+			if (r == 0 && best == MAILTLS_NAME_MATCH_WILDCARD)
+				r = mailtls_result_add(res, "cert.wildcard",
+					"%s is covered only through the wildcard DNS-ID %s",
+					p->names[j], esc);
+			continue;
+		}
+		*all_ok = false;
+		if (nids == 0) {
+			r = mailtls_result_add(res, "cert.name-mismatch",
+				"%s is not covered by the certificate: it presents no DNS-ID",
+				p->names[j]);
+			continue;
+		}
+		escape_bytes(ids[near_i].p, ids[near_i].len, esc, sizeof(esc));
+		r = mailtls_result_add(res, "cert.name-mismatch",
+			"%s is not covered by the certificate: presented DNS-IDs %s (nearest: %s)",
+			p->names[j], list, esc);
+	}
+	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+/* identity_ip - an IP reference identity against iPAddress SANs (RFC 9525 6.2). */
+static int identity_ip(X509 *leaf, const char *ip, struct mailtls_result *res, bool *all_ok)
+{
+	GENERAL_NAMES *gens;
+	char list[VERIFY_LIST_MAX];
+	size_t o = 0;
+	int r;
+
+	if (X509_check_ip_asc(leaf, ip, 0) == 1)
+		return mailtls_result_add(res, "cert.name-match", "%s matches an IP-ID", ip);
+	*all_ok = false;
+	list[0] = '\0';
+	gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens) && o + 64 < sizeof(list); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const unsigned char *b;
+		int n;
+
+		if (g->type != GEN_IPADD)
+			continue;
+		b = ASN1_STRING_get0_data(g->d.iPAddress);
+		n = ASN1_STRING_length(g->d.iPAddress);
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s", o > 0 ? ", " : "");
+		for (int k = 0; k < n && o + 4 < sizeof(list); k++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o,
+				n == 4 ? (k ? ".%u" : "%u") : (k && k % 2 == 0 ? ":%02x" : "%02x"), b[k]);
+	}
+	GENERAL_NAMES_free(gens);
+	r = mailtls_result_add(res, "cert.name-mismatch",
+		"%s is not covered by the certificate: presented IP-IDs %s", ip,
+		o > 0 ? list : "(none)");
+	return r;
+}
+
+/* fill_chain - certinfo for each verified certificate, appended to res->chain. */
+static int fill_chain(STACK_OF(X509) *presented, int n, time_t at, struct mailtls_result *res)
+{
+	struct mailtls_certinfo *v = realloc(res->chain, (res->chain_len + (size_t)n) * sizeof(*v));
+
+	if (v == NULL)
+		return MAILTLS_ENOMEM;
+	res->chain = v;
+	for (int i = 0; i < n; i++) {
+		memset(&v[res->chain_len], 0, sizeof(*v));
+		res->chain_len++;
+		if (x509info_fill(sk_X509_value(presented, i), at, &v[res->chain_len - 1]) != 0)
+			return MAILTLS_ENOMEM;
+	}
+	return 0;
+}
+
+int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
+		 struct mailtls_result *res)
+{
+	struct added *a;
+	int total = presented != NULL ? sk_X509_num(presented) : 0;
+	int n = total > VERIFY_CHAIN_MAX ? VERIFY_CHAIN_MAX : total;
+	X509 *leaf;
+	bool chain_ok = false;
+	bool names_ok = true;
+	int r;
+
+	if (n <= 0 || p == NULL || p->store == NULL)
+		return MAILTLS_EINVAL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return MAILTLS_ENOMEM;
+	leaf = sk_X509_value(presented, 0);
+	res->validation_time = p->at;
+	r = fill_chain(presented, n, p->at, res);
+	/* The caller may have recorded the names already (a check records them before it
+	 * connects, so that a failed connection still shows them). */
+	bool record = res->reference_names.n == 0;
+
+	for (size_t j = 0; record && j < p->n_names && r == 0; j++)
+		r = mailtls_strlist_add(&res->reference_names, p->names[j], MAILTLS_NAME_MAX);
+	if (record && r == 0 && p->n_names == 0 && p->ip != NULL)
+		r = mailtls_strlist_add(&res->reference_names, p->ip, 64);
+	if (r == 0 && total > VERIFY_CHAIN_MAX)
+		r = mailtls_result_add(res, "cert.chain-too-long",
+			"the server sent %d certificates; only the first %d were verified",
+			total, VERIFY_CHAIN_MAX);
+	if (r == 0)
+		r = run_chain(presented, n, p, a, res, &chain_ok);
+	if (r == 0)
+		r = leaf_checks(leaf, p, a, res);
+	if (r == 0 && p->n_names > 0)
+		r = identity_dns(leaf, p, res, &names_ok);
+	else if (r == 0 && p->ip != NULL)
+		r = identity_ip(leaf, p->ip, res, &names_ok);
+	else if (r == 0)
+		names_ok = false;	/* no identity to check: nothing is authenticated */
+	free(a);
+	if (r != 0)
+		return r;
+	res->would_authenticate = chain_ok && names_ok;
+	for (size_t i = 0; i < res->findings.n; i++)
+		if (strncmp(res->findings.v[i].id, "cert.", 5) == 0
+		    && res->findings.v[i].severity == MAILTLS_SEV_CRITICAL)
+			res->would_authenticate = false;
+	return 0;
+}

@@ -1,1 +1,360 @@
-/* x509info.c - not yet written */
+/*
+ * x509info.c - the facts of one X.509 certificate.
+ *
+ * NAME
+ *	x509info_fill, x509info_clear
+ * SYNOPSIS
+ *	#include "x509info.h"
+ *
+ *	int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out);
+ *	void x509info_clear(struct mailtls_certinfo *info);
+ * DESCRIPTION
+ *	x509info_fill() copies what a certificate says into plain strings and numbers: the
+ *	subject and issuer in RFC 2253 one-line form, their CNs, the subject O, the serial in
+ *	hex, the subjectAltName entries, the validity period, the key, the signature algorithm,
+ *	the SHA-256 fingerprints of the certificate and of its SubjectPublicKeyInfo.
+ *	Every string is capped at X509INFO_FIELD_MAX bytes, the SAN lists at X509INFO_SAN_MAX.
+ *
+ *	dNSName entries are stored as presented except that an embedded NUL byte, which a C
+ *	string cannot hold, is shown as the four characters "\x00". Judgement on these names
+ *	(matching, invalid bytes) is made by verify.c from the certificate itself, which sees
+ *	the real bytes.
+ *
+ *	No judgement is made here.
+ * DIAGNOSTICS
+ *	x509info_fill() returns 0 or MAILTLS_ENOMEM; on error *out is partially filled and
+ *	x509info_clear() frees it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <mailtls/mailtls.h>
+#include "x509info.h"
+
+/* dup_capped - copy len bytes of s into a NUL-terminated string, capped. */
+static char *dup_capped(const char *s, size_t len)
+{
+	char *copy;
+
+	if (len > X509INFO_FIELD_MAX)
+		len = X509INFO_FIELD_MAX;
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
+}
+
+/* name_oneline - RFC 2253 form of an X509_NAME; UTF-8 kept as is (no \ escaping of
+ * bytes with the high bit set). Returns an owned string, or NULL on memory exhaustion. */
+static char *name_oneline(const X509_NAME *name)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	char *res;
+	long len;
+
+	if (bio == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+		BIO_free(bio);
+		return strdup("");
+	}
+	len = BIO_get_mem_data(bio, &data);
+	res = dup_capped(data != NULL ? data : "", len > 0 ? (size_t)len : 0);
+	BIO_free(bio);
+	return res;
+}
+
+/* name_entry - the first entry of type nid as UTF-8; *out NULL when absent.
+ * Returns 0 or MAILTLS_ENOMEM. */
+static int name_entry(const X509_NAME *name, int nid, char **out)
+{
+	int idx = X509_NAME_get_index_by_NID(name, nid, -1);
+	const ASN1_STRING *s;
+	unsigned char *utf8 = NULL;
+	int len;
+
+	*out = NULL;
+	if (idx < 0)
+		return 0;
+	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+	if (s == NULL)
+		return 0;
+	len = ASN1_STRING_to_UTF8(&utf8, s);
+	if (len < 0) {
+		/* Undecodable string: keep the raw bytes, they are facts. */
+		*out = dup_capped((const char *)ASN1_STRING_get0_data(s),
+				  (size_t)ASN1_STRING_length(s));
+		return *out == NULL ? MAILTLS_ENOMEM : 0;
+	}
+	*out = dup_capped((const char *)utf8, (size_t)len);
+	OPENSSL_free(utf8);
+	return *out == NULL ? MAILTLS_ENOMEM : 0;
+}
+
+/* dns_visible - a dNSName with NUL bytes shown as "\x00". Owned string or NULL. */
+static char *dns_visible(const unsigned char *p, size_t len)
+{
+	char *out;
+	size_t o = 0;
+
+	if (len > X509INFO_FIELD_MAX)
+		len = X509INFO_FIELD_MAX;
+	out = malloc(len * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '\0') {
+			memcpy(out + o, "\\x00", 4);
+			o += 4;
+		} else {
+			out[o++] = (char)p[i];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* add_owned - append an owned string to a list (taking it); 0 or MAILTLS_ENOMEM. */
+static int add_owned(struct mailtls_strlist *l, char *s)
+{
+	int r;
+
+	if (s == NULL)
+		return MAILTLS_ENOMEM;
+	r = mailtls_strlist_add(l, s, X509INFO_FIELD_MAX * 4);
+	free(s);
+	return r;
+}
+
+/* ip_text - textual form of an iPAddress SAN (4 or 16 bytes), or hex for anything else. */
+static void ip_text(const ASN1_OCTET_STRING *ip, char *buf, size_t len)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(ip);
+	int n = ASN1_STRING_length(ip);
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (n == 4) {
+		snprintf(buf, len, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+		return;
+	}
+	for (int i = 0; i < n && o + 6 < len; i++) {
+		if (n == 16 && i > 0 && i % 2 == 0)
+			buf[o++] = ':';
+		o += (size_t)snprintf(buf + o, len - o, "%02x", p[i]);
+	}
+}
+
+/* sans - fill dns_names and other_names from the subjectAltName extension. */
+static int sans(X509 *cert, struct mailtls_certinfo *out)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	int r = 0;
+	int n;
+
+	if (gens == NULL)
+		return 0;
+	n = sk_GENERAL_NAME_num(gens);
+	for (int i = 0; i < n && i < X509INFO_SAN_MAX && r == 0; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		char buf[X509INFO_FIELD_MAX + 16];
+		const ASN1_STRING *s;
+
+		switch (g->type) {
+		case GEN_DNS:
+			s = g->d.dNSName;
+			r = add_owned(&out->dns_names, dns_visible(ASN1_STRING_get0_data(s),
+					(size_t)ASN1_STRING_length(s)));
+			break;
+		case GEN_IPADD:
+			ip_text(g->d.iPAddress, buf + 3, sizeof(buf) - 3);
+			memcpy(buf, "IP:", 3);
+			r = mailtls_strlist_add(&out->other_names, buf, sizeof(buf));
+			break;
+		case GEN_EMAIL:
+		case GEN_URI:
+			s = g->type == GEN_EMAIL ? g->d.rfc822Name : g->d.uniformResourceIdentifier;
+			snprintf(buf, sizeof(buf), "%s:%.*s", g->type == GEN_EMAIL ? "email" : "URI",
+				 (int)(ASN1_STRING_length(s) < X509INFO_FIELD_MAX ?
+				       ASN1_STRING_length(s) : X509INFO_FIELD_MAX),
+				 (const char *)ASN1_STRING_get0_data(s));
+			r = mailtls_strlist_add(&out->other_names, buf, sizeof(buf));
+			break;
+		case GEN_DIRNAME: {
+			char *dn = name_oneline(g->d.directoryName);
+
+			if (dn == NULL) {
+				r = MAILTLS_ENOMEM;
+				break;
+			}
+			snprintf(buf, sizeof(buf), "DirName:%s", dn);
+			free(dn);
+			r = mailtls_strlist_add(&out->other_names, buf, sizeof(buf));
+			break;
+		}
+		case GEN_RID:
+			r = mailtls_strlist_add(&out->other_names, "RID:", 8);
+			break;
+		default:
+			r = mailtls_strlist_add(&out->other_names, "othername:", 16);
+			break;
+		}
+	}
+	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+/* asn1_time_t - an ASN1_TIME as time_t; 0 when unparsable. */
+static time_t asn1_time_t(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+/* hex_colons - upper-case hex with colons of len bytes. Owned string or NULL. */
+static char *hex_colons(const unsigned char *p, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = malloc(len * 3 + 1);
+
+	if (out == NULL)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		out[i * 3] = hex[p[i] >> 4];
+		out[i * 3 + 1] = hex[p[i] & 15];
+		out[i * 3 + 2] = i + 1 < len ? ':' : '\0';
+	}
+	return out;
+}
+
+/* sha256_colons - SHA-256 of DER bytes, as hex with colons; "" when der is NULL. */
+static char *sha256_colons(const unsigned char *der, int len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (der == NULL || len <= 0
+	    || EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return strdup("");
+	return hex_colons(md, mdlen);
+}
+
+/* fingerprints - SHA-256 of the DER certificate and of the DER SubjectPublicKeyInfo. */
+static int fingerprints(X509 *cert, struct mailtls_certinfo *out)
+{
+	unsigned char *der = NULL;
+	int len;
+
+	len = i2d_X509(cert, &der);
+	out->sha256 = sha256_colons(len > 0 ? der : NULL, len);
+	OPENSSL_free(der);
+	der = NULL;
+	len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+	out->spki_sha256 = sha256_colons(len > 0 ? der : NULL, len);
+	OPENSSL_free(der);
+	return out->sha256 == NULL || out->spki_sha256 == NULL ? MAILTLS_ENOMEM : 0;
+}
+
+/* key_facts - key type name and size. */
+static int key_facts(X509 *cert, struct mailtls_certinfo *out)
+{
+	EVP_PKEY *pkey = X509_get0_pubkey(cert);
+	const char *type = "unknown";
+
+	if (pkey != NULL) {
+		switch (EVP_PKEY_get_base_id(pkey)) {
+		case EVP_PKEY_RSA: type = "RSA"; break;
+		case EVP_PKEY_RSA_PSS: type = "RSA-PSS"; break;
+		case EVP_PKEY_EC: type = "EC"; break;
+		case EVP_PKEY_DSA: type = "DSA"; break;
+		case EVP_PKEY_ED25519: type = "ED25519"; break;
+		case EVP_PKEY_ED448: type = "ED448"; break;
+		default: break;
+		}
+		out->key_bits = EVP_PKEY_get_bits(pkey);
+	}
+	out->key_type = strdup(type);
+	return out->key_type == NULL ? MAILTLS_ENOMEM : 0;
+}
+
+/* serial_hex - the serial number in upper-case hex (no colons). */
+static char *serial_hex(X509 *cert)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	char *hex;
+	char *res;
+
+	if (bn == NULL)
+		return strdup("");
+	hex = BN_bn2hex(bn);
+	BN_free(bn);
+	if (hex == NULL)
+		return NULL;
+	res = dup_capped(hex, strlen(hex));
+	OPENSSL_free(hex);
+	return res;
+}
+
+int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out)
+{
+	const X509_NAME *subj = X509_get_subject_name(cert);
+	const X509_NAME *iss = X509_get_issuer_name(cert);
+	int nid = X509_get_signature_nid(cert);
+	const char *sig = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+	time_t diff;
+
+	if ((out->subject = name_oneline(subj)) == NULL
+	    || (out->issuer = name_oneline(iss)) == NULL
+	    || name_entry(subj, NID_commonName, &out->subject_cn) != 0
+	    || name_entry(iss, NID_commonName, &out->issuer_cn) != 0
+	    || name_entry(subj, NID_organizationName, &out->organization) != 0
+	    || (out->serial = serial_hex(cert)) == NULL
+	    || sans(cert, out) != 0
+	    || key_facts(cert, out) != 0
+	    || (out->sig_alg = strdup(sig != NULL ? sig : "unknown")) == NULL
+	    || fingerprints(cert, out) != 0)
+		return MAILTLS_ENOMEM;
+	out->not_before = asn1_time_t(X509_get0_notBefore(cert));
+	out->not_after = asn1_time_t(X509_get0_notAfter(cert));
+	/* Floor division: one second past notAfter is day -1. */
+	diff = out->not_after - at;
+	out->days_left = (long)(diff / 86400);
+	if (diff % 86400 != 0 && diff < 0)
+		out->days_left--;
+	out->self_issued = X509_NAME_cmp(subj, iss) == 0;
+	out->is_ca = X509_check_ca(cert) != 0;
+	return 0;
+}
+
+void x509info_clear(struct mailtls_certinfo *info)
+{
+	free(info->subject);
+	free(info->subject_cn);
+	free(info->issuer);
+	free(info->issuer_cn);
+	free(info->organization);
+	free(info->serial);
+	mailtls_strlist_clear(&info->dns_names);
+	mailtls_strlist_clear(&info->other_names);
+	free(info->key_type);
+	free(info->sig_alg);
+	free(info->sha256);
+	free(info->spki_sha256);
+	memset(info, 0, sizeof(*info));
+}

@@ -1,1 +1,185 @@
-int main(void) { return 0; }
+/*
+ * mailtls.c - the command line: parse arguments, call the library, print the report on
+ * stdout and errors on stderr, exit with the monitoring-plugin code (0 OK, 1 WARNING,
+ * 2 CRITICAL, 3 UNKNOWN). Includes only the public headers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/err.h>
+#include <mailtls/mailtls.h>
+#include "opts.h"
+
+static const char usage_main[] =
+	"usage: mailtls COMMAND [OPTIONS]\n"
+	"\n"
+	"Check TLS on mail servers the way a strict, standards-exact client does.\n"
+	"\n"
+	"commands:\n"
+	"  check PROTOCOL HOST[:PORT]   connect to one server, run STARTTLS or implicit TLS, verify\n"
+	"  cert FILE --name NAME...     verify certificate files offline for the given names\n"
+	"  help [COMMAND]               show help for a command\n"
+	"\n"
+	"options: --help, --version. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
+	"See mailtls(1) and 'mailtls help check'.\n";
+
+static const char usage_check[] =
+	"usage: mailtls check PROTOCOL HOST[:PORT] [OPTIONS]\n"
+	"\n"
+	"PROTOCOL (one of; default port in brackets):\n"
+	"  --smtp [25]  --submission [587]  --smtps [465]  --lmtp [24]\n"
+	"  --imap [143] --imaps [993]       --pop3 [110]   --pop3s [995]\n"
+	"HOST is a name, an IPv4 address or an IPv6 address in brackets ([::1]:25).\n"
+	"\n"
+	"options:\n"
+	"  --name NAME       reference identity to verify (repeatable; default: HOST if a name)\n"
+	"  --ehlo NAME       EHLO/LHLO name (default: the client's address literal)\n"
+	"  --timeout S       seconds allowed for each network step (default 10)\n"
+	"  --ca-file F       trust anchors in PEM (default: the system trust store)\n"
+	"  --ca-path D       directory of hashed trust anchors\n"
+	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
+	"  --warn-days N     warn when the certificate expires within N days (default 21)\n"
+	"  --transcript      show the dialogue as S:/C: lines\n"
+	"  --format F        text (default) or json\n"
+	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
+	"  -4, -6            use IPv4 or IPv6 only\n";
+
+static const char usage_cert[] =
+	"usage: mailtls cert FILE [--chain FILE] --name NAME... [OPTIONS]\n"
+	"\n"
+	"Verify a certificate (PEM, leaf first; more certificates in FILE are its chain) as a\n"
+	"strict client would when a server presents it, for every --name given.\n"
+	"\n"
+	"options:\n"
+	"  --name NAME       reference identity (repeatable, at least one)\n"
+	"  --chain FILE      intermediate certificates in PEM\n"
+	"  --ca-file F       trust anchors in PEM (default: the system trust store)\n"
+	"  --ca-path D       directory of hashed trust anchors\n"
+	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
+	"  --warn-days N     warn when the certificate expires within N days (default 21)\n"
+	"  --format F        text (default) or json\n";
+
+/* use_color - ANSI colour only on a terminal, never with NO_COLOR (no-color.org). */
+static bool use_color(void)
+{
+	const char *term = getenv("TERM");
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0') &&
+	       !(term != NULL && strcmp(term, "dumb") == 0);
+}
+
+static int print_report(const struct mailtls_result *res, const struct cli_opts *o)
+{
+	struct mailtls_report_opts ro = { .color = use_color(), .transcript = o->transcript };
+	char *out = o->format == FMT_JSON ? mailtls_report_json(res) : mailtls_report_text(res, &ro);
+	int code = (int)mailtls_result_exit_code(res);
+
+	if (out == NULL) {
+		fprintf(stderr, "mailtls: out of memory while formatting the report\n");
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	fputs(out, stdout);
+	free(out);
+	if (fflush(stdout) != 0)
+		return MAILTLS_EXIT_UNKNOWN;
+	return code;
+}
+
+static int run_check(const struct cli_opts *o)
+{
+	struct mailtls_check_params p = {
+		.proto = o->proto,
+		.host = o->host,
+		.port = o->port,
+		.names = o->names,
+		.n_names = o->n_names,
+		.ehlo_name = o->ehlo,
+		.timeout = o->timeout,
+		.ca_file = o->ca_file,
+		.ca_path = o->ca_path,
+		.at = o->at,
+		.have_at = o->have_at,
+		.warn_days = o->warn_days,
+		.transcript = o->transcript,
+		.family = o->family,
+		.resolver = o->resolver,
+	};
+	struct mailtls_result *res = NULL;
+	char why[512] = "";
+	int r = mailtls_check_run(&p, &res, why, sizeof(why));
+
+	if (r != 0) {
+		fprintf(stderr, "mailtls: check %s: %s\n", o->host, why);
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	r = print_report(res, o);
+	mailtls_result_free(res);
+	return r;
+}
+
+static int run_cert(const struct cli_opts *o)
+{
+	struct mailtls_cert_params p = {
+		.cert_file = o->cert_file,
+		.chain_file = o->chain_file,
+		.names = o->names,
+		.n_names = o->n_names,
+		.ca_file = o->ca_file,
+		.ca_path = o->ca_path,
+		.at = o->at,
+		.have_at = o->have_at,
+		.warn_days = o->warn_days,
+	};
+	struct mailtls_result *res = NULL;
+	char why[512] = "";
+	int r = mailtls_cert_check(&p, &res, why, sizeof(why));
+
+	if (r != 0) {
+		fprintf(stderr, "mailtls: cert: %s\n", why);
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	r = print_report(res, o);
+	mailtls_result_free(res);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o;
+	char err[512];
+	int code;
+
+	if (cli_parse(argc, argv, &o, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mailtls: %s\n", err);
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	switch (o.cmd) {
+	case CMD_HELP:
+		if (o.help_topic == NULL)
+			fputs(usage_main, stdout);
+		else if (strcmp(o.help_topic, "check") == 0)
+			fputs(usage_check, stdout);
+		else if (strcmp(o.help_topic, "cert") == 0)
+			fputs(usage_cert, stdout);
+		else {
+			fprintf(stderr, "mailtls: no help for '%s' (commands: check, cert)\n", o.help_topic);
+			return MAILTLS_EXIT_UNKNOWN;
+		}
+		return 0;
+	case CMD_VERSION:
+		printf("mailtls %s (%s)\n", mailtls_version(), OpenSSL_version(OPENSSL_VERSION));
+		return 0;
+	case CMD_CHECK:
+		code = run_check(&o);
+		break;
+	case CMD_CERT:
+		code = run_cert(&o);
+		break;
+	default:
+		code = MAILTLS_EXIT_UNKNOWN;
+		break;
+	}
+	return code;
+}

@@ -1,1 +1,278 @@
-/* opts */
+/*
+ * opts.c - argument parsing for the mailtls command line (getopt_long), kept free of I/O so
+ * that it can be tested as a table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "opts.h"
+
+enum {
+	OPT_NAME = 256, OPT_EHLO, OPT_TIMEOUT, OPT_CA_FILE, OPT_CA_PATH, OPT_AT, OPT_TRANSCRIPT,
+	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION,
+	OPT_PROTO_BASE = 512,
+};
+
+static const char *const proto_opts[] = {
+	"smtp", "submission", "smtps", "lmtp", "imap", "imaps", "pop3", "pop3s",
+};
+
+/* parse_uint - decimal in [lo, hi]. */
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port,
+		       char *err, size_t errlen)
+{
+	const char *h = s, *p = NULL;
+	size_t hl;
+	unsigned long v;
+
+	*port = 0;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL) {
+			snprintf(err, errlen, "%s: missing ']' after the IPv6 address", s);
+			return -1;
+		}
+		h = s + 1;
+		hl = (size_t)(close - h);
+		if (close[1] == ':')
+			p = close + 2;
+		else if (close[1] != '\0') {
+			snprintf(err, errlen, "%s: unexpected text after ']'", s);
+			return -1;
+		}
+	} else {
+		const char *colon = strchr(s, ':');
+
+		if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+			hl = (size_t)(colon - s);
+			p = colon + 1;
+		} else {
+			hl = strlen(s);   /* a name, IPv4, or a bare IPv6 address without port */
+		}
+	}
+	if (hl == 0 || hl >= hostlen) {
+		snprintf(err, errlen, "%s: %s host", s, hl == 0 ? "empty" : "too long a");
+		return -1;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (p != NULL) {
+		if (parse_uint(p, 1, 65535, &v) != 0) {
+			snprintf(err, errlen, "%s: invalid port '%s' (1-65535)", s, p);
+			return -1;
+		}
+		*port = (unsigned)v;
+	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+{
+	static struct option longopts[] = {
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "ehlo", required_argument, NULL, OPT_EHLO },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+		{ "ca-path", required_argument, NULL, OPT_CA_PATH },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "transcript", no_argument, NULL, OPT_TRANSCRIPT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "chain", required_argument, NULL, OPT_CHAIN },
+		{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
+		{ "resolver", required_argument, NULL, OPT_RESOLVER },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "smtp", no_argument, NULL, OPT_PROTO_BASE + 0 },
+		{ "submission", no_argument, NULL, OPT_PROTO_BASE + 1 },
+		{ "smtps", no_argument, NULL, OPT_PROTO_BASE + 2 },
+		{ "lmtp", no_argument, NULL, OPT_PROTO_BASE + 3 },
+		{ "imap", no_argument, NULL, OPT_PROTO_BASE + 4 },
+		{ "imaps", no_argument, NULL, OPT_PROTO_BASE + 5 },
+		{ "pop3", no_argument, NULL, OPT_PROTO_BASE + 6 },
+		{ "pop3s", no_argument, NULL, OPT_PROTO_BASE + 7 },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *positional[4];
+	int npos = 0, c;
+	unsigned long v;
+
+	memset(o, 0, sizeof(*o));
+	o->warn_days = -1;
+	o->format = FMT_TEXT;
+	err[0] = '\0';
+	if (argc < 2) {
+		snprintf(err, errlen, "no command given (try 'mailtls --help')");
+		return -1;
+	}
+	/* The command comes first; global --help/--version may stand alone. */
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		o->cmd = CMD_HELP;
+		o->help_topic = argc > 2 ? argv[2] : NULL;
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		o->cmd = CMD_VERSION;
+		return 0;
+	}
+	if (strcmp(cmd, "check") == 0)
+		o->cmd = CMD_CHECK;
+	else if (strcmp(cmd, "cert") == 0)
+		o->cmd = CMD_CERT;
+	else {
+		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, help)", cmd);
+		return -1;
+	}
+	optind = 2;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":46", longopts, NULL)) != -1) {
+		if (c >= OPT_PROTO_BASE) {
+			enum mailtls_proto p = mailtls_proto_parse(proto_opts[c - OPT_PROTO_BASE]);
+
+			if (o->proto != MAILTLS_PROTO_NONE && o->proto != p) {
+				snprintf(err, errlen, "give one protocol option only");
+				return -1;
+			}
+			o->proto = p;
+			continue;
+		}
+		switch (c) {
+		case OPT_NAME:
+			if (o->n_names >= CLI_NAMES_MAX) {
+				snprintf(err, errlen, "too many --name options (at most %d)", CLI_NAMES_MAX);
+				return -1;
+			}
+			o->names[o->n_names++] = optarg;
+			break;
+		case OPT_EHLO:
+			o->ehlo = optarg;
+			if (strlen(optarg) == 0 || strlen(optarg) > 255 || strpbrk(optarg, " \r\n\t")) {
+				snprintf(err, errlen, "--ehlo: '%s' is not a valid EHLO name", optarg);
+				return -1;
+			}
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			double t;
+
+			errno = 0;
+			t = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || end == optarg || !(t > 0 && t <= 3600)) {
+				snprintf(err, errlen, "--timeout: '%s' is not a number of seconds in (0, 3600]", optarg);
+				return -1;
+			}
+			o->timeout = t;
+			break;
+		}
+		case OPT_CA_FILE:
+			o->ca_file = optarg;
+			break;
+		case OPT_CA_PATH:
+			o->ca_path = optarg;
+			break;
+		case OPT_AT:
+			if (mailtls_time_parse(optarg, &o->at) != 0) {
+				snprintf(err, errlen, "--at: '%s' is not a time (use 2027-01-31T12:00:00Z or @EPOCH)", optarg);
+				return -1;
+			}
+			o->have_at = true;
+			break;
+		case OPT_TRANSCRIPT:
+			o->transcript = true;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->format = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FMT_JSON;
+			else {
+				snprintf(err, errlen, "--format: '%s' is not text or json", optarg);
+				return -1;
+			}
+			break;
+		case OPT_CHAIN:
+			o->chain_file = optarg;
+			break;
+		case OPT_WARN_DAYS:
+			if (parse_uint(optarg, 0, 3650, &v) != 0) {
+				snprintf(err, errlen, "--warn-days: '%s' is not a number of days (0-3650)", optarg);
+				return -1;
+			}
+			o->warn_days = (int)v;
+			break;
+		case OPT_RESOLVER:
+			o->resolver = optarg;
+			break;
+		case OPT_HELP:
+			o->help_topic = o->cmd == CMD_CHECK ? "check" : "cert";
+			o->cmd = CMD_HELP;
+			return 0;
+		case OPT_VERSION:
+			o->cmd = CMD_VERSION;
+			return 0;
+		case '4':
+		case '6':
+			o->family = c == '4' ? 4 : 6;
+			break;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		case '?':
+		default:
+			snprintf(err, errlen, "unknown or incomplete option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	while (optind < argc) {
+		if (npos >= 4) {
+			snprintf(err, errlen, "too many arguments");
+			return -1;
+		}
+		positional[npos++] = argv[optind++];
+	}
+	if (o->cmd == CMD_CHECK) {
+		if (o->proto == MAILTLS_PROTO_NONE) {
+			snprintf(err, errlen, "check: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)");
+			return -1;
+		}
+		if (npos != 1) {
+			snprintf(err, errlen, "check: give exactly one HOST[:PORT]");
+			return -1;
+		}
+		if (cli_parse_hostport(positional[0], o->host, sizeof(o->host), &o->port, err, errlen) != 0)
+			return -1;
+	} else {
+		if (npos != 1) {
+			snprintf(err, errlen, "cert: give exactly one certificate FILE");
+			return -1;
+		}
+		if (o->n_names == 0) {
+			snprintf(err, errlen, "cert: give at least one --name to check the certificate for");
+			return -1;
+		}
+		if (o->proto != MAILTLS_PROTO_NONE) {
+			snprintf(err, errlen, "cert: protocol options apply to check only");
+			return -1;
+		}
+		o->cert_file = positional[0];
+	}
+	return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * opts.h - command-line parsing for mailtls: pure functions, no I/O, unit-tested.
+ */
+#ifndef MAILTLS_CLI_OPTS_H
+#define MAILTLS_CLI_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include <mailtls/mailtls.h>
+
+#define CLI_NAMES_MAX 32
+
+enum cli_command { CMD_NONE, CMD_CHECK, CMD_CERT, CMD_HELP, CMD_VERSION };
+enum cli_format { FMT_TEXT, FMT_JSON };
+
+struct cli_opts {
+	enum cli_command cmd;
+	const char *help_topic;          /* "check", "cert", or NULL */
+	enum mailtls_proto proto;
+	char host[MAILTLS_NAME_MAX + 1];
+	unsigned port;                   /* 0: protocol default */
+	const char *names[CLI_NAMES_MAX];
+	size_t n_names;
+	const char *ehlo;
+	const char *ca_file;
+	const char *ca_path;
+	const char *cert_file;
+	const char *chain_file;
+	const char *resolver;
+	double timeout;
+	time_t at;
+	bool have_at;
+	int warn_days;
+	bool transcript;
+	enum cli_format format;
+	int family;
+};
+
+/* cli_parse - parse argv into o. Returns 0, or -1 with a one-line message in err. */
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
+
+/* cli_parse_hostport - "host", "host:25", "192.0.2.1:25", "[2001:db8::1]:25", "[::1]", "::1".
+ * Returns 0, or -1 with err filled. *port is 0 when none was given. */
+int cli_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port,
+		       char *err, size_t errlen);
+
+#endif

@@ -1,14 +1,153 @@
-/* test_opts.c - placeholder until the module's table is written. */
+/*
+ * test_opts.c - command-line parsing as a table: what is accepted, what it means, and the
+ * exact message for what is refused.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
+#include "opts.h"
 
-static void placeholder(void **state) { (void)state; skip(); }
+#define MAXARGS 16
+
+static int parse(const char *const args[], struct cli_opts *o, char *err, size_t errlen)
+{
+	char *argv[MAXARGS + 2];
+	static char store[MAXARGS][256];
+	int argc = 0;
+
+	argv[argc++] = (char *)"mailtls";
+	for (int i = 0; args[i] != NULL && i < MAXARGS; i++) {
+		snprintf(store[i], sizeof(store[i]), "%s", args[i]);
+		argv[argc++] = store[i];
+	}
+	argv[argc] = NULL;
+	return cli_parse(argc, argv, o, err, errlen);
+}
+
+static const struct {
+	const char *args[MAXARGS];
+	const char *err;   /* NULL: accepted */
+} refused[] = {
+	{ { NULL }, "no command given (try 'mailtls --help')" },
+	{ { "frobnicate" }, "unknown command 'frobnicate' (commands: check, cert, help)" },
+	{ { "check", "mx.example.org" }, "check: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
+	{ { "check", "--smtp" }, "check: give exactly one HOST[:PORT]" },
+	{ { "check", "--smtp", "a", "b" }, "check: give exactly one HOST[:PORT]" },
+	{ { "check", "--smtp", "--imap", "a" }, "give one protocol option only" },
+	{ { "check", "--smtp", "a:0" }, "a:0: invalid port '0' (1-65535)" },
+	{ { "check", "--smtp", "a:65536" }, "a:65536: invalid port '65536' (1-65535)" },
+	{ { "check", "--smtp", "a:25x" }, "a:25x: invalid port '25x' (1-65535)" },
+	{ { "check", "--smtp", "a:" }, "a:: invalid port '' (1-65535)" },
+	{ { "check", "--smtp", "[::1" }, "[::1: missing ']' after the IPv6 address" },
+	{ { "check", "--smtp", "[::1]x" }, "[::1]x: unexpected text after ']'" },
+	{ { "check", "--smtp", ":25" }, ":25: empty host" },
+	{ { "check", "--smtp", "a", "--timeout", "0" }, "--timeout: '0' is not a number of seconds in (0, 3600]" },
+	{ { "check", "--smtp", "a", "--timeout", "x" }, "--timeout: 'x' is not a number of seconds in (0, 3600]" },
+	{ { "check", "--smtp", "a", "--timeout", "nan" }, "--timeout: 'nan' is not a number of seconds in (0, 3600]" },
+	{ { "check", "--smtp", "a", "--at", "tomorrow" }, "--at: 'tomorrow' is not a time (use 2027-01-31T12:00:00Z or @EPOCH)" },
+	{ { "check", "--smtp", "a", "--format", "xml" }, "--format: 'xml' is not text or json" },
+	{ { "check", "--smtp", "a", "--warn-days", "-1" }, "--warn-days: '-1' is not a number of days (0-3650)" },
+	{ { "check", "--smtp", "a", "--ehlo", "a b" }, "--ehlo: 'a b' is not a valid EHLO name" },
+	{ { "check", "--smtp", "a", "--bogus" }, "unknown or incomplete option '--bogus'" },
+	{ { "check", "--smtp", "a", "--name" }, "option '--name' needs a value" },
+	{ { "cert", "x.pem" }, "cert: give at least one --name to check the certificate for" },
+	{ { "cert", "--name", "a" }, "cert: give exactly one certificate FILE" },
+	{ { "cert", "x.pem", "--name", "a", "--smtp" }, "cert: protocol options apply to check only" },
+};
+
+static void refused_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct cli_opts o;
+		char err[512];
+
+		if (parse(refused[i].args, &o, err, sizeof(err)) != -1)
+			fail_msg("row %zu accepted", i);
+		if (strcmp(err, refused[i].err) != 0)
+			fail_msg("row %zu: \"%s\", expected \"%s\"", i, err, refused[i].err);
+	}
+}
+
+static void accepted(void **state)
+{
+	struct cli_opts o;
+	char err[512];
+	(void)state;
+
+	const char *a1[] = { "check", "--smtp", "mx1.example.org", "--name", "mx1.example.org",
+			     "--name", "mail.example.org", "--timeout", "2.5", "--at",
+			     "2027-01-31T12:00:00Z", "--format", "json", "--transcript", "-6", NULL };
+	assert_int_equal(parse(a1, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_CHECK);
+	assert_int_equal(o.proto, MAILTLS_PROTO_SMTP);
+	assert_string_equal(o.host, "mx1.example.org");
+	assert_int_equal(o.port, 0);
+	assert_int_equal(o.n_names, 2);
+	assert_string_equal(o.names[1], "mail.example.org");
+	assert_true(o.timeout == 2.5);
+	assert_true(o.have_at);
+	assert_int_equal((long long)o.at, 1801396800LL);
+	assert_int_equal(o.format, FMT_JSON);
+	assert_true(o.transcript);
+	assert_int_equal(o.family, 6);
+	assert_int_equal(o.warn_days, -1);
+
+	const char *a2[] = { "check", "--imaps", "[2001:db8::1]:9993", NULL };
+	assert_int_equal(parse(a2, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.proto, MAILTLS_PROTO_IMAPS);
+	assert_string_equal(o.host, "2001:db8::1");
+	assert_int_equal(o.port, 9993);
+
+	const char *a3[] = { "check", "--pop3", "::1", NULL };
+	assert_int_equal(parse(a3, &o, err, sizeof(err)), 0);
+	assert_string_equal(o.host, "::1");
+	assert_int_equal(o.port, 0);
+
+	const char *a4[] = { "check", "--submission", "192.0.2.1:2587", NULL };
+	assert_int_equal(parse(a4, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.proto, MAILTLS_PROTO_SUBMISSION);
+	assert_string_equal(o.host, "192.0.2.1");
+	assert_int_equal(o.port, 2587);
+
+	const char *a5[] = { "cert", "leaf.pem", "--chain", "int.pem", "--name", "mx.example.org",
+			     "--warn-days", "30", "--ca-file", "ca.pem", NULL };
+	assert_int_equal(parse(a5, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_CERT);
+	assert_string_equal(o.cert_file, "leaf.pem");
+	assert_string_equal(o.chain_file, "int.pem");
+	assert_string_equal(o.ca_file, "ca.pem");
+	assert_int_equal(o.warn_days, 30);
+
+	const char *a6[] = { "help", "check", NULL };
+	assert_int_equal(parse(a6, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_HELP);
+	assert_string_equal(o.help_topic, "check");
+
+	const char *a7[] = { "--version", NULL };
+	assert_int_equal(parse(a7, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_VERSION);
+
+	const char *a8[] = { "check", "--help", NULL };
+	assert_int_equal(parse(a8, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_HELP);
+	assert_string_equal(o.help_topic, "check");
+
+	const char *a9[] = { "check", "--lmtp", "[::1]", NULL };
+	assert_int_equal(parse(a9, &o, err, sizeof(err)), 0);
+	assert_string_equal(o.host, "::1");
+	assert_int_equal(o.proto, MAILTLS_PROTO_LMTP);
+}
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(refused_table),
+		cmocka_unit_test(accepted),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

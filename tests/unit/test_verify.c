@@ -1,14 +1,631 @@
-/* test_verify.c - placeholder until the module's table is written. */
+/*
+ * test_verify.c - chain, identity and validity findings of verify_chain() and
+ * mailtls_cert_check(), on certificates made here with the OpenSSL API.
+ *
+ * Every certificate is made at test time (EC P-256 keys; one RSA-1024 key for the weak key
+ * case) and written as PEM to a mkdtemp() directory, so that the file path of cert.c is
+ * exercised too. Each test asserts the exact list of finding ids, in order.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-static void placeholder(void **state) { (void)state; skip(); }
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <mailtls/mailtls.h>
+#include "verify.h"
+#include "x509info.h"
+
+#define T0 ((time_t)1767225600)   /* 2026-01-01T00:00:00Z: the validation time */
+#define DAY ((time_t)86400)
+
+static char dir[64];
+static EVP_PKEY *root_key, *inter_key, *leaf_key, *other_key, *weak_key;
+static X509 *root, *inter, *other_root;
+
+/* One dNSName SAN with its real bytes (may contain NUL). */
+struct san {
+	const char *p;
+	size_t len;
+};
+#define SAN(s) { s, sizeof(s) - 1 }
+
+struct mk {
+	const char *cn;
+	X509 *issuer;             /* NULL: self-signed */
+	EVP_PKEY *issuer_key;
+	EVP_PKEY *key;
+	bool ca;
+	time_t nb, na;
+	const struct san *sans;
+	size_t n_sans;
+};
+
+static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	assert_non_null(ext);
+	assert_int_equal(X509_add_ext(x, ext, -1), 1);
+	X509_EXTENSION_free(ext);
+}
+
+/* make_cert - a v3 certificate that passes X509_V_FLAG_X509_STRICT when well chained. */
+static X509 *make_cert(const struct mk *m)
+{
+	static long serial = 1000;
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	X509 *issuer;
+
+	assert_non_null(x);
+	X509_set_version(x, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"mailtls test", -1, -1, 0);
+	if (m->cn != NULL)
+		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)m->cn, -1, -1, 0);
+	X509_set_subject_name(x, name);
+	X509_set_issuer_name(x, m->issuer != NULL ? X509_get_subject_name(m->issuer) : name);
+	X509_NAME_free(name);
+	ASN1_TIME_set(X509_getm_notBefore(x), m->nb);
+	ASN1_TIME_set(X509_getm_notAfter(x), m->na);
+	X509_set_pubkey(x, m->key);
+	issuer = m->issuer != NULL ? m->issuer : x;
+	add_ext(x, issuer, NID_subject_key_identifier, "hash");
+	add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
+	if (m->ca) {
+		add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
+		add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
+	} else {
+		add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
+		add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+		add_ext(x, issuer, NID_ext_key_usage, "serverAuth");
+	}
+	if (m->n_sans > 0) {
+		GENERAL_NAMES *gens = GENERAL_NAMES_new();
+
+		for (size_t i = 0; i < m->n_sans; i++) {
+			GENERAL_NAME *g = GENERAL_NAME_new();
+			ASN1_IA5STRING *s = ASN1_IA5STRING_new();
+
+			ASN1_STRING_set(s, m->sans[i].p, (int)m->sans[i].len);
+			GENERAL_NAME_set0_value(g, GEN_DNS, s);
+			sk_GENERAL_NAME_push(gens, g);
+		}
+		assert_int_equal(X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, 0), 1);
+		GENERAL_NAMES_free(gens);
+	}
+	assert_true(X509_sign(x, m->issuer_key != NULL ? m->issuer_key : m->key, EVP_sha256()) > 0);
+	return x;
+}
+
+/* write_pem - certificates to dir/name; returns the path (static buffer rotation). */
+static const char *write_pem(const char *name, X509 *const *certs, size_t n)
+{
+	static char paths[4][256];
+	static int k;
+	char *path = paths[k++ % 4];
+	FILE *fp;
+
+	snprintf(path, 256, "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(PEM_write_X509(fp, certs[i]), 1);
+	fclose(fp);
+	return path;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/mailtls-verify-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	root_key = EVP_EC_gen("P-256");
+	inter_key = EVP_EC_gen("P-256");
+	leaf_key = EVP_EC_gen("P-256");
+	other_key = EVP_EC_gen("P-256");
+	weak_key = EVP_RSA_gen(1024);
+	if (!root_key || !inter_key || !leaf_key || !other_key || !weak_key)
+		return -1;
+	root = make_cert(&(struct mk){ .cn = "Test Root", .key = root_key, .ca = true,
+				       .nb = T0 - 3650 * DAY, .na = T0 + 3650 * DAY });
+	inter = make_cert(&(struct mk){ .cn = "Test Intermediate", .issuer = root,
+					.issuer_key = root_key, .key = inter_key, .ca = true,
+					.nb = T0 - 1000 * DAY, .na = T0 + 1000 * DAY });
+	other_root = make_cert(&(struct mk){ .cn = "Other Root", .key = other_key, .ca = true,
+					     .nb = T0 - 3650 * DAY, .na = T0 + 3650 * DAY });
+	write_pem("root.pem", &root, 1);
+	write_pem("inter.pem", &inter, 1);
+	write_pem("other.pem", &other_root, 1);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	X509_free(root);
+	X509_free(inter);
+	X509_free(other_root);
+	EVP_PKEY_free(root_key);
+	EVP_PKEY_free(inter_key);
+	EVP_PKEY_free(leaf_key);
+	EVP_PKEY_free(other_key);
+	EVP_PKEY_free(weak_key);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* leaf - a leaf from the intermediate, valid T0-30d .. T0+90d unless told otherwise. */
+static X509 *leaf(const char *cn, const struct san *sans, size_t n, time_t nb, time_t na)
+{
+	return make_cert(&(struct mk){ .cn = cn, .issuer = inter, .issuer_key = inter_key,
+				       .key = leaf_key, .nb = nb ? nb : T0 - 30 * DAY,
+				       .na = na ? na : T0 + 90 * DAY, .sans = sans, .n_sans = n });
+}
+
+/* check - write the chain, run mailtls_cert_check() with names at `at`. */
+static struct mailtls_result *check(X509 *const *chain, size_t n, const char *ca,
+				    const char *const *names, size_t n_names, time_t at)
+{
+	struct mailtls_cert_params p = {
+		.cert_file = write_pem("server.pem", chain, n),
+		.names = names, .n_names = n_names,
+		.ca_file = ca, .at = at, .have_at = true, .warn_days = -1,
+	};
+	struct mailtls_result *res = NULL;
+	char why[256] = "";
+	int r = mailtls_cert_check(&p, &res, why, sizeof(why));
+
+	if (r != 0)
+		print_error("mailtls_cert_check: %d %s\n", r, why);
+	assert_int_equal(r, 0);
+	assert_non_null(res);
+	assert_false(res->have_session);
+	assert_int_equal(res->validation_time, at);
+	assert_int_equal(res->reference_names.n, n_names);
+	return res;
+}
+
+/* expect_ids - the exact finding ids, in order, NULL-terminated. */
+static void expect_ids(const struct mailtls_result *res, ...)
+{
+	const char *want[32];
+	size_t n = 0;
+	va_list ap;
+	bool same;
+
+	va_start(ap, res);
+	while (n < 32 && (want[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	same = n == res->findings.n;
+	for (size_t i = 0; same && i < n; i++)
+		same = strcmp(want[i], res->findings.v[i].id) == 0;
+	if (!same) {
+		print_error("findings differ; got:\n");
+		for (size_t i = 0; i < res->findings.n; i++)
+			print_error("  %s: %s\n", res->findings.v[i].id, res->findings.v[i].message);
+	}
+	assert_true(same);
+}
+
+static const char *message_of(const struct mailtls_result *res, const char *id)
+{
+	for (size_t i = 0; i < res->findings.n; i++)
+		if (strcmp(res->findings.v[i].id, id) == 0)
+			return res->findings.v[i].message;
+	fail_msg("no finding %s", id);
+	return NULL;
+}
+
+static const char *mx1[] = { "mx1.lab.test" };
+
+static void test_good_chain(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test"), SAN("mail.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+	const struct mailtls_certinfo *c;
+
+	(void)state;
+	chain[0] = leaf("mx1.lab.test", sans, 2, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	assert_true(res->would_authenticate);
+	assert_string_equal(message_of(res, "cert.trusted"),
+			    "chain verified: mx1.lab.test <- Test Intermediate <- Test Root");
+	assert_string_equal(message_of(res, "cert.name-match"), "mx1.lab.test matches DNS-ID mx1.lab.test");
+	assert_int_equal(res->chain_len, 2);
+	c = &res->chain[0];
+	assert_string_equal(c->subject, "CN=mx1.lab.test,O=mailtls test");
+	assert_string_equal(c->subject_cn, "mx1.lab.test");
+	assert_string_equal(c->issuer_cn, "Test Intermediate");
+	assert_string_equal(c->organization, "mailtls test");
+	assert_int_equal(c->dns_names.n, 2);
+	assert_string_equal(c->dns_names.v[1], "mail.lab.test");
+	assert_int_equal(c->not_after, T0 + 90 * DAY);
+	assert_int_equal(c->days_left, 90);
+	assert_string_equal(c->key_type, "EC");
+	assert_int_equal(c->key_bits, 256);
+	assert_string_equal(c->sig_alg, "ecdsa-with-SHA256");
+	assert_int_equal(strlen(c->sha256), 32 * 3 - 1);
+	assert_int_equal(strlen(c->spki_sha256), 32 * 3 - 1);
+	assert_false(c->is_ca);
+	assert_false(c->self_issued);
+	assert_true(res->chain[1].is_ca);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_name_mismatch(void **state)
+{
+	static const struct san sans[] = { SAN("mx.example.org"), SAN("mail.example.org") };
+	static const char *names[] = { "mx.example.org", "imap.example.org" };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx.example.org", sans, 2, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), names, 2, T0);
+	expect_ids(res, "cert.trusted", "cert.name-match", "cert.name-mismatch", NULL);
+	assert_string_equal(message_of(res, "cert.name-mismatch"),
+		"imap.example.org is not covered by the certificate: presented DNS-IDs "
+		"mx.example.org, mail.example.org (nearest: mail.example.org)");
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_cn_only(void **state)
+{
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx1.lab.test", NULL, 0, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.cn-only", "cert.name-mismatch", NULL);
+	assert_non_null(strstr(message_of(res, "cert.cn-only"), "would match mx1.lab.test"));
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_wildcard(void **state)
+{
+	static const struct san sans[] = { SAN("*.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("*.lab.test", sans, 1, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.name-match", "cert.wildcard", NULL);
+	assert_true(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_partial_wildcard(void **state)
+{
+	static const struct san sans[] = { SAN("mx*.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx*.lab.test", sans, 1, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.partial-wildcard", "cert.name-mismatch", NULL);
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_expired(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx1.lab.test", sans, 1, T0 - 100 * DAY, T0 - 3 * DAY);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.expired", "cert.name-match", NULL);
+	assert_string_equal(message_of(res, "cert.expired"),
+		"certificate 'mx1.lab.test' (depth 0) expired on 2025-12-29T00:00:00Z, 3 days ago");
+	assert_int_equal(res->chain[0].days_left, -3);
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_not_yet_valid(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx1.lab.test", sans, 1, T0 + 2 * DAY, T0 + 100 * DAY);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.not-yet-valid", "cert.name-match", NULL);
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_expires_soon(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0 + 80 * DAY);
+	expect_ids(res, "cert.trusted", "cert.expires-soon", "cert.name-match", NULL);
+	assert_string_equal(message_of(res, "cert.expires-soon"),
+		"certificate 'mx1.lab.test' expires on 2026-04-01T00:00:00Z, in 10 days");
+	assert_true(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_self_signed(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *self;
+	struct mailtls_result *res;
+
+	(void)state;
+	self = make_cert(&(struct mk){ .cn = "mx1.lab.test", .key = leaf_key,
+				       .nb = T0 - DAY, .na = T0 + 100 * DAY,
+				       .sans = sans, .n_sans = 1 });
+	res = check(&self, 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.self-signed", "cert.name-match", NULL);
+	assert_true(res->chain[0].self_issued);
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(self);
+}
+
+static void test_untrusted_root(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[3];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
+	chain[1] = inter;
+	chain[2] = root;
+	res = check(chain, 3, write_pem("ca.pem", &other_root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.untrusted", "cert.name-match", NULL);
+	assert_string_equal(message_of(res, "cert.untrusted"),
+		"the chain ends at root 'Test Root' (depth 2), which is not a trust anchor");
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_incomplete_chain(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[1];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
+	res = check(chain, 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.incomplete-chain", "cert.name-match", NULL);
+	assert_non_null(strstr(message_of(res, "cert.incomplete-chain"),
+		"the server did not send the intermediate certificate for issuer "
+		"'CN=Test Intermediate,O=mailtls test'"));
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_pinned_intermediate(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &inter, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	assert_string_equal(message_of(res, "cert.trusted"),
+			    "chain verified: mx1.lab.test <- Test Intermediate");
+	assert_true(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_embedded_nul(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test\0.evil.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("evil", sans, 1, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.invalid-name", "cert.name-mismatch", NULL);
+	assert_string_equal(message_of(res, "cert.name-mismatch"),
+		"mx1.lab.test is not covered by the certificate: presented DNS-IDs "
+		"mx1.lab.test\\x00.evil.test (nearest: mx1.lab.test\\x00.evil.test)");
+	assert_string_equal(res->chain[0].dns_names.v[0], "mx1.lab.test\\x00.evil.test");
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_weak_key(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = make_cert(&(struct mk){ .cn = "mx1.lab.test", .issuer = inter,
+					   .issuer_key = inter_key, .key = weak_key,
+					   .nb = T0 - DAY, .na = T0 + 100 * DAY,
+					   .sans = sans, .n_sans = 1 });
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.weak-key", "cert.name-match", NULL);
+	assert_string_equal(res->chain[0].key_type, "RSA");
+	assert_int_equal(res->chain[0].key_bits, 1024);
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+static void test_chain_too_long(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[VERIFY_CHAIN_MAX + 1];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
+	chain[1] = inter;
+	for (int i = 2; i <= VERIFY_CHAIN_MAX; i++)
+		chain[i] = other_root;
+	res = check(chain, VERIFY_CHAIN_MAX + 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.chain-too-long", "cert.trusted", "cert.name-match", NULL);
+	assert_int_equal(res->chain_len, VERIFY_CHAIN_MAX);
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+/* test_verify_chain_direct - the internal API: IP identity and an empty chain. */
+static void test_verify_chain_direct(void **state)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	struct mailtls_result *res = mailtls_result_new();
+	char why[256];
+	struct verify_params p = { .at = T0, .warn_days = 21, .ip = "192.0.2.1" };
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *l = leaf("mx1.lab.test", sans, 1, 0, 0);
+
+	(void)state;
+	p.store = verify_store_new(write_pem("ca.pem", &root, 1), NULL, why, sizeof(why));
+	assert_non_null(p.store);
+	assert_int_equal(verify_chain(sk, &p, res), MAILTLS_EINVAL);
+	sk_X509_push(sk, l);
+	sk_X509_push(sk, inter);
+	assert_int_equal(verify_chain(sk, &p, res), 0);
+	expect_ids(res, "cert.trusted", "cert.name-mismatch", NULL);
+	assert_string_equal(message_of(res, "cert.name-mismatch"),
+		"192.0.2.1 is not covered by the certificate: presented IP-IDs (none)");
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	sk_X509_free(sk);
+	X509_free(l);
+	X509_STORE_free(p.store);
+	assert_null(verify_store_new("/nonexistent/ca.pem", NULL, why, sizeof(why)));
+	assert_non_null(strstr(why, "/nonexistent/ca.pem"));
+}
+
+/* file_error - mailtls_cert_check on a file must fail with code and why containing text. */
+static void file_error(const char *file, const char *name, int code, const char *text)
+{
+	const char *names[] = { name };
+	struct mailtls_cert_params p = {
+		.cert_file = file, .names = names, .n_names = 1,
+		.ca_file = NULL, .warn_days = -1,
+	};
+	struct mailtls_result *res = (struct mailtls_result *)1;
+	char why[512] = "";
+
+	assert_int_equal(mailtls_cert_check(&p, &res, why, sizeof(why)), code);
+	assert_null(res);
+	if (strstr(why, text) == NULL)
+		fail_msg("why '%s' lacks '%s'", why, text);
+}
+
+static void test_file_errors(void **state)
+{
+	char path[300];
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/missing.pem", dir);
+	file_error(path, "mx1.lab.test", MAILTLS_EFILE, "missing.pem: No such file");
+
+	snprintf(path, sizeof(path), "%s/text.pem", dir);
+	fp = fopen(path, "w");
+	fputs("hello, this is not a certificate\n", fp);
+	fclose(fp);
+	file_error(path, "mx1.lab.test", MAILTLS_ECERT, "text.pem: not a PEM file");
+
+	snprintf(path, sizeof(path), "%s/key.pem", dir);
+	fp = fopen(path, "w");
+	PEM_write_PUBKEY(fp, leaf_key);
+	fclose(fp);
+	file_error(path, "mx1.lab.test", MAILTLS_ECERT, "key.pem: no certificate found");
+
+	snprintf(path, sizeof(path), "%s/big.pem", dir);
+	fp = fopen(path, "w");
+	for (int i = 0; i < 1024 * 1024 / 64 + 1; i++)
+		fprintf(fp, "%063d\n", i);
+	fclose(fp);
+	file_error(path, "mx1.lab.test", MAILTLS_ETOOBIG, "big.pem: larger than");
+
+	file_error(write_pem("root-only.pem", &root, 1), "mx1..lab.test", MAILTLS_EINVAL,
+		   "mx1..lab.test");
+}
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_chain),
+		cmocka_unit_test(test_name_mismatch),
+		cmocka_unit_test(test_cn_only),
+		cmocka_unit_test(test_wildcard),
+		cmocka_unit_test(test_partial_wildcard),
+		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_not_yet_valid),
+		cmocka_unit_test(test_expires_soon),
+		cmocka_unit_test(test_self_signed),
+		cmocka_unit_test(test_untrusted_root),
+		cmocka_unit_test(test_incomplete_chain),
+		cmocka_unit_test(test_pinned_intermediate),
+		cmocka_unit_test(test_embedded_nul),
+		cmocka_unit_test(test_weak_key),
+		cmocka_unit_test(test_chain_too_long),
+		cmocka_unit_test(test_verify_chain_direct),
+		cmocka_unit_test(test_file_errors),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,133 @@
+/*
+ * dialog.h - one probe of one server address, and the shared machinery of the protocol
+ * dialogues (SMTP/LMTP, IMAP, POP3): sending commands, the transcript, STARTTLS, the phase
+ * names used in diagnoses, and the end of the dialogue.
+ *
+ * Each protocol supplies a small state machine (dialog_smtp.c, dialog_imap.c, dialog_pop3.c)
+ * as a struct dialog_ops; only its enter_state function changes state. The probe owns its
+ * connection; the engine owns the probe. Internal to libmailtls.
+ */
+#ifndef MAILTLS_DIALOG_H
+#define MAILTLS_DIALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <mailtls/mailtls.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include "conn.h"
+#include "reply.h"
+
+#define DIALOG_TRANSCRIPT_MAX 65536   /* most transcript bytes kept */
+#define DIALOG_NAMES_MAX 32           /* most reference names */
+
+struct probe;
+
+struct dialog_ops {
+	const char *name;
+	void (*start)(struct probe *p);       /* connected (implicit TLS: handshake done) */
+	void (*line)(struct probe *p, const char *line, size_t len);
+	void (*tls_done)(struct probe *p);    /* STARTTLS handshake completed */
+};
+
+struct probe {
+	struct event_base *base;
+	SSL_CTX *ssl_ctx;                     /* borrowed from the engine */
+	X509_STORE *store;                    /* borrowed from the engine */
+	const struct dialog_ops *ops;
+	struct conn *conn;
+	struct mailtls_result *res;           /* owned until handed to done() */
+
+	/* Parameters (copied). */
+	enum mailtls_proto proto;
+	double timeout;
+	char ehlo_name[256];
+	char names[DIALOG_NAMES_MAX][MAILTLS_NAME_MAX + 1]; /* normalized reference names */
+	size_t n_names;
+	char ip[64];                          /* numeric address connected to */
+	bool host_is_ip;
+	time_t at;
+	int warn_days;
+	bool want_transcript;
+
+	/* Dialogue state. */
+	int state;
+	const char *phase;                    /* what we were waiting for, for diagnoses */
+	bool implicit_tls;
+	bool tls;                             /* TLS is up */
+	bool quitting;                        /* QUIT/LOGOUT sent: a close is not a failure */
+	struct reply reply;                   /* reply being assembled */
+	unsigned tagno;                       /* IMAP tag counter */
+	char tag[16];                         /* IMAP tag in flight */
+	char prefix[400];                     /* "host[addr]:port" for diagnoses */
+	char *transcript;
+	size_t transcript_len;
+	bool finished;
+	struct timespec started;
+
+	void (*done)(struct probe *p, void *arg);
+	void *done_arg;
+	struct event *ev_done;
+};
+
+extern const struct dialog_ops dialog_smtp_ops;
+extern const struct dialog_ops dialog_imap_ops;
+extern const struct dialog_ops dialog_pop3_ops;
+
+/* dialog_ops_for - the state machine for a protocol. */
+const struct dialog_ops *dialog_ops_for(enum mailtls_proto proto);
+
+/* probe_start - connect to sa and run the dialogue; done(p, arg) is called once from the
+ * event loop when the probe ends (also on failure). 0, or an error before anything started. */
+int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen);
+
+/* probe_free - free the probe, its connection and its result if still owned. */
+void probe_free(struct probe *p);
+
+/* Helpers for the protocol state machines. */
+
+/* dialog_send - send one command line (CRLF appended), log "C: ...", arm the deadline. */
+void dialog_send(struct probe *p, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* dialog_log_server - log one server line "S: ..." into the transcript (escaped). */
+void dialog_log_server(struct probe *p, const char *line, size_t len);
+
+/* dialog_note - log a note line ("--- TLS handshake ...") into the transcript. */
+void dialog_note(struct probe *p, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* dialog_starttls - start the TLS handshake now (after a STARTTLS go-ahead or at once for
+ * implicit TLS); reports bytes injected before the handshake. */
+void dialog_starttls(struct probe *p);
+
+/* dialog_tls_up - after a handshake: capture the session, verify the chain, add findings. */
+void dialog_tls_up(struct probe *p);
+
+/* dialog_finding - add a finding with the "host[addr]:port: " prefix. */
+void dialog_finding(struct probe *p, const char *id, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* dialog_protocol_error - a reply broke the protocol: finding + end. */
+void dialog_protocol_error(struct probe *p, enum reply_feed why, const char *line, size_t len);
+
+/* dialog_quit - send the protocol's goodbye and end when the server answers or closes. */
+void dialog_quit(struct probe *p, const char *cmd);
+
+/* dialog_finish - end the probe now: stop the connection, compute the verdict, schedule done. */
+void dialog_finish(struct probe *p);
+
+/* dialog_add_caps - add space-separated capabilities to the pre- or post-TLS list. */
+void dialog_add_caps(struct probe *p, const char *list, size_t len);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * escape.h - make untrusted bytes safe to show.
+ * escape_text: for terminals and text reports: printable ASCII and valid UTF-8 (minus C1
+ * controls) pass, everything else (control characters, ESC, DEL, invalid UTF-8, NUL) becomes
+ * \xHH, and a backslash becomes \\. escape_utf8: for JSON: valid UTF-8 passes (the JSON
+ * encoder escapes controls), each invalid byte becomes U+FFFD.
+ * Both return a new string the caller frees, or NULL on ENOMEM. Internal to libmailtls.
+ */
+#ifndef MAILTLS_ESCAPE_H
+#define MAILTLS_ESCAPE_H
+
+#include <stddef.h>
+
+char *escape_text(const char *s, size_t len);
+char *escape_utf8(const char *s, size_t len);
+
+/* utf8_seq_len - length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * report_verdict.c - the verdict line: what an opportunistic sender and a verifying client
+ * conclude, and which findings decided it.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <mailtls/mailtls.h>
+#include "report_verdict.h"
+
+/* ids_of - the ids of findings at or above min severity, comma-separated, deduplicated. */
+static void ids_of(const struct mailtls_result *res, enum mailtls_severity min, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < res->findings.n; i++) {
+		const char *id = res->findings.v[i].id;
+		bool seen = false;
+
+		if (res->findings.v[i].severity < min)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (res->findings.v[j].id == id)
+				seen = true;
+		if (seen)
+			continue;
+		int n = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", id);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+}
+
+/* no_session - the dialogue never reached the point where TLS could start. */
+static bool no_session(const struct mailtls_result *res)
+{
+	if (res->session.starttls_accepted || res->session.tls_established)
+		return false;
+	if (res->session.implicit_tls && mailtls_result_has(res, "tls.handshake-failed"))
+		return false;
+	for (size_t i = 0; i < res->findings.n; i++)
+		if (res->findings.v[i].severity == MAILTLS_SEV_CRITICAL &&
+		    (strncmp(res->findings.v[i].id, "conn.", 5) == 0 ||
+		     strncmp(res->findings.v[i].id, "proto.", 6) == 0))
+			return true;
+	return false;
+}
+
+void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
+{
+	enum mailtls_exit code = mailtls_result_exit_code(res);
+	const char *label = mailtls_exit_name(code);
+	char ids[512];
+
+	ids_of(res, MAILTLS_SEV_WARNING, ids, sizeof(ids));
+	if (!res->checked) {
+		snprintf(buf, len, "%s - could not check: %s", label,
+			 res->unknown_reason ? res->unknown_reason : "unknown reason");
+	} else if (!res->have_session) {
+		snprintf(buf, len, "%s - a verifying client would %s this certificate%s%s%s", label,
+			 res->would_authenticate ? "accept" : "refuse", ids[0] ? " (" : "", ids,
+			 ids[0] ? ")" : "");
+	} else if (!res->would_encrypt && no_session(res)) {
+		snprintf(buf, len, "%s - no mail session: senders cannot deliver and will retry (%s)",
+			 label, ids[0] ? ids : "no session");
+	} else if (!res->would_encrypt) {
+		snprintf(buf, len, "%s - no TLS session: opportunistic senders would %s; verifying clients refuse (%s)",
+			 label, res->session.starttls_offered || res->session.implicit_tls ?
+			 "fail the handshake and fall back to plaintext or defer" : "send in plaintext",
+			 ids[0] ? ids : "no TLS");
+	} else {
+		snprintf(buf, len, "%s - opportunistic senders encrypt; verifying clients %s%s%s%s", label,
+			 res->would_authenticate ? "authenticate the server" : "refuse the server",
+			 ids[0] ? " (" : "", ids, ids[0] ? ")" : "");
+	}
+}

@@ -1,0 +1,39 @@
+/*
+ * tls.h - the TLS client side on OpenSSL 3: context, per-connection SSL with SNI, alert
+ * capture, plain-words failure reasons, and capture of session facts.
+ *
+ * Verification is NOT done during the handshake: the handshake accepts any chain so that the
+ * chain can be captured and judged by verify.c, which reports every problem at once. Nothing
+ * but protocol commands (EHLO, CAPABILITY, CAPA, QUIT, LOGOUT) is ever sent over the session,
+ * so no credential or content can leak to an unverified server. Internal to libmailtls.
+ */
+#ifndef MAILTLS_TLS_H
+#define MAILTLS_TLS_H
+
+#include <stddef.h>
+#include <openssl/ssl.h>
+#include <mailtls/result.h>
+
+/* Alerts seen on one connection; -1 when none. */
+struct tls_alerts {
+	int received;
+	int sent;
+};
+
+/* tls_ctx_new - a client SSL_CTX with the system's default protocol floor and ciphers.
+ * Caller frees with SSL_CTX_free(). NULL with why filled on failure. */
+SSL_CTX *tls_ctx_new(char *why, size_t whylen);
+
+/* tls_ssl_new - an SSL for one connection; sni may be NULL (no SNI for IP literals).
+ * Alerts are recorded in *alerts, which must outlive the SSL. Caller frees with SSL_free(). */
+SSL *tls_ssl_new(SSL_CTX *ctx, const char *sni, struct tls_alerts *alerts);
+
+/* tls_describe_failure - a one-line reason for a failed handshake: the alert and its likely
+ * cause in plain words, or the local error, into buf. */
+void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *alerts,
+			  char *buf, size_t len);
+
+/* tls_capture - copy version, cipher and group into s (strings owned by s). 0 or ENOMEM. */
+int tls_capture(SSL *ssl, struct mailtls_session *s);
+
+#endif
