@@ -85,6 +85,7 @@ START_WAIT=100		# tenths of a second to wait for listeners
 STOP_WAIT=50		# tenths of a second to wait for processes to exit
 
 plan() { echo "$PLAN" | grep -v '^[[:space:]]*$'; }
+oneline() { echo "$1" | tr '\n' ' ' | sed 's/ *$//'; }
 
 # setdir DIR - absolute lab paths; refuses paths sed or master.cf would mangle
 setdir() {
@@ -210,7 +211,7 @@ do_stop() {
 	done
 	left=$(running_pids)
 	if [ -n "$left" ]; then
-		say "still running after SIGTERM, sending SIGKILL:" $left
+		say "still running after SIGTERM, sending SIGKILL: $(oneline "$left")"
 		echo "$left" | while read -r n p; do
 			if alive "$n" "$p"; then kill -KILL "$p" 2>/dev/null || true; fi
 		done
@@ -225,7 +226,7 @@ do_stop() {
 		i=$((i + 1))
 	done
 	left=$(our_leftovers)
-	[ -z "$left" ] || say "warning: server processes still running in $dir:" $left
+	[ -z "$left" ] || say "warning: server processes still running in $dir: $(oneline "$left")"
 	rm -f "$dir/lab.env"
 	return 0
 }
@@ -250,15 +251,25 @@ do_start() {
 
 	left=$(running_pids)
 	if [ -n "$left" ]; then
-		die "a lab is already running in $dir:" $left "(run: sh lab/lab.sh stop $dir)"
+		die "a lab is already running in $dir: $(oneline "$left") (run: sh lab/lab.sh stop $dir)"
 	fi
 	rm -f "$pids" "$dir/lab.env"
+	# stop and status check faultd against this path, whatever FAULTD says then.
+	echo "$faultd" >"$dir/faultd.exe"
 
 	# Someone else (another lab directory?) on our addresses: say so now.
 	snapshot
 	busy=$(plan | while read -r var server addr port rest; do
 		if listening "$addr" "$port"; then echo "$addr:$port"; fi; done)
-	[ -z "$busy" ] || die "addresses already in use (a lab in another directory?):" $busy
+	[ -z "$busy" ] || die "addresses already in use (a lab in another directory?): $(oneline "$busy")"
+
+	# Postfix and Dovecot processes running as their own users open files
+	# in DIR by path, so every directory above it must let them through.
+	a=$dir
+	while a=$(dirname "$a"); [ "$a" != / ]; do
+		[ -n "$(find "$a" -maxdepth 0 -perm -o+x)" ] ||
+		    die "$a is not searchable by other users (mode $(stat -c %a "$a")); the postfix and dovecot users must reach $dir: chmod o+x $a, or use another directory"
+	done
 
 	mkdir -p "$dir/log" "$pcf" "$pq" "$dir/postfix/data" "$dir/dovecot/mail" "$dir/dovecot/state" \
 	    "$dir/dovecot/run"
@@ -272,6 +283,9 @@ do_start() {
 	# Postfix.
 	fill main.cf.in >"$pcf/main.cf"
 	{ fill master.cf.in; master_cf_listeners; } >"$pcf/master.cf"
+	# Postfix re-reads a main.cf changed within the last second, in
+	# 300 ms naps, until it looks settled: make it look old already.
+	touch -d '-1 minute' "$pcf/main.cf" "$pcf/master.cf"
 	: >"$pids"
 	postfix -c "$pcf" check >>"$dir/log/lab.log" 2>&1 ||
 	    fail postfix "postfix check failed (see $dir/log/lab.log)" "$dir/log/postfix.log"
@@ -359,6 +373,9 @@ faultd=${FAULTD:-$top/build/lab/faultd}
 # /proc/PID/exe holds the resolved path: compare with that.
 faultd=$(readlink -f "$faultd" 2>/dev/null) || faultd=${FAULTD:-$top/build/lab/faultd}
 setdir "$2"
+if [ "$1" != start ] && [ -s "$dir/faultd.exe" ]; then
+	faultd=$(cat "$dir/faultd.exe")
+fi
 
 case $1 in
 start) do_start ;;

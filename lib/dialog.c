@@ -216,10 +216,10 @@ void dialog_tls_up(struct probe *p)
 	tls_capture(ssl, s);
 	dialog_note(p, "--- TLS established: %s, %s%s%s", s->tls_version, s->cipher,
 		    s->group ? ", " : "", s->group ? s->group : "");
-	mailtls_result_add(p->res, "tls.established", "%s, cipher %s%s%s", s->tls_version,
+	dialog_finding(p, "tls.established", "%s, cipher %s%s%s", s->tls_version,
 			   s->cipher, s->group ? ", key exchange " : "", s->group ? s->group : "");
 	if (strcmp(s->tls_version, "TLSv1") == 0 || strcmp(s->tls_version, "TLSv1.1") == 0)
-		mailtls_result_add(p->res, "tls.legacy-version", "the session uses %s",
+		dialog_finding(p, "tls.legacy-version", "the session uses %s",
 				   s->tls_version);
 	for (size_t i = 0; i < p->n_names; i++)
 		names[i] = p->names[i];

@@ -110,11 +110,11 @@ static void on_capability_done(struct probe *p, const struct imap_line *il)
 		return;
 	}
 	s->starttls_offered = true;
-	mailtls_result_add(p->res, "starttls.offered", "STARTTLS in the CAPABILITY list");
+	dialog_finding(p, "starttls.offered", "STARTTLS in the CAPABILITY list");
 	if (s->login_disabled)
-		mailtls_result_add(p->res, "imap.login-disabled", "LOGINDISABLED advertised before TLS");
+		dialog_finding(p, "imap.login-disabled", "LOGINDISABLED advertised before TLS");
 	else
-		mailtls_result_add(p->res, "imap.plaintext-login-offered",
+		dialog_finding(p, "imap.plaintext-login-offered",
 				   "no LOGINDISABLED before TLS: the server would accept a password in the clear");
 	imap_command(p, IMAP_STARTTLS, "STARTTLS");
 }

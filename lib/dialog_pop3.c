@@ -89,7 +89,7 @@ static void on_capa_done(struct probe *p)
 		return;
 	}
 	s->starttls_offered = true;
-	mailtls_result_add(p->res, "starttls.offered", "STLS in the CAPA list");
+	dialog_finding(p, "starttls.offered", "STLS in the CAPA list");
 	pop3_command(p, POP3_STLS, "STLS");
 }
 

@@ -162,7 +162,7 @@ static void on_ehlo(struct probe *p)
 		return;
 	}
 	s->starttls_offered = true;
-	mailtls_result_add(p->res, "starttls.offered", "STARTTLS offered in the reply to %s",
+	dialog_finding(p, "starttls.offered", "STARTTLS offered in the reply to %s",
 			   hello_verb(p));
 	smtp_enter_state(p, SMTP_STARTTLS);
 	dialog_send(p, "STARTTLS");

@@ -132,7 +132,7 @@ char *mailtls_report_json(const struct mailtls_result *res)
 		return NULL;
 	}
 	json_object_set_new(root, "findings", findings);
-	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(root);
 	if (out == NULL)
 		return NULL;

@@ -65,9 +65,9 @@ void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
 		snprintf(buf, len, "%s - no mail session: senders cannot deliver and will retry (%s)",
 			 label, ids[0] ? ids : "no session");
 	} else if (!res->would_encrypt) {
-		snprintf(buf, len, "%s - no TLS session: opportunistic senders would %s; verifying clients refuse (%s)",
-			 label, res->session.starttls_offered || res->session.implicit_tls ?
-			 "fail the handshake and fall back to plaintext or defer" : "send in plaintext",
+		snprintf(buf, len, "%s - no TLS session: opportunistic senders %s; verifying clients refuse (%s)",
+			 label, mailtls_result_has(res, "tls.handshake-failed") ?
+			 "fail the handshake, then fall back to plaintext or defer" : "send in plaintext",
 			 ids[0] ? ids : "no TLS");
 	} else {
 		snprintf(buf, len, "%s - opportunistic senders encrypt; verifying clients %s%s%s%s", label,

@@ -30,7 +30,7 @@ static const char usage_check[] =
 	"PROTOCOL (one of; default port in brackets):\n"
 	"  --smtp [25]  --submission [587]  --smtps [465]  --lmtp [24]\n"
 	"  --imap [143] --imaps [993]       --pop3 [110]   --pop3s [995]\n"
-	"HOST is a name, an IPv4 address or an IPv6 address in brackets ([::1]:25).\n"
+	"HOST is a name, an IPv4 address or an IPv6 address (in brackets with a port: [::1]:25).\n"
 	"\n"
 	"options:\n"
 	"  --name NAME       reference identity to verify (repeatable; default: HOST if a name)\n"

@@ -1,0 +1,131 @@
+#!/bin/bash
+# run.sh - integration tests: mailtls against the real lab (Postfix, Dovecot, faultd) on
+# 127.77.0.0/24. For every case in cases.txt, in text and in JSON: the exact exit code, the
+# exact verdict line, the exact list of finding ids in order, and the diagnosis text.
+#
+# usage: run.sh BUILD_DIR [CASE_FILTER]
+# The lab is started in a fresh temporary directory and stopped on exit (only its own PIDs).
+set -u
+BUILD=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+FILTER=${2:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+MAILTLS="$BUILD/src/mailtls"
+export FAULTD="$BUILD/lab/faultd"
+LAB=$(mktemp -d /tmp/mailtls-itest.XXXXXX)
+chmod 755 "$LAB"   # postfix and dovecot must reach their files inside
+# A wrapper such as valgrind may be given to run mailtls under.
+RUNNER=${MAILTLS_RUNNER:-}
+
+cleanup() {
+	sh "$TOP/lab/lab.sh" stop "$LAB" >/dev/null 2>&1
+	rm -rf "$LAB"
+}
+trap cleanup EXIT
+
+if ! sh "$TOP/lab/lab.sh" start "$LAB" >"$LAB.start.log" 2>&1; then
+	cat "$LAB.start.log" >&2
+	rm -f "$LAB.start.log"
+	echo "run.sh: the lab did not start" >&2
+	exit 1
+fi
+rm -f "$LAB.start.log"
+# shellcheck disable=SC1091
+. "$LAB/lab.env"
+
+pass=0
+failn=0
+failed_ids=""
+
+fail() {
+	echo "FAIL $1: $2"
+	failn=$((failn + 1))
+	failed_ids="$failed_ids $1"
+}
+
+# ids_text - finding ids from a text report, in order.
+ids_text() {
+	sed -n 's/^  \(OK\|INFO\|WARNING\|CRITICAL\) *\([a-z0-9.-]*\): .*/\2/p' | tr '\n' ' ' | sed 's/ $//'
+}
+
+run_case() {
+	local id=$1 args=$2 want_exit=$3 want_verdict=$4 want_ids=$5 want_diag=$6
+	local out json code jcode got_ids jids verdict jverdict
+
+	out=$(eval "$RUNNER \"\$MAILTLS\" $args" 2>"$LAB/stderr")
+	code=$?
+	if [ "$code" != "$want_exit" ]; then
+		fail "$id" "exit $code, expected $want_exit; stderr: $(head -c 300 "$LAB/stderr")"
+		printf '%s\n' "$out" | sed 's/^/    /' | head -40
+		return
+	fi
+	verdict=$(printf '%s\n' "$out" | sed -n 's/^Verdict: //p')
+	if [ "$verdict" != "$want_verdict" ]; then
+		fail "$id" "verdict '$verdict', expected '$want_verdict'"
+		return
+	fi
+	got_ids=$(printf '%s\n' "$out" | ids_text)
+	if [ "$got_ids" != "$want_ids" ]; then
+		fail "$id" "findings '$got_ids', expected '$want_ids'"
+		printf '%s\n' "$out" | grep -E '^  (OK|INFO|WARNING|CRITICAL)' | sed 's/^/    /'
+		return
+	fi
+	if [ -n "$want_diag" ] && ! printf '%s\n' "$out" | grep -qF -- "$want_diag"; then
+		fail "$id" "diagnosis '$want_diag' not in the report"
+		printf '%s\n' "$out" | grep -E '^  (OK|INFO|WARNING|CRITICAL)' | sed 's/^/    /'
+		return
+	fi
+	# The same run in JSON: valid, same verdict, exit code and findings.
+	json=$(eval "$RUNNER \"\$MAILTLS\" $args --format json" 2>/dev/null)
+	jcode=$?
+	if ! printf '%s\n' "$json" | jq -e . >/dev/null 2>&1; then
+		fail "$id" "--format json is not valid JSON"
+		return
+	fi
+	jids=$(printf '%s\n' "$json" | jq -r '[.findings[].id] | join(" ")')
+	jverdict=$(printf '%s\n' "$json" | jq -r '.summary')
+	if [ "$jcode" != "$want_exit" ] ||
+	   [ "$(printf '%s\n' "$json" | jq -r '.exit_code')" != "$want_exit" ] ||
+	   [ "$jids" != "$want_ids" ] || [ "$jverdict" != "$want_verdict" ]; then
+		fail "$id" "JSON disagrees: exit $jcode, ids '$jids', summary '$jverdict'"
+		return
+	fi
+	if [ -n "$want_diag" ] && ! printf '%s\n' "$json" | jq -r '.findings[].message' | grep -qF -- "$want_diag"; then
+		fail "$id" "diagnosis '$want_diag' not in the JSON findings"
+		return
+	fi
+	echo "ok   $id"
+	pass=$((pass + 1))
+}
+
+# cases.txt: blocks separated by blank lines; each block has the lines
+#   case: ID
+#   args: ARGUMENTS (shell words; $LAB_* variables from lab.env)
+#   exit: N
+#   verdict: THE EXACT VERDICT LINE (without "Verdict: ")
+#   ids: finding ids in order, space-separated
+#   diag: a diagnosis that must appear verbatim (optional)
+while IFS= read -r line || [ -n "$line" ]; do
+	case "$line" in
+	"case: "*) c_id=${line#case: }; c_args=""; c_exit=""; c_verdict=""; c_ids=""; c_diag="" ;;
+	"args: "*) c_args=${line#args: } ;;
+	"exit: "*) c_exit=${line#exit: } ;;
+	"verdict: "*) c_verdict=${line#verdict: } ;;
+	"ids: "*) c_ids=${line#ids: } ;;
+	"diag: "*) c_diag=${line#diag: } ;;
+	"")
+		if [ -n "${c_id:-}" ]; then
+			case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" ;; esac
+		fi
+		c_id="" ;;
+	"#"*) ;;
+	esac
+done < "$HERE/cases.txt"
+if [ -n "${c_id:-}" ]; then
+	case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" ;; esac
+fi
+
+echo
+[ -n "$failed_ids" ] && echo "failed:$failed_ids"
+echo "integration: $pass passed, $failn failed"
+[ "$failn" -eq 0 ] && [ "$pass" -gt 0 ]
