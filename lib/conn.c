@@ -193,7 +193,16 @@ static void handshake_step(struct conn *c)
 		return;
 	}
 	char why[256];
+	unsigned long e = ERR_peek_last_error();
 
+	/* The peer hung up mid-handshake without an alert: that is a close, not a TLS error. */
+	if (c->alerts.received < 0 &&
+	    ((err == SSL_ERROR_SYSCALL && e == 0) || err == SSL_ERROR_ZERO_RETURN ||
+	     (err == SSL_ERROR_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING))) {
+		ERR_clear_error();
+		fail(c, CONN_FAIL_CLOSED, NULL);
+		return;
+	}
 	tls_describe_failure(c->ssl, err, &c->alerts, why, sizeof(why));
 	fail(c, CONN_FAIL_TLS, why);
 }

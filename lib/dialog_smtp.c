@@ -95,7 +95,7 @@ static void on_greeting(struct probe *p)
 
 	if (s->banner == NULL && l != NULL)
 		s->banner = escape_text(l, len);
-	if (s->banner_name == NULL)
+	if (s->banner_name == NULL && p->reply.code == 220)   /* RFC 5321 4.2: "220 domain ..." */
 		s->banner_name = first_word(&p->reply, 0);
 	if (p->reply.code != 220) {
 		reply_summary(&p->reply, sum, sizeof(sum));

@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,9 +258,19 @@ fail:
 
 int engine_run(struct engine *e)
 {
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	int r = 0;
+
+	/* A server that closes while we write must give EPIPE, not kill the caller: ignore
+	 * SIGPIPE while the loop runs and restore the caller's disposition afterwards. */
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
 	/* Bounded: each probe has deadlines, so the loop ends when they do. */
 	while (e->running > 0)
-		if (event_base_loop(e->base, EVLOOP_ONCE) < 0)
-			return MAILTLS_EINTERNAL;
-	return 0;
+		if (event_base_loop(e->base, EVLOOP_ONCE) < 0) {
+			r = MAILTLS_EINTERNAL;
+			break;
+		}
+	sigaction(SIGPIPE, &old, NULL);
+	return r;
 }

@@ -66,7 +66,7 @@ void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
 			 label, ids[0] ? ids : "no session");
 	} else if (!res->would_encrypt) {
 		snprintf(buf, len, "%s - no TLS session: opportunistic senders %s; verifying clients refuse (%s)",
-			 label, mailtls_result_has(res, "tls.handshake-failed") ?
+			 label, mailtls_result_has(res, "tls.handshake-failed") || res->session.starttls_accepted ?
 			 "fail the handshake, then fall back to plaintext or defer" : "send in plaintext",
 			 ids[0] ? ids : "no TLS");
 	} else {

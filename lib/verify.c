@@ -310,6 +310,17 @@ static int map_error(const struct verify_err *e, const struct verify_params *p,
 				"the chain ends at '%s' (depth %d), which is not a trust anchor",
 				label, e->depth);
 		}
+		/* The server sent intermediates and the top one's issuer is unknown: the usual
+		 * reason is a root the client does not trust (servers need not send roots,
+		 * RFC 8446 4.4.2), not a missing intermediate. */
+		if (e->depth > 0) {
+			if (!once(a, "cert.untrusted", e->depth))
+				return 0;
+			issuer_dn(e->cert, dn, sizeof(dn));
+			return mailtls_result_add(res, "cert.untrusted",
+				"the chain leads to issuer '%s' of certificate '%s' (depth %d), which is not a trust anchor",
+				dn, label, e->depth);
+		}
 		if (!once(a, "cert.incomplete-chain", e->depth))
 			return 0;
 		issuer_dn(e->cert, dn, sizeof(dn));
