@@ -28,6 +28,7 @@ $(ASAN_BUILD)/build.ninja:
 check: deps
 	$(MAKE) check-plain
 	$(MAKE) check-asan
+	@sh scripts/summary.sh $(BUILD) $(ASAN_BUILD)
 
 check-plain: build
 	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 1
@@ -42,7 +43,7 @@ demo: deps
 	sh lab/demo.sh $(BUILD)
 
 bench: deps build
-	sh bench/single.sh $(BUILD)
+	bash bench/single.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -75,6 +75,7 @@ FAULT_DATA_AFTER_STARTTLS faultd 127.77.0.46	25	data-after-starttls	mx1.lab.test
 FAULT_GREETING_554	faultd	127.77.0.47	25	greeting-554	mx1.lab.test	-
 FAULT_EHLO_502		faultd	127.77.0.48	25	ehlo-502	mx1.lab.test	-
 FAULT_GOOD		faultd	127.77.0.49	25	good	mx1.lab.test	-
+FAULT_GOOD_V6		faultd	[::1]	10025	good	mx1.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30
 DOVECOT_ALIAS=127.77.0.31
@@ -124,7 +125,7 @@ alive() {
 
 # listening ADDR PORT - is there a TCP listener there?
 listening() {
-	echo "$listeners" | grep -qx "$1:$2"
+	echo "$listeners" | grep -qxF "$1:$2"
 }
 
 snapshot() {

@@ -30,7 +30,9 @@
  *	verify_chain() returns 0 (problems are findings), MAILTLS_EINVAL for an empty chain,
  *	MAILTLS_ENOMEM.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +192,59 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
+/* hashed_dir - true when dir holds OpenSSL subject-hash links ("1a2b3c4d.0"). */
+static bool hashed_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool found = false;
+	int seen = 0;
+
+	if (d == NULL)
+		return false;
+	/* Bounded: a hashed store shows a link among its first entries. */
+	while (!found && seen++ < 4096 && (de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+
+		found = strlen(n) == 10 && n[8] == '.' && n[9] == '0' &&
+			strspn(n, "0123456789abcdef") == 8;
+	}
+	closedir(d);
+	return found;
+}
+
+/* same_file - a and b name the same file (after symlinks). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* load_system_store - the system's trust anchors, as OpenSSL's defaults name them
+ * (SSL_CERT_FILE / SSL_CERT_DIR, else the built-in paths). When the directory is hashed,
+ * anchors are looked up per issuer as needed, and the bundle file is skipped if it is the
+ * system's own bundle (Debian keeps both from the same list): OpenSSL 3.0 decodes every
+ * certificate of a bundle at load time, about 30 ms per check. */
+static int load_system_store(X509_STORE *store)
+{
+	const char *file = getenv(X509_get_default_cert_file_env());
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+
+	if (file == NULL || file[0] == '\0')
+		file = X509_get_default_cert_file();
+	if (dir == NULL || dir[0] == '\0')
+		dir = X509_get_default_cert_dir();
+	if (!hashed_dir(dir))
+		return X509_STORE_set_default_paths(store);
+	if (X509_STORE_load_path(store, dir) != 1)
+		return 0;
+	if (access(file, R_OK) == 0 && !same_file(file, X509_get_default_cert_file()))
+		return X509_STORE_load_file(store, file);
+	return 1;
+}
+
 X509_STORE *verify_store_new(const char *ca_file, const char *ca_path, char *why, size_t whylen)
 {
 	X509_STORE *store = X509_STORE_new();
@@ -224,7 +279,7 @@ X509_STORE *verify_store_new(const char *ca_file, const char *ca_path, char *why
 			goto fail;
 		}
 	}
-	if (ca_file == NULL && ca_path == NULL && X509_STORE_set_default_paths(store) != 1) {
+	if (ca_file == NULL && ca_path == NULL && load_system_store(store) != 1) {
 		snprintf(why, whylen, "cannot load the system trust store");
 		goto fail;
 	}

@@ -49,11 +49,23 @@ ids_text() {
 }
 
 run_case() {
-	local id=$1 args=$2 want_exit=$3 want_verdict=$4 want_ids=$5 want_diag=$6
+	local id=$1 args=$2 want_exit=$3 want_verdict=$4 want_ids=$5 want_diag=$6 want_stderr=$7
 	local out json code jcode got_ids jids verdict jverdict
 
 	out=$(eval "$RUNNER \"\$MAILTLS\" $args" 2>"$LAB/stderr")
 	code=$?
+	if [ -n "$want_stderr" ]; then
+		want_stderr=$(eval "printf '%s' \"$want_stderr\"")   # expands $LAB_* only
+		# A usage or input error: one line on stderr, nothing on stdout, exit 3.
+		if [ "$code" != "$want_exit" ] || [ -n "$out" ] ||
+		   [ "$(cat "$LAB/stderr")" != "$want_stderr" ]; then
+			fail "$id" "exit $code, stdout '$(printf '%s' "$out" | head -c 100)', stderr '$(cat "$LAB/stderr")'"
+			return
+		fi
+		echo "ok   $id"
+		pass=$((pass + 1))
+		return
+	fi
 	if [ "$code" != "$want_exit" ]; then
 		fail "$id" "exit $code, expected $want_exit; stderr: $(head -c 300 "$LAB/stderr")"
 		printf '%s\n' "$out" | sed 's/^/    /' | head -40
@@ -105,24 +117,26 @@ run_case() {
 #   verdict: THE EXACT VERDICT LINE (without "Verdict: ")
 #   ids: finding ids in order, space-separated
 #   diag: a diagnosis that must appear verbatim (optional)
+#   stderr: the exact error line, for runs that cannot check (then no verdict or ids)
 while IFS= read -r line || [ -n "$line" ]; do
 	case "$line" in
-	"case: "*) c_id=${line#case: }; c_args=""; c_exit=""; c_verdict=""; c_ids=""; c_diag="" ;;
+	"case: "*) c_id=${line#case: }; c_args=""; c_exit=""; c_verdict=""; c_ids=""; c_diag=""; c_stderr="" ;;
 	"args: "*) c_args=${line#args: } ;;
 	"exit: "*) c_exit=${line#exit: } ;;
 	"verdict: "*) c_verdict=${line#verdict: } ;;
 	"ids: "*) c_ids=${line#ids: } ;;
 	"diag: "*) c_diag=${line#diag: } ;;
+	"stderr: "*) c_stderr=${line#stderr: } ;;
 	"")
 		if [ -n "${c_id:-}" ]; then
-			case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" ;; esac
+			case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" ;; esac
 		fi
 		c_id="" ;;
 	"#"*) ;;
 	esac
 done < "$HERE/cases.txt"
 if [ -n "${c_id:-}" ]; then
-	case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" ;; esac
+	case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" ;; esac
 fi
 
 echo
