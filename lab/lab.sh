@@ -65,6 +65,7 @@ IMAP_ALIAS		dovecot	127.77.0.31	143	alias	mail2.lab.test	-
 IMAPS_ALIAS		dovecot	127.77.0.31	993	alias	mail2.lab.test	-
 POP3_ALIAS		dovecot	127.77.0.31	110	alias	mail2.lab.test	-
 POP3S_ALIAS		dovecot	127.77.0.31	995	alias	mail2.lab.test	-
+LMTP			dovecot	127.77.0.30	24	good	mail.lab.test	-
 FAULT_NO_STARTTLS	faultd	127.77.0.40	25	no-starttls	mx1.lab.test	-
 FAULT_STARTTLS_454	faultd	127.77.0.41	25	starttls-454	mx1.lab.test	-
 FAULT_MULTILINE_BANNER	faultd	127.77.0.42	25	multiline-banner	mx1.lab.test	-

@@ -6,7 +6,7 @@ set -eu
 PACKAGES="gcc make pkg-config meson ninja-build
 libssl-dev openssl ca-certificates libevent-dev libunbound-dev libcurl4-openssl-dev
 libjansson-dev libidn2-dev libcmocka-dev iproute2
-postfix dovecot-core dovecot-imapd dovecot-pop3d jq procps time"
+postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd jq procps time"
 
 missing=""
 for p in $PACKAGES; do

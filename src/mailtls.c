@@ -41,7 +41,7 @@ static const char usage_check[] =
 	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
 	"  --warn-days N     warn when the certificate expires within N days (default 21)\n"
 	"  --transcript      show the dialogue as S:/C: lines\n"
-	"  --format F        text (default) or json\n"
+	"  --format F        text (default), json, or nagios (monitoring plugin)\n"
 	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
 	"  -4, -6            use IPv4 or IPv6 only\n";
 
@@ -58,7 +58,7 @@ static const char usage_cert[] =
 	"  --ca-path D       directory of hashed trust anchors\n"
 	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
 	"  --warn-days N     warn when the certificate expires within N days (default 21)\n"
-	"  --format F        text (default) or json\n";
+	"  --format F        text (default), json, or nagios (monitoring plugin)\n";
 
 /* use_color - ANSI colour only on a terminal, never with NO_COLOR (no-color.org). */
 static bool use_color(void)
@@ -73,7 +73,8 @@ static bool use_color(void)
 static int print_report(const struct mailtls_result *res, const struct cli_opts *o)
 {
 	struct mailtls_report_opts ro = { .color = use_color(), .transcript = o->transcript };
-	char *out = o->format == FMT_JSON ? mailtls_report_json(res) : mailtls_report_text(res, &ro);
+	char *out = o->format == FMT_JSON ? mailtls_report_json(res) :
+		    o->format == FMT_NAGIOS ? mailtls_report_nagios(res) : mailtls_report_text(res, &ro);
 	int code = (int)mailtls_result_exit_code(res);
 
 	if (out == NULL) {

@@ -203,8 +203,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 				o->format = FMT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
 				o->format = FMT_JSON;
+			else if (strcmp(optarg, "nagios") == 0)
+				o->format = FMT_NAGIOS;
 			else {
-				snprintf(err, errlen, "--format: '%s' is not text or json", optarg);
+				snprintf(err, errlen, "--format: '%s' is not text, json or nagios", optarg);
 				return -1;
 			}
 			break;

@@ -12,7 +12,7 @@
 #define CLI_NAMES_MAX 32
 
 enum cli_command { CMD_NONE, CMD_CHECK, CMD_CERT, CMD_HELP, CMD_VERSION };
-enum cli_format { FMT_TEXT, FMT_JSON };
+enum cli_format { FMT_TEXT, FMT_JSON, FMT_NAGIOS };
 
 struct cli_opts {
 	enum cli_command cmd;

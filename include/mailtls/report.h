@@ -25,6 +25,10 @@ char *mailtls_report_text(const struct mailtls_result *res, const struct mailtls
  * with free(). NULL on ENOMEM. */
 char *mailtls_report_json(const struct mailtls_result *res);
 
+/* mailtls_report_nagios - monitoring-plugin output: "MAILTLS <verdict> | perfdata" and
+ * one line per warning or critical finding; caller frees with free(). NULL on ENOMEM. */
+char *mailtls_report_nagios(const struct mailtls_result *res);
+
 #ifdef __cplusplus
 }
 #endif

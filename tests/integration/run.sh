@@ -32,6 +32,9 @@ fi
 rm -f "$LAB.start.log"
 # shellcheck disable=SC1091
 . "$LAB/lab.env"
+# A hashed CA directory for --ca-path.
+LAB_CAPATH="$LAB/capath"
+mkdir -p "$LAB_CAPATH" && cp "$LAB_CA" "$LAB_CAPATH/" && openssl rehash "$LAB_CAPATH" 2>/dev/null
 
 pass=0
 failn=0
@@ -50,7 +53,7 @@ ids_text() {
 
 run_case() {
 	local id=$1 args=$2 want_exit=$3 want_verdict=$4 want_ids=$5 want_diag=$6 want_stderr=$7
-	local out json code jcode got_ids jids verdict jverdict
+	local out json code jcode got_ids jids verdict jverdict nag ncode
 
 	out=$(eval "$RUNNER \"\$MAILTLS\" $args" 2>"$LAB/stderr")
 	code=$?
@@ -102,8 +105,16 @@ run_case() {
 		fail "$id" "JSON disagrees: exit $jcode, ids '$jids', summary '$jverdict'"
 		return
 	fi
-	if [ -n "$want_diag" ] && ! printf '%s\n' "$json" | jq -r '.findings[].message' | grep -qF -- "$want_diag"; then
-		fail "$id" "diagnosis '$want_diag' not in the JSON findings"
+	if [ -n "$want_diag" ] && ! printf '%s\n' "$json" | jq -r '.. | strings' | grep -qF -- "$want_diag"; then
+		fail "$id" "diagnosis '$want_diag' not in the JSON"
+		return
+	fi
+	# And as a monitoring plugin: same exit code, the verdict on the first line.
+	nag=$(eval "$RUNNER \"\$MAILTLS\" $args --format nagios" 2>/dev/null)
+	ncode=$?
+	if [ "$ncode" != "$want_exit" ] ||
+	   [ "$(printf '%s\n' "$nag" | head -n 1 | sed 's/ |.*//')" != "MAILTLS $(printf '%s' "$want_verdict" | tr '|' '/')" ]; then
+		fail "$id" "--format nagios: exit $ncode, first line '$(printf '%s\n' "$nag" | head -n 1)'"
 		return
 	fi
 	echo "ok   $id"

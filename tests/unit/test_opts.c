@@ -49,7 +49,7 @@ static const struct {
 	{ { "check", "--smtp", "a", "--timeout", "x" }, "--timeout: 'x' is not a number of seconds in (0, 3600]" },
 	{ { "check", "--smtp", "a", "--timeout", "nan" }, "--timeout: 'nan' is not a number of seconds in (0, 3600]" },
 	{ { "check", "--smtp", "a", "--at", "tomorrow" }, "--at: 'tomorrow' is not a time (use 2027-01-31T12:00:00Z or @EPOCH)" },
-	{ { "check", "--smtp", "a", "--format", "xml" }, "--format: 'xml' is not text or json" },
+	{ { "check", "--smtp", "a", "--format", "xml" }, "--format: 'xml' is not text, json or nagios" },
 	{ { "check", "--smtp", "a", "--warn-days", "-1" }, "--warn-days: '-1' is not a number of days (0-3650)" },
 	{ { "check", "--smtp", "a", "--ehlo", "a b" }, "--ehlo: 'a b' is not a valid EHLO name" },
 	{ { "check", "--smtp", "a", "--bogus" }, "unknown or incomplete option '--bogus'" },
