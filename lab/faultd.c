@@ -122,6 +122,8 @@ static const struct mode modes[] = {
 	 NULL, AFTER_PLAIN},
 	{"ehlo-502", "EHLO answered 502, HELO accepted, no STARTTLS",
 	 NULL, NULL, M_EHLO_502, NULL, AFTER_PLAIN},
+	{"http-greeting", "an HTTP server on the SMTP port: malformed greeting",
+	 "HTTP/1.1 400 Bad Request\r\n", NULL, M_REFUSE, NULL, AFTER_PLAIN},
 };
 
 #define NMODES	(sizeof(modes) / sizeof(modes[0]))

@@ -77,6 +77,7 @@ FAULT_GREETING_554	faultd	127.77.0.47	25	greeting-554	mx1.lab.test	-
 FAULT_EHLO_502		faultd	127.77.0.48	25	ehlo-502	mx1.lab.test	-
 FAULT_GOOD		faultd	127.77.0.49	25	good	mx1.lab.test	-
 FAULT_GOOD_V6		faultd	[::1]	10025	good	mx1.lab.test	-
+FAULT_HTTP_GREETING	faultd	127.77.0.50	25	http-greeting	mx1.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30
 DOVECOT_ALIAS=127.77.0.31
