@@ -75,6 +75,7 @@ enum after_starttls {
 #define M_STARTTLS	(1 << 0)	/* EHLO advertises STARTTLS */
 #define M_EHLO_502	(1 << 1)	/* EHLO is not supported */
 #define M_REFUSE	(1 << 2)	/* greeting was 554: only QUIT works */
+#define M_CLIENT_CERT	(1 << 3)	/* the handshake demands a client certificate */
 
 /*
  * A fault mode: one row of the table. A NULL greet uses greeting; a NULL
@@ -122,6 +123,11 @@ static const struct mode modes[] = {
 	 NULL, AFTER_PLAIN},
 	{"ehlo-502", "EHLO answered 502, HELO accepted, no STARTTLS",
 	 NULL, NULL, M_EHLO_502, NULL, AFTER_PLAIN},
+	{"client-cert-required", "STARTTLS demands a client certificate (TLS 1.3 alert after the handshake)",
+	 NULL, NULL, M_STARTTLS | M_CLIENT_CERT, READY_TLS, AFTER_HANDSHAKE},
+	{"pipelined-greeting", "greeting followed at once by an unsolicited EHLO-like reply",
+	 "220 " BANNER_NAME " ESMTP\r\n250-fake\r\n250 STARTTLS\r\n", NULL, M_STARTTLS, READY_TLS,
+	 AFTER_HANDSHAKE},
 	{"http-greeting", "an HTTP server on the SMTP port: malformed greeting",
 	 "HTTP/1.1 400 Bad Request\r\n", NULL, M_REFUSE, NULL, AFTER_PLAIN},
 };
@@ -285,7 +291,7 @@ static void greet_silent(struct conn *c, const struct mode *m)
 
 /* start_tls - server side of the handshake; 0 when TLS is up */
 
-static int start_tls(struct conn *c, SSL_CTX *ctx)
+static int start_tls(struct conn *c, SSL_CTX *ctx, int flags)
 {
 	unsigned long e;
 	static char why[200];
@@ -297,6 +303,10 @@ static int start_tls(struct conn *c, SSL_CTX *ctx)
 		c->why = "SSL_new failed";
 		return (-1);
 	}
+	/* TLS 1.3 rejects a client without a certificate only after the client has
+	 * finished its handshake (alert certificate_required). */
+	if (flags & M_CLIENT_CERT)
+		SSL_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	if (SSL_accept(c->ssl) != 1) {
 		e = ERR_peek_last_error();
 		snprintf(why, sizeof(why), "TLS handshake failed: %s",
@@ -369,7 +379,7 @@ static void smtp_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
 				c->why = "closed after STARTTLS";
 				return;
 			}
-			if (m->after == AFTER_HANDSHAKE && start_tls(c, ctx) < 0)
+			if (m->after == AFTER_HANDSHAKE && start_tls(c, ctx, m->flags) < 0)
 				return;
 			n = 0;
 		} else if (strcasecmp(verb, "STARTTLS") == 0 && c->ssl) {

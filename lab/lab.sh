@@ -78,6 +78,8 @@ FAULT_EHLO_502		faultd	127.77.0.48	25	ehlo-502	mx1.lab.test	-
 FAULT_GOOD		faultd	127.77.0.49	25	good	mx1.lab.test	-
 FAULT_GOOD_V6		faultd	[::1]	10025	good	mx1.lab.test	-
 FAULT_HTTP_GREETING	faultd	127.77.0.50	25	http-greeting	mx1.lab.test	-
+FAULT_CLIENT_CERT	faultd	127.77.0.51	25	client-cert-required	mx1.lab.test	-
+FAULT_PIPELINED_GREETING faultd	127.77.0.52	25	pipelined-greeting	mx1.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30
 DOVECOT_ALIAS=127.77.0.31

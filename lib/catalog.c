@@ -39,6 +39,10 @@ static const struct mailtls_catalog_entry catalog[] = {
 	{ "proto.malformed-reply", MAILTLS_SEV_CRITICAL,
 	  "A reply did not follow the protocol's syntax (bad reply code, bad continuation).",
 	  "RFC 5321 4.2", "Fix the server (or whatever sits in front of it) so replies follow the protocol." },
+	{ "proto.unsolicited-reply", MAILTLS_SEV_CRITICAL,
+	  "The server sent more after a complete reply, before the client's next command: replies can no longer be matched to commands, so a strict client hangs up.",
+	  "RFC 5321 4.3.1; RFC 2920 3.1",
+	  "Fix the server or the middlebox in front of it: an SMTP server speaks only in reply to a command." },
 	{ "proto.ehlo-rejected", MAILTLS_SEV_WARNING,
 	  "EHLO was refused and HELO used: no ESMTP extensions, so no STARTTLS.", "RFC 5321 4.1.1.1",
 	  "Enable ESMTP on the server (or remove the proxy that blocks EHLO)." },
@@ -135,6 +139,10 @@ static const struct mailtls_catalog_entry catalog[] = {
 	{ "cert.verify-error", MAILTLS_SEV_CRITICAL,
 	  "Chain verification failed for another reason; the message gives OpenSSL's reason.",
 	  "RFC 5280 6", "Fix the certificate or chain as the message says." },
+	{ "cert.profile-violation", MAILTLS_SEV_WARNING,
+	  "The chain breaks the RFC 5280 profile in ways lenient clients accept and strict ones (OpenSSL X509_STRICT, x509-limbo) refuse; the message lists the problems.",
+	  "RFC 5280 4.2",
+	  "Reissue the certificates from a CA that follows RFC 5280 (key identifiers, basicConstraints critical on CAs, non-empty subject or critical SAN)." },
 };
 
 const struct mailtls_catalog_entry *mailtls_catalog(size_t *n)

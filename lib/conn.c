@@ -45,6 +45,7 @@ struct conn {
 	size_t inlen;
 	char outbuf[CONN_OUTBUF_MAX];
 	size_t outlen;
+	int connect_errno;       /* an error connect() returned at once */
 };
 
 static void on_read(evutil_socket_t fd, short what, void *arg);
@@ -104,6 +105,7 @@ int conn_connect(struct conn *c, const struct sockaddr *sa, socklen_t salen, dou
 	conn_set_timeout(c, timeout);
 	if (connect(fd, sa, salen) < 0 && errno != EINPROGRESS) {
 		/* Report from the loop, never from inside the caller's call. */
+		c->connect_errno = errno;
 		event_active(c->ev_write, EV_WRITE, 0);
 		return 0;
 	}
@@ -131,6 +133,22 @@ static void flush_plain(struct conn *c)
 		event_add(c->ev_write, NULL);
 }
 
+/* tls_io_failed - an SSL_read/SSL_write error after the handshake: an alert (TLS 1.3
+ * servers reject a client, e.g. certificate_required, only after the handshake) or a TLS
+ * protocol error is a TLS failure; a plain hang-up is a close. */
+static void tls_io_failed(struct conn *c, int err, const char *closed_detail)
+{
+	char why[256];
+
+	if (c->alerts.received >= 0 || err == SSL_ERROR_SSL) {
+		tls_describe_failure(c->ssl, err, &c->alerts, why, sizeof(why));
+		fail(c, CONN_FAIL_TLS, why);
+		return;
+	}
+	ERR_clear_error();
+	fail(c, CONN_FAIL_CLOSED, closed_detail);
+}
+
 /* flush_tls - write what is queued over TLS. */
 static void flush_tls(struct conn *c)
 {
@@ -145,9 +163,17 @@ static void flush_tls(struct conn *c)
 				return;
 			}
 			if (err == SSL_ERROR_WANT_READ)
-				return;
-			ERR_clear_error();
-			fail(c, CONN_FAIL_CLOSED, "TLS write failed");
+				return;   /* on_read() retries the write */
+			if (c->alerts.received < 0) {
+				/* The peer may have sent an alert and hung up before our write
+				 * (TLS 1.3 certificate_required): read it from the socket's
+				 * queue so the diagnosis can name it. */
+				char sink[256];
+
+				ERR_clear_error();
+				(void)SSL_read(c->ssl, sink, sizeof(sink));
+			}
+			tls_io_failed(c, err, NULL);
 			return;
 		}
 		memmove(c->outbuf, c->outbuf + n, c->outlen - (size_t)n);
@@ -290,6 +316,11 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 	if (c->state != CONN_TLS)
 		return;
+	if (c->outlen > 0) {
+		flush_tls(c);
+		if (c->state != CONN_TLS)
+			return;
+	}
 	/* TLS: drain what OpenSSL has, bounded by the buffer. */
 	for (int rounds = 0; rounds < 64 && c->state == CONN_TLS; rounds++) {
 		int n = SSL_read(c->ssl, c->inbuf + c->inlen, (int)(sizeof(c->inbuf) - c->inlen));
@@ -299,8 +330,9 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 
 			if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
 				return;
-			ERR_clear_error();
-			fail(c, CONN_FAIL_CLOSED, err == SSL_ERROR_ZERO_RETURN ? "TLS close_notify" : NULL);
+			if (err == SSL_ERROR_ZERO_RETURN && c->alerts.received == 0)
+				c->alerts.received = -1;   /* close_notify is a close, not an error */
+			tls_io_failed(c, err, err == SSL_ERROR_ZERO_RETURN ? "TLS close_notify" : NULL);
 			return;
 		}
 		c->inlen += (size_t)n;
@@ -319,7 +351,9 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 
 	switch (c->state) {
 	case CONN_CONNECTING:
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		if (c->connect_errno != 0)
+			err = c->connect_errno;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err == 0) {
 			c->state = CONN_PLAIN;
@@ -352,6 +386,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	fail(arg, CONN_FAIL_TIMEOUT, NULL);
+}
+
+size_t conn_pending(const struct conn *c)
+{
+	return c->in_read ? c->inlen - c->consumed : 0;
 }
 
 SSL *conn_ssl(struct conn *c)

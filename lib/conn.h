@@ -52,6 +52,9 @@ int conn_send(struct conn *c, const char *data, size_t len);
  * their count is returned (RFC 3207 5, STARTTLS command injection). */
 size_t conn_start_tls(struct conn *c, SSL *ssl, double timeout);
 
+/* conn_pending - bytes received after the line being delivered (0 outside line()). */
+size_t conn_pending(const struct conn *c);
+
 /* conn_set_timeout - (re)arm the phase deadline to secs from now. */
 void conn_set_timeout(struct conn *c, double secs);
 

@@ -121,8 +121,11 @@ static void verdict(struct probe *p)
 {
 	struct mailtls_result *res = p->res;
 
-	res->would_encrypt = res->session.tls_established;
-	if (!res->session.tls_established)
+	/* A session the server aborted right after the handshake (TLS 1.3 rejects a client
+	 * certificate only then) carries no mail: it counts as failed. */
+	res->would_encrypt = res->session.tls_established &&
+			     !mailtls_result_has(res, "tls.handshake-failed");
+	if (!res->would_encrypt)
 		res->would_authenticate = false;
 }
 
@@ -141,7 +144,8 @@ void dialog_finish(struct probe *p)
 	if (p->finished)
 		return;
 	p->finished = true;
-	conn_stop(p->conn);
+	if (p->conn != NULL)
+		conn_stop(p->conn);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	p->res->session.elapsed_ms = (double)(now.tv_sec - p->started.tv_sec) * 1e3 +
 				     (double)(now.tv_nsec - p->started.tv_nsec) / 1e6;
@@ -150,7 +154,10 @@ void dialog_finish(struct probe *p)
 		p->transcript = NULL;
 	}
 	verdict(p);
-	event_active(p->ev_done, EV_TIMEOUT, 0);
+	if (p->ev_done != NULL)
+		event_active(p->ev_done, EV_TIMEOUT, 0);
+	else
+		p->done(p, p->done_arg);   /* only when setting up the probe ran out of memory */
 }
 
 void dialog_quit(struct probe *p, const char *cmd)
@@ -158,6 +165,9 @@ void dialog_quit(struct probe *p, const char *cmd)
 	p->quitting = true;
 	p->phase = "the reply to QUIT";
 	dialog_send(p, "%s", cmd);
+	/* The goodbye is a courtesy (RFC 5321 4.1.1.10): a server that ignores it must not
+	 * hold the check for a whole phase timeout. */
+	conn_set_timeout(p->conn, p->timeout < DIALOG_QUIT_WAIT ? p->timeout : DIALOG_QUIT_WAIT);
 }
 
 void dialog_protocol_error(struct probe *p, enum reply_feed why, const char *line, size_t len)
@@ -213,7 +223,12 @@ void dialog_tls_up(struct probe *p)
 
 	p->tls = true;
 	s->tls_established = true;
-	tls_capture(ssl, s);
+	if (tls_capture(ssl, s) != 0) {
+		p->res->checked = false;
+		p->res->unknown_reason = strdup("out of memory");
+		dialog_finish(p);
+		return;
+	}
 	dialog_note(p, "--- TLS established: %s, %s%s%s", s->tls_version, s->cipher,
 		    s->group ? ", " : "", s->group ? s->group : "");
 	dialog_finding(p, "tls.established", "%s, cipher %s%s%s", s->tls_version,
@@ -302,9 +317,14 @@ static void on_fail(void *arg, enum conn_fail why, const char *detail)
 			       REPLY_LINE_MAX, p->phase);
 		break;
 	case CONN_FAIL_TLS:
-		dialog_finding(p, "tls.handshake-failed", "%s failed: %s",
-			       p->implicit_tls ? "TLS handshake" : "STARTTLS handshake",
-			       detail ? detail : "unknown error");
+		if (p->tls)
+			dialog_finding(p, "tls.handshake-failed",
+				       "TLS session failed after the handshake, while waiting for %s: %s",
+				       p->phase, detail ? detail : "unknown error");
+		else
+			dialog_finding(p, "tls.handshake-failed", "%s failed: %s",
+				       p->implicit_tls ? "TLS handshake" : "STARTTLS handshake",
+				       detail ? detail : "unknown error");
 		break;
 	}
 	dialog_finish(p);
@@ -319,7 +339,8 @@ static const struct conn_handler probe_handler = {
 
 int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen)
 {
-	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	if (p->started.tv_sec == 0 && p->started.tv_nsec == 0)
+		clock_gettime(CLOCK_MONOTONIC, &p->started);
 	p->ops = dialog_ops_for(p->proto);
 	p->implicit_tls = p->proto == MAILTLS_PROTO_SMTPS || p->proto == MAILTLS_PROTO_IMAPS ||
 			  p->proto == MAILTLS_PROTO_POP3S;

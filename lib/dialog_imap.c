@@ -40,13 +40,17 @@ static void imap_enter_state(struct probe *p, enum imap_state st)
 /* imap_command - send "<tag> cmd" with a fresh tag. */
 static void imap_command(struct probe *p, enum imap_state st, const char *cmd)
 {
+	char line[64];
+
 	imap_enter_state(p, st);
 	snprintf(p->tag, sizeof(p->tag), "A%u", ++p->tagno);
+	snprintf(line, sizeof(line), "%s %s", p->tag, cmd);
 	if (st == IMAP_LOGOUT) {
-		p->quitting = true;
+		dialog_quit(p, line);
 		p->phase = imap_phase[st];
+		return;
 	}
-	dialog_send(p, "%s %s", p->tag, cmd);
+	dialog_send(p, "%s", line);
 }
 
 static bool caps_have(const struct mailtls_strlist *l, const char *cap)

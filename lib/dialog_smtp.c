@@ -239,6 +239,17 @@ static void smtp_line(struct probe *p, const char *line, size_t len)
 	}
 	if (rc == REPLY_MORE)
 		return;
+	/* We never pipeline: anything already received after a complete reply came before our
+	 * next command (RFC 5321 4.3.1), and would be taken as its answer. After a STARTTLS
+	 * go-ahead the bytes are discarded and reported by dialog_starttls() instead. */
+	if (p->state != SMTP_QUIT && !(p->state == SMTP_STARTTLS && p->reply.code == 220) &&
+	    conn_pending(p->conn) > 0) {
+		dialog_finding(p, "proto.unsolicited-reply",
+			       "server sent %zu more bytes after %s, before the client's next command",
+			       conn_pending(p->conn), p->phase);
+		dialog_finish(p);
+		return;
+	}
 	switch ((enum smtp_state)p->state) {
 	case SMTP_GREETING:
 		on_greeting(p);

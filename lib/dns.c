@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,12 @@ struct dns_ctx {
 	int pending;
 };
 
-struct addr_query {
+struct dns_query {
 	struct dns_ctx *d;
 	unsigned port;
 	int outstanding;
+	int ids[2];              /* libunbound async ids; 0 when answered */
+	int types[2];
 	struct dns_addrs r;
 	void (*cb)(const struct dns_addrs *r, void *arg);
 	void *arg;
@@ -80,7 +83,7 @@ void dns_ctx_free(struct dns_ctx *d)
 	free(d);
 }
 
-static void add_addr(struct addr_query *q, int rrtype, const char *data, int len)
+static void add_addr(struct dns_query *q, int rrtype, const char *data, int len)
 {
 	struct dns_addrs *r = &q->r;
 
@@ -104,9 +107,37 @@ static void add_addr(struct addr_query *q, int rrtype, const char *data, int len
 	}
 }
 
+/* query_done - deliver and free: cancel what is still outstanding first. */
+static void query_done(struct dns_query *q)
+{
+	for (int i = 0; i < 2; i++)
+		if (q->ids[i] != 0) {
+			ub_cancel(q->d->ub, q->ids[i]);
+			q->ids[i] = 0;
+		}
+	q->d->pending--;
+	if (q->r.n == 0)
+		q->r.error = MAILTLS_EDNS;
+	q->cb(&q->r, q->arg);
+	free(q);
+}
+
+void dns_cancel(struct dns_query *q)
+{
+	if (q == NULL)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (q->ids[i] != 0)
+			ub_cancel(q->d->ub, q->ids[i]);
+	q->d->pending--;
+	free(q);
+}
+
 static void on_answer(void *arg, int err, struct ub_result *res)
 {
-	struct addr_query *q = arg;
+	struct dns_query *q = arg;
+	int qtype = res != NULL ? res->qtype : 0;
+	bool have_v4;
 
 	if (err != 0) {
 		snprintf(q->r.why, sizeof(q->r.why), "%s", ub_strerror(err));
@@ -124,21 +155,30 @@ static void on_answer(void *arg, int err, struct ub_result *res)
 				 res->rcode == 2 ? "server failure (SERVFAIL)" : "no address records");
 	}
 	ub_resolve_free(res);
-	if (--q->outstanding > 0)
+	/* This query is answered: forget its id (which one, by type; errors carry none). */
+	for (int i = 0; i < 2; i++)
+		if (q->ids[i] != 0 && (q->types[i] == qtype || qtype == 0)) {
+			q->ids[i] = 0;
+			break;
+		}
+	q->outstanding--;
+	have_v4 = false;
+	for (size_t i = 0; i < q->r.n; i++)
+		if (q->r.addr[i].ss_family == AF_INET)
+			have_v4 = true;
+	if (q->outstanding > 0 && !have_v4)
 		return;
-	q->d->pending--;
-	if (q->r.n == 0)
-		q->r.error = MAILTLS_EDNS;
-	q->cb(&q->r, q->arg);
-	free(q);
+	query_done(q);
 }
 
 int dns_lookup_addrs(struct dns_ctx *d, const char *name, unsigned port, int family,
-		     void (*cb)(const struct dns_addrs *r, void *arg), void *arg)
+		     void (*cb)(const struct dns_addrs *r, void *arg), void *arg,
+		     struct dns_query **qp)
 {
-	struct addr_query *q = calloc(1, sizeof(*q));
-	int types[2], nt = 0;
+	struct dns_query *q = calloc(1, sizeof(*q));
+	int nt = 0;
 
+	*qp = NULL;
 	if (q == NULL)
 		return MAILTLS_ENOMEM;
 	q->d = d;
@@ -148,22 +188,19 @@ int dns_lookup_addrs(struct dns_ctx *d, const char *name, unsigned port, int fam
 	q->r.security = DNS_SECURE;
 	/* IPv4 first: the order a dual-stack sender in a lab or a v4-only network uses. */
 	if (family != 6)
-		types[nt++] = RR_A;
+		q->types[nt++] = RR_A;
 	if (family != 4)
-		types[nt++] = RR_AAAA;
-	q->outstanding = nt;
-	d->pending++;
+		q->types[nt++] = RR_AAAA;
 	for (int i = 0; i < nt; i++) {
-		if (ub_resolve_async(d->ub, name, types[i], CLASS_IN, q, on_answer, NULL) != 0) {
-			/* Answers already queued still arrive; account for the ones never sent. */
-			q->outstanding -= nt - i;
-			if (i == 0) {
-				d->pending--;
-				free(q);
-				return MAILTLS_EDNS;
-			}
-			break;
+		if (ub_resolve_async(d->ub, name, q->types[i], CLASS_IN, q, on_answer, &q->ids[i]) != 0) {
+			for (int j = 0; j < i; j++)
+				ub_cancel(d->ub, q->ids[j]);
+			free(q);
+			return MAILTLS_EDNS;
 		}
+		q->outstanding++;
 	}
+	d->pending++;
+	*qp = q;
 	return 0;
 }

@@ -32,9 +32,18 @@ struct dns_ctx;
 struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver, char *why, size_t whylen);
 void dns_ctx_free(struct dns_ctx *d);
 
-/* dns_lookup_addrs - resolve name; family 0, 4 or 6 limits the query. cb is called once from
- * the loop with the result (borrowed for the call). 0, or an error and cb is never called. */
+struct dns_query;
+
+/* dns_lookup_addrs - resolve name; family 0, 4 or 6 limits the query. IPv4 is preferred:
+ * as soon as the A answer has addresses the result is delivered (the AAAA query is
+ * cancelled), else when every answer is in. cb is called once from the loop with the result
+ * (borrowed for the call), unless the query is cancelled first. On success *qp is a handle
+ * valid until cb runs or dns_cancel() is called; on an error cb is never called. */
 int dns_lookup_addrs(struct dns_ctx *d, const char *name, unsigned port, int family,
-		     void (*cb)(const struct dns_addrs *r, void *arg), void *arg);
+		     void (*cb)(const struct dns_addrs *r, void *arg), void *arg,
+		     struct dns_query **qp);
+
+/* dns_cancel - stop a query (a deadline passed); cb will not be called. */
+void dns_cancel(struct dns_query *q);
 
 #endif

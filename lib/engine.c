@@ -30,6 +30,8 @@ struct job {
 	struct probe *p;
 	unsigned port;
 	int family;
+	struct dns_query *dq;        /* the address lookup in flight, or NULL */
+	struct event *dns_timer;     /* its deadline */
 	void (*done)(struct mailtls_result *res, void *arg);
 	void *arg;
 };
@@ -79,7 +81,15 @@ static void on_probe_done(struct probe *p, void *arg)
 {
 	struct job *j = arg;
 	struct mailtls_result *res = p->res;
+	struct timespec now;
 
+	if (j->dns_timer != NULL)
+		event_free(j->dns_timer);
+	if (res->session.elapsed_ms == 0) {   /* ended before a connection was made */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		res->session.elapsed_ms = (double)(now.tv_sec - p->started.tv_sec) * 1e3 +
+					  (double)(now.tv_nsec - p->started.tv_nsec) / 1e6;
+	}
 	p->res = NULL;
 	probe_free(p);
 	j->e->running--;
@@ -116,20 +126,41 @@ static void start_probe(struct job *j, const struct sockaddr *sa, socklen_t sale
 	}
 }
 
+/* unresolved - the host has no address we can use: could not check. */
+static void unresolved(struct job *j, const char *why)
+{
+	struct probe *p = j->p;
+
+	snprintf(p->prefix, sizeof(p->prefix), "%s:%u", p->res->session.host, j->port);
+	mailtls_result_add(p->res, "conn.resolve-failed", "%s: %s does not resolve: %s",
+			   p->prefix, p->res->session.host, why);
+	p->res->checked = false;
+	p->res->unknown_reason = strdup("the host name could not be resolved");
+	on_probe_done(p, j);
+}
+
+static void on_dns_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+	char why[128];
+	(void)fd;
+	(void)what;
+
+	dns_cancel(j->dq);
+	j->dq = NULL;
+	snprintf(why, sizeof(why), "no answer from the resolver within %gs", j->p->timeout);
+	unresolved(j, why);
+}
+
 static void on_addrs(const struct dns_addrs *r, void *arg)
 {
 	struct job *j = arg;
-	struct probe *p = j->p;
 	size_t pick = 0;
 
+	j->dq = NULL;
+	event_del(j->dns_timer);
 	if (r->n == 0) {
-		snprintf(p->prefix, sizeof(p->prefix), "%s:%u", p->res->session.host, j->port);
-		mailtls_result_add(p->res, "conn.resolve-failed", "%s: %s does not resolve: %s",
-				   p->prefix, p->res->session.host, r->why[0] ? r->why : "no address");
-		p->res->checked = false;
-		p->res->unknown_reason = strdup("the host name does not resolve");
-		/* Nothing was started; we are already called from the loop. */
-		on_probe_done(p, j);
+		unresolved(j, r->why[0] ? r->why : "no address");
 		return;
 	}
 	/* Deterministic choice: IPv4 before IPv6 unless -6 was given. */
@@ -204,7 +235,15 @@ int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
 	p->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
 	p->want_transcript = cp->transcript;
 	snprintf(p->ehlo_name, sizeof(p->ehlo_name), "%s", cp->ehlo_name ? cp->ehlo_name : "");
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
 	p->host_is_ip = parse_ip(cp->host, j->port, &ss, &sslen);
+	if (p->host_is_ip && cp->family != 0 &&
+	    (ss.ss_family == AF_INET6) != (cp->family == 6)) {
+		snprintf(why, whylen, "%s is an IPv%d address, but -%d was given", cp->host,
+			 ss.ss_family == AF_INET6 ? 6 : 4, cp->family);
+		r = MAILTLS_EINVAL;
+		goto fail;
+	}
 	for (size_t i = 0; i < cp->n_names; i++) {
 		if (mailtls_name_normalize(cp->names[i], p->names[i], sizeof(p->names[i])) != 0) {
 			snprintf(why, whylen, "--name %s: not a valid DNS name", cp->names[i]);
@@ -241,8 +280,20 @@ int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
 		r = MAILTLS_EDNS;
 		goto fail;
 	}
-	r = dns_lookup_addrs(e->dns, cp->host, j->port, cp->family, on_addrs, j);
+	j->dns_timer = evtimer_new(e->base, on_dns_timeout, j);
+	if (j->dns_timer == NULL) {
+		e->running--;
+		goto fail;
+	}
+	r = dns_lookup_addrs(e->dns, cp->host, j->port, cp->family, on_addrs, j, &j->dq);
+	if (r == 0) {
+		struct timeval tv = { .tv_sec = (time_t)p->timeout,
+				      .tv_usec = (suseconds_t)((p->timeout - (double)(time_t)p->timeout) * 1e6) };
+
+		evtimer_add(j->dns_timer, &tv);
+	}
 	if (r != 0) {
+		event_free(j->dns_timer);
 		e->running--;
 		snprintf(why, whylen, "%s: cannot start the DNS lookup", cp->host);
 		goto fail;

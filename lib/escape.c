@@ -60,8 +60,6 @@ char *escape_text(const char *s, size_t len)
 		size_t n = utf8_seq_len(u + i, len - i);
 
 		if (n == 1 && u[i] >= 0x20 && u[i] < 0x7f) {
-			if (u[i] == '\\')
-				out[o++] = '\\';
 			out[o++] = (char)u[i++];
 		} else if (n > 1 && !is_c1(u + i, n)) {
 			memcpy(out + o, u + i, n);

@@ -2,7 +2,10 @@
  * escape.h - make untrusted bytes safe to show.
  * escape_text: for terminals and text reports: printable ASCII and valid UTF-8 (minus C1
  * controls) pass, everything else (control characters, ESC, DEL, invalid UTF-8, NUL) becomes
- * \xHH, and a backslash becomes \\. escape_utf8: for JSON: valid UTF-8 passes (the JSON
+ * \xHH. A backslash is kept as it is, so escaping is idempotent: the result model stores
+ * network and certificate strings escaped, and reporters may escape again safely (a literal
+ * "\x1b" sent by a server reads the same as an escaped ESC; both are harmless text).
+ * escape_utf8: for JSON: valid UTF-8 passes (the JSON
  * encoder escapes controls), each invalid byte becomes U+FFFD.
  * Both return a new string the caller frees, or NULL on ENOMEM. Internal to libmailtls.
  */

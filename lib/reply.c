@@ -22,13 +22,23 @@ static enum reply_feed reply_append(struct reply *r, const char *s, size_t len)
 {
 	size_t need = len + (r->nlines ? 1 : 0);
 
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0')
+			need += 3;
 	if (r->nlines >= REPLY_LINES_MAX || r->textlen + need >= REPLY_TEXT_MAX)
 		return REPLY_TOO_MANY;
 	if (r->nlines)
 		r->text[r->textlen++] = '\n';
-	/* A NUL inside a line would end the text early; keep the bytes visible instead. */
-	for (size_t i = 0; i < len; i++)
-		r->text[r->textlen++] = s[i] == '\0' ? '?' : s[i];
+	/* A NUL inside a line would end the text early: keep it visible as the text "\x00",
+	 * the form escape_text() gives it everywhere else. */
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\0') {
+			memcpy(r->text + r->textlen, "\\x00", 4);
+			r->textlen += 4;
+		} else {
+			r->text[r->textlen++] = s[i];
+		}
+	}
 	r->text[r->textlen] = '\0';
 	r->nlines++;
 	return REPLY_MORE;

@@ -32,6 +32,12 @@ static void ids_of(const struct mailtls_result *res, enum mailtls_severity min, 
 	}
 }
 
+static bool is_smtp(enum mailtls_proto p)
+{
+	return p == MAILTLS_PROTO_SMTP || p == MAILTLS_PROTO_SUBMISSION ||
+	       p == MAILTLS_PROTO_SMTPS || p == MAILTLS_PROTO_LMTP;
+}
+
 /* no_session - the dialogue never reached the point where TLS could start. */
 static bool no_session(const struct mailtls_result *res)
 {
@@ -62,8 +68,9 @@ void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
 			 res->would_authenticate ? "accept" : "refuse", ids[0] ? " (" : "", ids,
 			 ids[0] ? ")" : "");
 	} else if (!res->would_encrypt && no_session(res)) {
-		snprintf(buf, len, "%s - no mail session: senders cannot deliver and will retry (%s)",
-			 label, ids[0] ? ids : "no session");
+		snprintf(buf, len, "%s - no mail session: %s (%s)", label,
+			 is_smtp(res->session.proto) ? "senders cannot deliver and will retry" :
+			 "clients cannot reach their mail", ids[0] ? ids : "no session");
 	} else if (!res->would_encrypt) {
 		snprintf(buf, len, "%s - no TLS session: opportunistic senders %s; verifying clients refuse (%s)",
 			 label, mailtls_result_has(res, "tls.handshake-failed") || res->session.starttls_accepted ?

@@ -85,7 +85,22 @@ static const char *alert_cause(int alert)
 /* alert_name - the RFC 8446 name ("handshake_failure"); OpenSSL's long names use spaces. */
 static void alert_name(int alert, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s", SSL_alert_desc_string_long(alert));
+	/* RFC 8446 6: alerts OpenSSL 3.0 has no name for. */
+	static const struct { int code; const char *name; } tls13[] = {
+		{ 109, "missing_extension" }, { 110, "unsupported_extension" },
+		{ 115, "unknown_psk_identity" }, { 116, "certificate_required" },
+		{ 120, "no_application_protocol" },
+	};
+	const char *n = SSL_alert_desc_string_long(alert);
+
+	for (size_t i = 0; i < sizeof(tls13) / sizeof(tls13[0]); i++)
+		if (tls13[i].code == alert)
+			n = tls13[i].name;
+	if (strcmp(n, "unknown") == 0) {
+		snprintf(buf, len, "%d", alert);
+		return;
+	}
+	snprintf(buf, len, "%s", n);
 	for (char *p = buf; *p; p++)
 		if (*p == ' ')
 			*p = '_';
@@ -106,6 +121,13 @@ void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *aler
 			 cause ? cause : "", cause ? ")" : "");
 	} else if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) {
 		snprintf(buf, len, "the server closed the connection during the handshake");
+	} else if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		   (ERR_GET_REASON(e) == SSL_R_WRONG_VERSION_NUMBER ||
+		    ERR_GET_REASON(e) == SSL_R_PACKET_LENGTH_TOO_LONG)) {
+		/* Not a TLS record: plaintext where the handshake was expected. */
+		snprintf(buf, len, "%s: the server sent plaintext instead of TLS (it did not start "
+			 "TLS, or plaintext was injected after the STARTTLS reply)",
+			 ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "not TLS");
 	} else if (e != 0) {
 		const char *r = ERR_reason_error_string(e);
 

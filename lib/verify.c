@@ -12,20 +12,31 @@
  *	verify_chain() first gathers facts, then applies policy (Postfix tls_verify.c style):
  *
  *	1. Chain: OpenSSL builds and verifies the path with the verification time always set
- *	   (results are deterministic), X509_V_FLAG_X509_STRICT (RFC 5280 profile checks, as
- *	   x509-limbo's OpenSSL harness runs), purpose sslserver (RFC 5280 4.2.1.12) and
- *	   authentication security level 2 (Debian's default: RSA >= 2048, no SHA-1). The
- *	   verify callback records every (depth, error) and always continues, so one run
- *	   reports all problems. The records are then mapped to cert.* findings, one per
- *	   (finding, certificate).
+ *	   (results are deterministic), purpose sslserver (RFC 5280 4.2.1.12) and
+ *	   authentication security level 2 (Debian's default: RSA >= 2048, no SHA-1), without
+ *	   X509_V_FLAG_X509_STRICT: the verdict is what real verifying senders (Postfix, Exim,
+ *	   `openssl verify`) decide. The verify callback records every (depth, error) and
+ *	   always continues, so one run reports all problems. The records are then mapped to
+ *	   cert.* findings, one per (finding, certificate).
+ *	   A second run adds X509_V_FLAG_X509_STRICT (RFC 5280 profile checks, as x509-limbo's
+ *	   OpenSSL harness runs); the errors only it records (missing key identifiers,
+ *	   non-critical basicConstraints on a CA, v1 CAs...) become one cert.profile-violation
+ *	   (a warning: lenient clients accept the chain, strict ones refuse it).
  *	2. Identity: RFC 9525 6 by our matcher (names.h) on the leaf's subjectAltName dNSName
  *	   entries with their real bytes and lengths. The subject CN is never an identity; when
  *	   there is no DNS-ID at all we say what legacy CN-fallback clients would do
- *	   (cert.cn-only) and still report each reference name as not covered.
+ *	   (cert.cn-only) and still report each reference name as not covered. The first
+ *	   X509INFO_SAN_MAX DNS-IDs are examined (as many as x509info shows); a mismatch message
+ *	   says so when the certificate has more. The nearest near miss of an unmatched name is
+ *	   searched among the first VERIFY_NEAREST_MAX DNS-IDs only (bounded work).
  *	3. Validity: expiry within warn_days, explicit weak-key check on the leaf.
  *
- *	res->would_authenticate is true only when the chain verified without any recorded
- *	error, every reference identity matched and no critical cert.* finding was added.
+ *	Names from certificates are quoted in messages in the escaped form that x509info stores
+ *	(escape_text(), escape.h): no raw certificate byte reaches a message.
+ *
+ *	res->would_authenticate is true only when the lenient chain run verified without any
+ *	recorded error, every reference identity matched and no critical cert.* finding was
+ *	added.
  * DIAGNOSTICS
  *	verify_chain() returns 0 (problems are findings), MAILTLS_EINVAL for an empty chain,
  *	MAILTLS_ENOMEM.
@@ -45,13 +56,17 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
+#include "escape.h"
 #include "verify.h"
 #include "x509info.h"
 
 #define VERIFY_ERRS_MAX 64        /* most (depth, error) records kept from one run */
 #define VERIFY_AUTH_LEVEL 2       /* Debian's default security level (openssl.cnf) */
 #define VERIFY_LIST_MAX 1200      /* longest list of presented names in one message */
-#define VERIFY_DNSIDS_MAX 256     /* most DNS-IDs examined on one leaf */
+#define VERIFY_DNSIDS_MAX X509INFO_SAN_MAX /* most DNS-IDs examined on one leaf */
+#define VERIFY_NEAREST_MAX 64     /* DNS-IDs searched for the nearest near miss */
+#define VERIFY_BADNAMES_MAX 16    /* findings on DNS-IDs that never match, per id */
+#define VERIFY_PROFILE_MAX 1000   /* longest list of strict-profile problems in a message */
 #define VERIFY_CAFILE_MAX (64L * 1024 * 1024) /* largest trust anchor file loaded */
 
 /* One error reported by OpenSSL during path validation. */
@@ -94,72 +109,70 @@ static time_t asn1_to_time(const ASN1_TIME *t)
 	return timegm(&tm);
 }
 
-/* escape_bytes - bytes as text; control bytes, backslash and non-ASCII as \xHH.
- * Writes at most len-1 characters and NUL-terminates. Returns the length written. */
-static size_t escape_bytes(const char *p, size_t n, char *buf, size_t len)
+/* put_text - copy escaped text into buf (len >= 4); when it does not fit, cut it where no
+ * UTF-8 sequence or \xHH escape is split and end it with "...". Takes text (NULL: ENOMEM,
+ * shown as "?"). */
+static void put_text(char *text, char *buf, size_t len)
 {
-	size_t o = 0;
+	size_t n = text != NULL ? strlen(text) : 0;
+	size_t c;
 
-	if (len == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			if (o + 1 >= len)
-				break;
-			buf[o++] = (char)c;
-		} else {
-			if (o + 4 >= len)
-				break;
-			snprintf(buf + o, len - o, "\\x%02X", c);
-			o += 4;
-		}
+	if (text == NULL) {
+		snprintf(buf, len, "?");
+		return;
 	}
-	buf[o] = '\0';
-	return o;
+	if (n < len) {
+		memcpy(buf, text, n + 1);
+		free(text);
+		return;
+	}
+	c = len - 4;
+	while (c > 0 && ((unsigned char)text[c] & 0xc0) == 0x80)
+		c--;
+	for (size_t k = 1; k <= 3 && k <= c; k++)
+		if (text[c - k] == '\\' && (k == 1 || text[c - k + 1] == 'x')) {
+			c -= k;
+			break;
+		}
+	memcpy(buf, text, c);
+	memcpy(buf + c, "...", 4);
+	free(text);
 }
 
-/* cert_label - a short name of a certificate for messages: its CN, else its subject DN. */
+/* esc_into - n raw bytes as escape_text() shows them, into buf (bounded, see put_text). */
+static void esc_into(const char *p, size_t n, char *buf, size_t len)
+{
+	put_text(escape_text(p, n < X509INFO_FIELD_MAX ? n : X509INFO_FIELD_MAX), buf, len);
+}
+
+/* cert_label - a short name of a certificate for messages: its CN, else its subject DN,
+ * in the escaped form x509info stores. */
 static void cert_label(X509 *cert, char *buf, size_t len)
 {
 	const X509_NAME *name;
-	int idx;
+	char *text;
 
 	if (cert == NULL) {
 		snprintf(buf, len, "(unknown)");
 		return;
 	}
 	name = X509_get_subject_name(cert);
-	idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-	if (idx >= 0) {
-		const ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
-
-		escape_bytes((const char *)ASN1_STRING_get0_data(s),
-			     (size_t)ASN1_STRING_length(s), buf, len);
+	if (X509_NAME_get_index_by_NID(name, NID_commonName, -1) >= 0) {
+		put_text(x509info_entry_text(name, NID_commonName), buf, len);
 		return;
 	}
-	if (X509_NAME_oneline(name, buf, (int)len) == NULL)
-		snprintf(buf, len, "(no subject)");
+	text = x509info_name_text(name);
+	if (text != NULL && text[0] == '\0') {
+		free(text);
+		text = strdup("(no subject)");
+	}
+	put_text(text, buf, len);
 }
 
 /* issuer_dn - RFC 2253 form of the issuer name of cert, for "missing issuer" messages. */
 static void issuer_dn(X509 *cert, char *buf, size_t len)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL;
-	long n;
-
-	buf[0] = '\0';
-	if (bio == NULL)
-		return;
-	if (X509_NAME_print_ex(bio, X509_get_issuer_name(cert), 0,
-			       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-		n = BIO_get_mem_data(bio, &data);
-		if (n > 0 && data != NULL)
-			escape_bytes(data, (size_t)n, buf, len);
-	}
-	BIO_free(bio);
+	put_text(x509info_name_text(X509_get_issuer_name(cert)), buf, len);
 }
 
 /* verify_cb - record the error and continue, so that every problem is reported.
@@ -424,27 +437,27 @@ static void trusted_path(STACK_OF(X509) *chain, char *buf, size_t len)
 		buf[len - 1] = '\0';
 }
 
-/* run_chain - path validation; adds the chain findings. *ok: verified without errors. */
-static int run_chain(STACK_OF(X509) *presented, int n, const struct verify_params *p,
-		     struct added *a, struct mailtls_result *res, bool *ok)
+/* chain_run - one path validation with the given verify flags; fills *st with every
+ * recorded (depth, error) and, when path is not NULL and no error was recorded, the verified
+ * path. Returns 0 or MAILTLS_ENOMEM. */
+static int chain_run(STACK_OF(X509) *presented, int n, const struct verify_params *p,
+		     unsigned long flags, struct verify_state *st, char *path, size_t pathlen)
 {
-	struct verify_state *st = calloc(1, sizeof(*st));
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	X509_VERIFY_PARAM *vp;
 	int r = MAILTLS_ENOMEM;
 
-	*ok = false;
-	if (st == NULL || untrusted == NULL || ctx == NULL)
-		goto out;
 	st->at = p->at;
+	if (untrusted == NULL || ctx == NULL)
+		goto out;
 	for (int i = 1; i < n; i++)
 		if (!sk_X509_push(untrusted, sk_X509_value(presented, i)))
 			goto out;
 	if (X509_STORE_CTX_init(ctx, p->store, sk_X509_value(presented, 0), untrusted) != 1)
 		goto out;
 	vp = X509_STORE_CTX_get0_param(ctx);
-	X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT);
+	X509_VERIFY_PARAM_set_flags(vp, flags);
 	X509_VERIFY_PARAM_set_time(vp, p->at);
 	X509_VERIFY_PARAM_set_auth_level(vp, VERIFY_AUTH_LEVEL);
 	X509_VERIFY_PARAM_set_purpose(vp, X509_PURPOSE_SSL_SERVER);
@@ -459,24 +472,108 @@ static int run_chain(STACK_OF(X509) *presented, int n, const struct verify_param
 		if (st->errs[0].code == X509_V_OK)
 			st->errs[0].code = X509_V_ERR_UNSPECIFIED;
 	}
+	if (path != NULL && st->n == 0)
+		trusted_path(X509_STORE_CTX_get0_chain(ctx), path, pathlen);
 	r = 0;
-	for (size_t i = 0; i < st->n && r == 0; i++)
-		r = map_error(&st->errs[i], p, a, res);
-	if (r == 0 && st->n == 0) {
-		char path[1500];
-
-		trusted_path(X509_STORE_CTX_get0_chain(ctx), path, sizeof(path));
-		r = mailtls_result_add(res, "cert.trusted", "chain verified: %s", path);
-		*ok = true;
-	}
 out:
-	if (st != NULL)
-		for (size_t i = 0; i < st->n; i++)
-			X509_free(st->errs[i].cert);
-	free(st);
 	X509_STORE_CTX_free(ctx);
 	sk_X509_free(untrusted);
 	ERR_clear_error();
+	return r;
+}
+
+/* state_free - release the certificate references of a verify_state, and the state. */
+static void state_free(struct verify_state *st)
+{
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		X509_free(st->errs[i].cert);
+	free(st);
+}
+
+/* has_err - the state recorded (depth, code). */
+static bool has_err(const struct verify_state *st, int depth, int code)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (st->errs[i].depth == depth && st->errs[i].code == code)
+			return true;
+	return false;
+}
+
+/* profile_violation - one cert.profile-violation listing what the strict run recorded and
+ * the lenient run did not: "depth D 'label': OpenSSL's text", deduplicated, bounded. */
+static int profile_violation(const struct verify_state *lenient,
+			     const struct verify_state *strict, struct mailtls_result *res)
+{
+	char list[VERIFY_PROFILE_MAX];
+	size_t o = 0;
+	size_t shown = 0, extra = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < strict->n; i++) {
+		const struct verify_err *e = &strict->errs[i];
+		const char *text = X509_verify_cert_error_string(e->code);
+		char label[256];
+		char one[400];
+		bool dup = false;
+
+		if (has_err(lenient, e->depth, e->code))
+			continue;
+		/* Two codes with the same text on one certificate read as one problem. */
+		for (size_t k = 0; k < i && !dup; k++) {
+			const struct verify_err *f = &strict->errs[k];
+
+			dup = f->depth == e->depth && !has_err(lenient, f->depth, f->code)
+			      && strcmp(text, X509_verify_cert_error_string(f->code)) == 0;
+		}
+		if (dup)
+			continue;
+		extra++;
+		cert_label(e->cert, label, sizeof(label));
+		snprintf(one, sizeof(one), "%sdepth %d '%s': %s", shown > 0 ? "; " : "",
+			 e->depth, label, text);
+		if (o + strlen(one) + 16 >= sizeof(list))
+			continue;
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s", one);
+		shown++;
+	}
+	if (extra == 0)
+		return 0;
+	return mailtls_result_add(res, "cert.profile-violation",
+		"lenient clients accept the chain; the strict RFC 5280 profile (OpenSSL X509_STRICT) "
+		"refuses it: %s%s", list, extra > shown ? "; ..." : "");
+}
+
+/* run_chain - path validation as verifying senders do it (no X509_STRICT), adding the chain
+ * findings, then with X509_STRICT for cert.profile-violation. *ok: the lenient run
+ * verified without errors. */
+static int run_chain(STACK_OF(X509) *presented, int n, const struct verify_params *p,
+		     struct added *a, struct mailtls_result *res, bool *ok)
+{
+	struct verify_state *lenient = calloc(1, sizeof(*lenient));
+	struct verify_state *strict = calloc(1, sizeof(*strict));
+	char path[1500] = "";
+	int r = MAILTLS_ENOMEM;
+
+	*ok = false;
+	if (lenient == NULL || strict == NULL)
+		goto out;
+	r = chain_run(presented, n, p, X509_V_FLAG_PARTIAL_CHAIN, lenient, path, sizeof(path));
+	for (size_t i = 0; i < lenient->n && r == 0; i++)
+		r = map_error(&lenient->errs[i], p, a, res);
+	if (r == 0 && lenient->n == 0) {
+		r = mailtls_result_add(res, "cert.trusted", "chain verified: %s", path);
+		*ok = true;
+	}
+	if (r == 0)
+		r = chain_run(presented, n, p, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT,
+			      strict, NULL, 0);
+	if (r == 0)
+		r = profile_violation(lenient, strict, res);
+out:
+	state_free(lenient);
+	state_free(strict);
 	return r;
 }
 
@@ -527,7 +624,7 @@ static void dnsids_list(const struct dnsid *ids, size_t n, char *buf, size_t len
 	for (size_t i = 0; i < n; i++) {
 		char one[300];
 
-		escape_bytes(ids[i].p, ids[i].len, one, sizeof(one));
+		esc_into(ids[i].p, ids[i].len, one, sizeof(one));
 		if (o + strlen(one) + 8 >= len) {
 			snprintf(buf + o, len - o, "%s...", i > 0 ? ", " : "");
 			return;
@@ -562,41 +659,94 @@ static char *leaf_cn(X509 *leaf, size_t *len)
 	return (char *)utf8;
 }
 
-/* identity_dns - RFC 9525 6 matching of every reference name against the DNS-IDs. */
-static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtls_result *res,
-			bool *all_ok)
+/* bad_names - RFC 9525 6.3: facts about presented names that can never match, at most
+ * VERIFY_BADNAMES_MAX findings per id, then one that counts the rest. */
+static int bad_names(const struct dnsid *ids, size_t nids, struct mailtls_result *res)
 {
-	GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
-	struct dnsid ids[VERIFY_DNSIDS_MAX];
-	size_t nids = 0;
-	char list[VERIFY_LIST_MAX];
+	size_t n_partial = 0, n_invalid = 0;
 	char esc[300];
 	int r = 0;
 
-	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-
-		if (g->type != GEN_DNS || nids >= VERIFY_DNSIDS_MAX)
-			continue;
-		ids[nids].p = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
-		ids[nids].len = (size_t)ASN1_STRING_length(g->d.dNSName);
-		nids++;
-	}
-	/* RFC 9525 6.3: facts about presented names that can never match. */
 	for (size_t i = 0; i < nids && r == 0; i++) {
 		enum mailtls_presented_kind k = mailtls_name_presented_kind(ids[i].p, ids[i].len);
+		size_t *count = k == MAILTLS_PRESENTED_PARTIAL_WILDCARD ? &n_partial : &n_invalid;
 
-		escape_bytes(ids[i].p, ids[i].len, esc, sizeof(esc));
+		if (k != MAILTLS_PRESENTED_PARTIAL_WILDCARD && k != MAILTLS_PRESENTED_BAD_WILDCARD
+		    && k != MAILTLS_PRESENTED_INVALID)
+			continue;
+		if ((*count)++ >= VERIFY_BADNAMES_MAX)
+			continue;
+		esc_into(ids[i].p, ids[i].len, esc, sizeof(esc));
 		if (k == MAILTLS_PRESENTED_PARTIAL_WILDCARD)
 			r = mailtls_result_add(res, "cert.partial-wildcard",
 				"DNS-ID %s is a partial wildcard: strict clients never match it", esc);
 		else if (k == MAILTLS_PRESENTED_BAD_WILDCARD)
 			r = mailtls_result_add(res, "cert.invalid-name",
 				"DNS-ID %s has a misplaced or too broad wildcard: it never matches", esc);
-		else if (k == MAILTLS_PRESENTED_INVALID)
+		else
 			r = mailtls_result_add(res, "cert.invalid-name",
 				"DNS-ID %s is not a valid DNS name: it never matches", esc);
 	}
+	if (r == 0 && n_partial > VERIFY_BADNAMES_MAX)
+		r = mailtls_result_add(res, "cert.partial-wildcard",
+			"%zu more DNS-IDs are partial wildcards (not listed)",
+			n_partial - VERIFY_BADNAMES_MAX);
+	if (r == 0 && n_invalid > VERIFY_BADNAMES_MAX)
+		r = mailtls_result_add(res, "cert.invalid-name",
+			"%zu more DNS-IDs are not valid DNS names or have a misplaced wildcard (not listed)",
+			n_invalid - VERIFY_BADNAMES_MAX);
+	return r;
+}
+
+/* nearest - the presented name closest to ref (edit distance; on a tie the one closer in
+ * length), among the first VERIFY_NEAREST_MAX: at most 64 * 253 * 253 steps per name. */
+static size_t nearest(const char *ref, const struct dnsid *ids, size_t nids)
+{
+	unsigned best = ~0u;
+	size_t near_i = 0;
+
+	for (size_t i = 0; i < nids && i < VERIFY_NEAREST_MAX; i++) {
+		unsigned d = mailtls_name_distance(ref, ids[i].p, ids[i].len);
+
+		if (d < best || (d == best && len_gap(ref, &ids[i]) < len_gap(ref, &ids[near_i]))) {
+			best = d;
+			near_i = i;
+		}
+	}
+	return near_i;
+}
+
+/* identity_dns - RFC 9525 6 matching of every reference name against the DNS-IDs. */
+static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtls_result *res,
+			bool *all_ok)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	struct dnsid *ids = NULL;
+	size_t nids = 0, total = 0;
+	char list[VERIFY_LIST_MAX];
+	char cut[128] = "";
+	char esc[300];
+	int r = 0;
+
+	if (gens != NULL && sk_GENERAL_NAME_num(gens) > 0
+	    && (ids = calloc(VERIFY_DNSIDS_MAX, sizeof(*ids))) == NULL) {
+		GENERAL_NAMES_free(gens);
+		return MAILTLS_ENOMEM;
+	}
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+		if (g->type != GEN_DNS || total++ >= VERIFY_DNSIDS_MAX)
+			continue;
+		ids[nids].p = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
+		ids[nids].len = (size_t)ASN1_STRING_length(g->d.dNSName);
+		nids++;
+	}
+	/* More DNS-IDs than we examine: a mismatch may be false, so say so. */
+	if (total > nids)
+		snprintf(cut, sizeof(cut), "; the certificate has %zu DNS-IDs, only the first %zu "
+			 "were examined", total, nids);
+	r = bad_names(ids, nids, res);
 	dnsids_list(ids, nids, list, sizeof(list));
 	if (r == 0 && nids == 0) {
 		size_t cnlen;
@@ -608,7 +758,7 @@ static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtl
 			for (size_t j = 0; j < p->n_names && would == NULL; j++)
 				if (mailtls_name_match(p->names[j], cn, cnlen) != MAILTLS_NAME_NOMATCH)
 					would = p->names[j];
-			escape_bytes(cn, cnlen, esc, sizeof(esc));
+			esc_into(cn, cnlen, esc, sizeof(esc));
 			r = mailtls_result_add(res, "cert.cn-only",
 				"the certificate has no DNS-ID, only subject CN %s: strict clients "
 				"(RFC 9525) fail; legacy clients fall back to the CN, which %s%s",
@@ -620,29 +770,19 @@ static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtl
 	for (size_t j = 0; j < p->n_names && r == 0; j++) {
 		enum mailtls_name_match best = MAILTLS_NAME_NOMATCH;
 		size_t which = 0;
-		unsigned nearest = ~0u;
-		size_t near_i = 0;
 
-		for (size_t i = 0; i < nids; i++) {
+		for (size_t i = 0; i < nids && best != MAILTLS_NAME_MATCH; i++) {
 			enum mailtls_name_match m = mailtls_name_match(p->names[j], ids[i].p,
 								       ids[i].len);
-			unsigned d;
 
 			if (m == MAILTLS_NAME_MATCH || (m == MAILTLS_NAME_MATCH_WILDCARD
 							&& best == MAILTLS_NAME_NOMATCH)) {
 				best = m;
 				which = i;
 			}
-			/* Nearest near miss; on a tie, the one closer in length. */
-			d = mailtls_name_distance(p->names[j], ids[i].p, ids[i].len);
-			if (d < nearest || (d == nearest
-					    && len_gap(p->names[j], &ids[i]) < len_gap(p->names[j], &ids[near_i]))) {
-				nearest = d;
-				near_i = i;
-			}
 		}
 		if (best != MAILTLS_NAME_NOMATCH) {
-			escape_bytes(ids[which].p, ids[which].len, esc, sizeof(esc));
+			esc_into(ids[which].p, ids[which].len, esc, sizeof(esc));
 			r = mailtls_result_add(res, "cert.name-match", "%s matches DNS-ID %s",
 					       p->names[j], esc);
 			if (r == 0 && best == MAILTLS_NAME_MATCH_WILDCARD)
@@ -658,11 +798,13 @@ static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtl
 				p->names[j]);
 			continue;
 		}
-		escape_bytes(ids[near_i].p, ids[near_i].len, esc, sizeof(esc));
+		which = nearest(p->names[j], ids, nids);
+		esc_into(ids[which].p, ids[which].len, esc, sizeof(esc));
 		r = mailtls_result_add(res, "cert.name-mismatch",
-			"%s is not covered by the certificate: presented DNS-IDs %s (nearest: %s)",
-			p->names[j], list, esc);
+			"%s is not covered by the certificate: presented DNS-IDs %s (nearest: %s)%s",
+			p->names[j], list, esc, cut);
 	}
+	free(ids);
 	GENERAL_NAMES_free(gens);
 	return r;
 }

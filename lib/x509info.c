@@ -2,11 +2,13 @@
  * x509info.c - the facts of one X.509 certificate.
  *
  * NAME
- *	x509info_fill, x509info_clear
+ *	x509info_fill, x509info_clear, x509info_name_text, x509info_entry_text
  * SYNOPSIS
  *	#include "x509info.h"
  *
  *	int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out);
+ *	char *x509info_name_text(const X509_NAME *name);
+ *	char *x509info_entry_text(const X509_NAME *name, int nid);
  *	void x509info_clear(struct mailtls_certinfo *info);
  * DESCRIPTION
  *	x509info_fill() copies what a certificate says into plain strings and numbers: the
@@ -15,10 +17,15 @@
  *	the SHA-256 fingerprints of the certificate and of its SubjectPublicKeyInfo.
  *	Every string is capped at X509INFO_FIELD_MAX bytes, the SAN lists at X509INFO_SAN_MAX.
  *
- *	dNSName entries are stored as presented except that an embedded NUL byte, which a C
- *	string cannot hold, is shown as the four characters "\x00". Judgement on these names
- *	(matching, invalid bytes) is made by verify.c from the certificate itself, which sees
- *	the real bytes.
+ *	Every string that comes from the certificate is stored already escaped for display with
+ *	escape_text() (escape.h): control bytes, DEL, C1 controls, NUL and invalid UTF-8 become
+ *	\xHH, printable ASCII and valid UTF-8 stay. The cap applies to the raw bytes, before
+ *	escaping. A dNSName "a\0.b" is stored as the text "a\x00.b", nothing after the NUL is
+ *	lost. Subject and issuer are RFC 2253 text (DN special characters escaped by OpenSSL)
+ *	with control bytes left for escape_text(), so a CN reads the same in subject_cn and in
+ *	subject. Judgement on these names (matching, invalid bytes) is made by verify.c from the
+ *	certificate itself, which sees the real bytes; its messages use x509info_name_text()
+ *	and x509info_entry_text() so that they quote names in the same form.
  *
  *	No judgement is made here.
  * DIAGNOSTICS
@@ -37,26 +44,25 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
+#include "escape.h"
 #include "x509info.h"
 
-/* dup_capped - copy len bytes of s into a NUL-terminated string, capped. */
-static char *dup_capped(const char *s, size_t len)
+/* esc_capped - escape_text() of the first X509INFO_FIELD_MAX bytes of s (the cap is on the
+ * raw bytes). Owned string, or NULL on memory exhaustion. */
+static char *esc_capped(const char *s, size_t len)
 {
-	char *copy;
-
-	if (len > X509INFO_FIELD_MAX)
-		len = X509INFO_FIELD_MAX;
-	copy = malloc(len + 1);
-	if (copy == NULL)
-		return NULL;
-	memcpy(copy, s, len);
-	copy[len] = '\0';
-	return copy;
+	if (s == NULL) {
+		s = "";
+		len = 0;
+	}
+	return escape_text(s, len < X509INFO_FIELD_MAX ? len : X509INFO_FIELD_MAX);
 }
 
-/* name_oneline - RFC 2253 form of an X509_NAME; UTF-8 kept as is (no \ escaping of
- * bytes with the high bit set). Returns an owned string, or NULL on memory exhaustion. */
-static char *name_oneline(const X509_NAME *name)
+/* Flags for the one-line name: RFC 2253 (DN specials escaped) without ESC_MSB (UTF-8 kept)
+ * and without ESC_CTRL, so control bytes reach escape_text() and read "\x1b", as in a CN. */
+#define X509INFO_XN_FLAGS (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~ASN1_STRFLGS_ESC_CTRL)
+
+char *x509info_name_text(const X509_NAME *name)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *data = NULL;
@@ -65,64 +71,46 @@ static char *name_oneline(const X509_NAME *name)
 
 	if (bio == NULL)
 		return NULL;
-	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+	if (X509_NAME_print_ex(bio, name, 0, X509INFO_XN_FLAGS) < 0) {
 		BIO_free(bio);
 		return strdup("");
 	}
 	len = BIO_get_mem_data(bio, &data);
-	res = dup_capped(data != NULL ? data : "", len > 0 ? (size_t)len : 0);
+	res = esc_capped(data, len > 0 ? (size_t)len : 0);
 	BIO_free(bio);
 	return res;
 }
 
-/* name_entry - the first entry of type nid as UTF-8; *out NULL when absent.
- * Returns 0 or MAILTLS_ENOMEM. */
-static int name_entry(const X509_NAME *name, int nid, char **out)
+char *x509info_entry_text(const X509_NAME *name, int nid)
 {
 	int idx = X509_NAME_get_index_by_NID(name, nid, -1);
 	const ASN1_STRING *s;
 	unsigned char *utf8 = NULL;
+	char *res;
 	int len;
 
-	*out = NULL;
 	if (idx < 0)
-		return 0;
+		return NULL;
 	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
 	if (s == NULL)
-		return 0;
+		return NULL;
 	len = ASN1_STRING_to_UTF8(&utf8, s);
-	if (len < 0) {
-		/* Undecodable string: keep the raw bytes, they are facts. */
-		*out = dup_capped((const char *)ASN1_STRING_get0_data(s),
+	if (len < 0)	/* undecodable string: keep the raw bytes, they are facts */
+		return esc_capped((const char *)ASN1_STRING_get0_data(s),
 				  (size_t)ASN1_STRING_length(s));
-		return *out == NULL ? MAILTLS_ENOMEM : 0;
-	}
-	*out = dup_capped((const char *)utf8, (size_t)len);
+	res = esc_capped((const char *)utf8, (size_t)len);
 	OPENSSL_free(utf8);
-	return *out == NULL ? MAILTLS_ENOMEM : 0;
+	return res;
 }
 
-/* dns_visible - a dNSName with NUL bytes shown as "\x00". Owned string or NULL. */
-static char *dns_visible(const unsigned char *p, size_t len)
+/* name_entry - x509info_entry_text() into *out (NULL when absent); 0 or MAILTLS_ENOMEM. */
+static int name_entry(const X509_NAME *name, int nid, char **out)
 {
-	char *out;
-	size_t o = 0;
-
-	if (len > X509INFO_FIELD_MAX)
-		len = X509INFO_FIELD_MAX;
-	out = malloc(len * 4 + 1);
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '\0') {
-			memcpy(out + o, "\\x00", 4);
-			o += 4;
-		} else {
-			out[o++] = (char)p[i];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	*out = NULL;
+	if (X509_NAME_get_index_by_NID(name, nid, -1) < 0)
+		return 0;
+	*out = x509info_entry_text(name, nid);
+	return *out == NULL ? MAILTLS_ENOMEM : 0;
 }
 
 /* add_owned - append an owned string to a list (taking it); 0 or MAILTLS_ENOMEM. */
@@ -132,9 +120,22 @@ static int add_owned(struct mailtls_strlist *l, char *s)
 
 	if (s == NULL)
 		return MAILTLS_ENOMEM;
-	r = mailtls_strlist_add(l, s, X509INFO_FIELD_MAX * 4);
+	r = mailtls_strlist_add(l, s, X509INFO_FIELD_MAX * 4 + 16);
 	free(s);
 	return r;
+}
+
+/* prefixed - prefix followed by text (owned, taken); owned string, NULL on memory exhaustion. */
+static char *prefixed(const char *prefix, char *text)
+{
+	char *res = NULL;
+
+	if (text != NULL && (res = malloc(strlen(prefix) + strlen(text) + 1)) != NULL) {
+		strcpy(res, prefix);
+		strcat(res, text);
+	}
+	free(text);
+	return res;
 }
 
 /* ip_text - textual form of an iPAddress SAN (4 or 16 bytes), or hex for anything else. */
@@ -174,8 +175,9 @@ static int sans(X509 *cert, struct mailtls_certinfo *out)
 		switch (g->type) {
 		case GEN_DNS:
 			s = g->d.dNSName;
-			r = add_owned(&out->dns_names, dns_visible(ASN1_STRING_get0_data(s),
-					(size_t)ASN1_STRING_length(s)));
+			r = add_owned(&out->dns_names,
+				      esc_capped((const char *)ASN1_STRING_get0_data(s),
+						 (size_t)ASN1_STRING_length(s)));
 			break;
 		case GEN_IPADD:
 			ip_text(g->d.iPAddress, buf + 3, sizeof(buf) - 3);
@@ -185,24 +187,15 @@ static int sans(X509 *cert, struct mailtls_certinfo *out)
 		case GEN_EMAIL:
 		case GEN_URI:
 			s = g->type == GEN_EMAIL ? g->d.rfc822Name : g->d.uniformResourceIdentifier;
-			snprintf(buf, sizeof(buf), "%s:%.*s", g->type == GEN_EMAIL ? "email" : "URI",
-				 (int)(ASN1_STRING_length(s) < X509INFO_FIELD_MAX ?
-				       ASN1_STRING_length(s) : X509INFO_FIELD_MAX),
-				 (const char *)ASN1_STRING_get0_data(s));
-			r = mailtls_strlist_add(&out->other_names, buf, sizeof(buf));
+			r = add_owned(&out->other_names,
+				      prefixed(g->type == GEN_EMAIL ? "email:" : "URI:",
+					       esc_capped((const char *)ASN1_STRING_get0_data(s),
+							  (size_t)ASN1_STRING_length(s))));
 			break;
-		case GEN_DIRNAME: {
-			char *dn = name_oneline(g->d.directoryName);
-
-			if (dn == NULL) {
-				r = MAILTLS_ENOMEM;
-				break;
-			}
-			snprintf(buf, sizeof(buf), "DirName:%s", dn);
-			free(dn);
-			r = mailtls_strlist_add(&out->other_names, buf, sizeof(buf));
+		case GEN_DIRNAME:
+			r = add_owned(&out->other_names,
+				      prefixed("DirName:", x509info_name_text(g->d.directoryName)));
 			break;
-		}
 		case GEN_RID:
 			r = mailtls_strlist_add(&out->other_names, "RID:", 8);
 			break;
@@ -289,7 +282,7 @@ static int key_facts(X509 *cert, struct mailtls_certinfo *out)
 		}
 		out->key_bits = EVP_PKEY_get_bits(pkey);
 	}
-	out->key_type = strdup(type);
+	out->key_type = esc_capped(type, strlen(type));
 	return out->key_type == NULL ? MAILTLS_ENOMEM : 0;
 }
 
@@ -306,7 +299,7 @@ static char *serial_hex(X509 *cert)
 	BN_free(bn);
 	if (hex == NULL)
 		return NULL;
-	res = dup_capped(hex, strlen(hex));
+	res = esc_capped(hex, strlen(hex));
 	OPENSSL_free(hex);
 	return res;
 }
@@ -319,15 +312,16 @@ int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out)
 	const char *sig = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
 	time_t diff;
 
-	if ((out->subject = name_oneline(subj)) == NULL
-	    || (out->issuer = name_oneline(iss)) == NULL
+	if ((out->subject = x509info_name_text(subj)) == NULL
+	    || (out->issuer = x509info_name_text(iss)) == NULL
 	    || name_entry(subj, NID_commonName, &out->subject_cn) != 0
 	    || name_entry(iss, NID_commonName, &out->issuer_cn) != 0
 	    || name_entry(subj, NID_organizationName, &out->organization) != 0
 	    || (out->serial = serial_hex(cert)) == NULL
 	    || sans(cert, out) != 0
 	    || key_facts(cert, out) != 0
-	    || (out->sig_alg = strdup(sig != NULL ? sig : "unknown")) == NULL
+	    || (out->sig_alg = esc_capped(sig != NULL ? sig : "unknown",
+					  strlen(sig != NULL ? sig : "unknown"))) == NULL
 	    || fingerprints(cert, out) != 0)
 		return MAILTLS_ENOMEM;
 	out->not_before = asn1_time_t(X509_get0_notBefore(cert));

@@ -1,6 +1,7 @@
 /*
  * x509info.h - extract the facts of one X.509 certificate into a struct mailtls_certinfo:
  * subject, CN, SANs, issuer, organisation, serial, validity, key, signature, fingerprints.
+ * Every string from the certificate is stored escaped with escape_text() (escape.h).
  * No judgement here (that is verify.c). Internal to libmailtls.
  */
 #ifndef MAILTLS_X509INFO_H
@@ -17,6 +18,17 @@
  * On error the partially filled *out is still freed correctly by x509info_clear().
  * Returns 0 or MAILTLS_ENOMEM. */
 int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out);
+
+/* x509info_name_text - an X509_NAME as RFC 2253 text, escaped with escape_text(), capped at
+ * X509INFO_FIELD_MAX raw bytes: the form stored in subject and issuer. Returns an owned
+ * string (free()), "" when OpenSSL cannot print the name, NULL on memory exhaustion. */
+char *x509info_name_text(const X509_NAME *name);
+
+/* x509info_entry_text - the first entry of type nid (NID_commonName...) as UTF-8, escaped
+ * with escape_text() (raw bytes when not decodable), capped like x509info_name_text(): the
+ * form stored in subject_cn. Returns an owned string (free()), or NULL when absent or on
+ * memory exhaustion. */
+char *x509info_entry_text(const X509_NAME *name, int nid);
 
 /* x509info_clear - free what *info owns and zero it. */
 void x509info_clear(struct mailtls_certinfo *info);

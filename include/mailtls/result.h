@@ -5,7 +5,10 @@
  * found. It is plain data: the library fills it, reporters format it, the caller frees it
  * with mailtls_result_free(). Every string in it is owned by the result (NUL-terminated,
  * heap-allocated) unless a comment says otherwise. Strings copied from the network or from a
- * certificate are stored as received (after size limits) and must be escaped by reporters.
+ * certificate (banners, capabilities, names, certificate fields, finding messages that quote
+ * them) are stored display-safe: control bytes, DEL, C1 controls and invalid UTF-8 appear as
+ * \xHH text, within size limits. Reporters escape once more, which changes nothing in such
+ * strings (the escaping is idempotent) and protects against a caller's own strings.
  */
 #ifndef MAILTLS_RESULT_H
 #define MAILTLS_RESULT_H
@@ -101,7 +104,7 @@ struct mailtls_certinfo {
 	char *issuer_cn;
 	char *organization;       /* subject O, or NULL */
 	char *serial;             /* hex */
-	struct mailtls_strlist dns_names;   /* subjectAltName dNSName entries, as presented */
+	struct mailtls_strlist dns_names;   /* subjectAltName dNSName entries, escaped */
 	struct mailtls_strlist other_names; /* other SAN entries as "IP:192.0.2.1", "email:..." */
 	time_t not_before;
 	time_t not_after;

@@ -5,8 +5,13 @@
  * runs each case as a strict client would (trusted_certs as anchors with partial-chain
  * trust, untrusted_intermediates as the rest of the presented chain, the DNS peer name as
  * the reference identity, validation_time or 2026-01-01T00:00:00Z, fractions floored) and
- * compares "would authenticate" with limbo's expected_result, overridden by the table of
- * deliberate deviations below. Every difference is printed; any difference fails.
+ * compares the result with limbo's expected_result, overridden by the table of deliberate
+ * deviations below. Every difference is printed; any difference fails.
+ *
+ * limbo judges by the strict RFC 5280 profile, while verify_chain() decides would_authenticate
+ * as lenient verifying senders do and reports the strict profile's extra refusals as
+ * cert.profile-violation. So a case counts as SUCCESS here only when would_authenticate is
+ * true AND there is no cert.profile-violation finding.
  * Skipped (not failed) when the corpus is absent.
  */
 #include <stdarg.h>
@@ -46,6 +51,8 @@
  * - rfc5280::validity::notafter-exact / notafter-fractional: RFC 5280 4.1.2.5 makes notAfter
  *   inclusive; verify.c does not record OpenSSL's "expired" at exactly notAfter.
  * - rfc5280::root-and-intermediate-swapped: partial-chain trust (X509_V_FLAG_PARTIAL_CHAIN).
+ * - rfc5280::san::noncritical-with-empty-subject: lenient clients accept the chain
+ *   (would_authenticate); limbo's FAILURE is the strict profile's, cert.profile-violation.
  */
 static const struct deviation {
 	const char *id;
@@ -98,7 +105,8 @@ static X509 *pem_cert(const char *pem)
 	return x;
 }
 
-/* run_case - true when a strict client would authenticate the peer; *err on setup errors. */
+/* run_case - true when a strict client would authenticate the peer (would_authenticate and
+ * no cert.profile-violation); *err on setup errors. */
 static bool run_case(json_t *tc, const char *cafile, bool *err)
 {
 	json_t *trusted = json_object_get(tc, "trusted_certs");
@@ -146,7 +154,8 @@ static bool run_case(json_t *tc, const char *cafile, bool *err)
 		*err = true;
 		goto out;
 	}
-	ok = res->would_authenticate;
+	/* limbo's verdict is the strict profile's: lenient acceptance is not enough. */
+	ok = res->would_authenticate && !mailtls_result_has(res, "cert.profile-violation");
 	if (getenv("LIMBO_VERBOSE") != NULL)
 		for (i = 0; i < res->findings.n; i++)
 			print_message("    %s: %s\n", res->findings.v[i].id, res->findings.v[i].message);

@@ -95,7 +95,8 @@ static void smtp_limits_and_ehlo(void **state)
 	/* NUL inside a line is kept visible, never truncating the text. */
 	reply_reset(&r);
 	assert_int_equal(smtp_reply_feed(&r, S("220 a\0b")), REPLY_DONE);
-	assert_string_equal(r.text, "a?b");
+	assert_string_equal(r.text, "a\\x00b");
+	assert_int_equal(r.textlen, 6);
 
 	/* EHLO keywords: whole word, any case, not in the greeting line. */
 	reply_reset(&r);
@@ -254,7 +255,8 @@ static void escaping(void **state)
 		{ S("plain text"), "plain text", "plain text" },
 		{ S("\033[31mred\033[0m"), "\\x1b[31mred\\x1b[0m", "\033[31mred\033[0m" },
 		{ S("a\0b"), "a\\x00b", "a\xef\xbf\xbd" "b" },
-		{ S("back\\slash"), "back\\\\slash", "back\\slash" },
+		{ S("back\\slash"), "back\\slash", "back\\slash" },
+		{ S("already \\x1b escaped"), "already \\x1b escaped", "already \\x1b escaped" },
 		{ S("caf\xc3\xa9"), "caf\xc3\xa9", "caf\xc3\xa9" },
 		{ S("bad \xff byte"), "bad \\xff byte", "bad \xef\xbf\xbd byte" },
 		{ S("overlong \xc0\xaf"), "overlong \\xc0\\xaf", "overlong \xef\xbf\xbd\xef\xbf\xbd" },

@@ -41,6 +41,8 @@ struct san {
 
 struct mk {
 	const char *cn;
+	size_t cn_len;            /* 0: strlen(cn); else the real bytes (may hold NUL) */
+	bool no_aki;              /* leave out the Authority Key Identifier */
 	X509 *issuer;             /* NULL: self-signed */
 	EVP_PKEY *issuer_key;
 	EVP_PKEY *key;
@@ -62,7 +64,8 @@ static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	X509_EXTENSION_free(ext);
 }
 
-/* make_cert - a v3 certificate that passes X509_V_FLAG_X509_STRICT when well chained. */
+/* make_cert - a v3 certificate that passes X509_V_FLAG_X509_STRICT when well chained
+ * (unless no_aki). */
 static X509 *make_cert(const struct mk *m)
 {
 	static long serial = 1000;
@@ -75,7 +78,8 @@ static X509 *make_cert(const struct mk *m)
 	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
 	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"mailtls test", -1, -1, 0);
 	if (m->cn != NULL)
-		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)m->cn, -1, -1, 0);
+		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)m->cn,
+					   m->cn_len > 0 ? (int)m->cn_len : -1, -1, 0);
 	X509_set_subject_name(x, name);
 	X509_set_issuer_name(x, m->issuer != NULL ? X509_get_subject_name(m->issuer) : name);
 	X509_NAME_free(name);
@@ -84,7 +88,8 @@ static X509 *make_cert(const struct mk *m)
 	X509_set_pubkey(x, m->key);
 	issuer = m->issuer != NULL ? m->issuer : x;
 	add_ext(x, issuer, NID_subject_key_identifier, "hash");
-	add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
+	if (!m->no_aki)
+		add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
 	if (m->ca) {
 		add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
 		add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
@@ -528,6 +533,150 @@ static void test_chain_too_long(void **state)
 	X509_free(chain[0]);
 }
 
+/* test_profile_violation - a leaf without AKI (as Python's cryptography makes by default):
+ * lenient clients (Postfix, Exim, openssl verify) accept it, X509_STRICT refuses it. */
+static void test_profile_violation(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = make_cert(&(struct mk){ .cn = "mx1.lab.test", .issuer = inter,
+					   .issuer_key = inter_key, .key = leaf_key, .no_aki = true,
+					   .nb = T0 - DAY, .na = T0 + 100 * DAY,
+					   .sans = sans, .n_sans = 1 });
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.profile-violation", "cert.name-match", NULL);
+	assert_string_equal(message_of(res, "cert.profile-violation"),
+		"lenient clients accept the chain; the strict RFC 5280 profile (OpenSSL X509_STRICT) "
+		"refuses it: depth 0 'mx1.lab.test': Missing Authority Key Identifier");
+	assert_true(res->would_authenticate);
+	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_WARNING);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+/* test_escaped_names - CN and dNSName with ESC and NUL: stored and quoted escaped, whole. */
+static void test_escaped_names(void **state)
+{
+	static const char cn[] = "evil\x1b[31mRED.example\0.good.test";
+	static const struct san sans[] = { SAN("mx1.lab.test\0\x1b[2J.evil.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+	const struct mailtls_certinfo *c;
+
+	(void)state;
+	chain[0] = make_cert(&(struct mk){ .cn = cn, .cn_len = sizeof(cn) - 1, .issuer = inter,
+					   .issuer_key = inter_key, .key = leaf_key,
+					   .nb = T0 - DAY, .na = T0 + 100 * DAY,
+					   .sans = sans, .n_sans = 1 });
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.invalid-name", "cert.name-mismatch", NULL);
+	c = &res->chain[0];
+	assert_string_equal(c->subject_cn, "evil\\x1b[31mRED.example\\x00.good.test");
+	assert_string_equal(c->subject,
+			    "CN=evil\\x1b[31mRED.example\\x00.good.test,O=mailtls test");
+	assert_int_equal(c->dns_names.n, 1);
+	assert_string_equal(c->dns_names.v[0], "mx1.lab.test\\x00\\x1b[2J.evil.test");
+	assert_string_equal(res->chain[1].issuer_cn, "Test Root");
+	assert_string_equal(message_of(res, "cert.trusted"),
+		"chain verified: evil\\x1b[31mRED.example\\x00.good.test <- Test Intermediate <- Test Root");
+	assert_string_equal(message_of(res, "cert.invalid-name"),
+		"DNS-ID mx1.lab.test\\x00\\x1b[2J.evil.test is not a valid DNS name: it never matches");
+	assert_string_equal(message_of(res, "cert.name-mismatch"),
+		"mx1.lab.test is not covered by the certificate: presented DNS-IDs "
+		"mx1.lab.test\\x00\\x1b[2J.evil.test (nearest: mx1.lab.test\\x00\\x1b[2J.evil.test)");
+	for (size_t i = 0; i < res->findings.n; i++)
+		assert_null(strpbrk(res->findings.v[i].message, "\x1b"));
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+/* many_sans - n dNSNames "hNNNN.example.org", then extra (may be NULL); owned array. */
+static struct san *many_sans(size_t n, const char *extra, char (**bufs)[48])
+{
+	struct san *v = calloc(n + 1, sizeof(*v));
+
+	*bufs = calloc(n + 1, sizeof(**bufs));
+	assert_non_null(v);
+	assert_non_null(*bufs);
+	for (size_t i = 0; i < n; i++) {
+		snprintf((*bufs)[i], 48, "h%04zu.example.org", i);
+		v[i].p = (*bufs)[i];
+		v[i].len = strlen((*bufs)[i]);
+	}
+	if (extra != NULL) {
+		v[n].p = extra;
+		v[n].len = strlen(extra);
+	}
+	return v;
+}
+
+/* test_many_dnsids - the first 1000 DNS-IDs are examined; a name beyond them is a mismatch
+ * that says the list was cut; names inside are found (and no nearest search over all). */
+static void test_many_dnsids(void **state)
+{
+	static const char *far[] = { "mx1.lab.test" };
+	static const char *near[] = { "h0999.example.org", "h0998.example.or" };
+	char (*bufs)[48];
+	struct san *sans = many_sans(1000, "mx1.lab.test", &bufs);
+	X509 *chain[2];
+	struct mailtls_result *res;
+	const char *msg;
+
+	(void)state;
+	chain[0] = leaf("many", sans, 1001, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), far, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.name-mismatch", NULL);
+	msg = message_of(res, "cert.name-mismatch");
+	assert_true(strlen(msg) < 1500);
+	assert_non_null(strstr(msg, "h0000.example.org, h0001.example.org"));
+	assert_non_null(strstr(msg, ", ... (nearest: "));
+	assert_non_null(strstr(msg, "; the certificate has 1001 DNS-IDs, only the first 1000 "
+				    "were examined"));
+	assert_int_equal(res->chain[0].dns_names.n, 1000);
+	mailtls_result_free(res);
+
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), near, 2, T0);
+	expect_ids(res, "cert.trusted", "cert.name-match", "cert.name-mismatch", NULL);
+	msg = res->findings.v[2].message;
+	/* The near miss is searched among the first 64 DNS-IDs only. */
+	assert_non_null(strstr(msg, "(nearest: h00"));
+	assert_non_null(strstr(msg, "only the first 1000 were examined"));
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+	free(sans);
+	free(bufs);
+}
+
+/* test_many_bad_names - findings on never-matching DNS-IDs are bounded, the rest counted. */
+static void test_many_bad_names(void **state)
+{
+	struct san sans[21];
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	for (size_t i = 0; i < 20; i++)
+		sans[i] = (struct san){ "bad..name", 9 };
+	sans[20] = (struct san){ "mx1.lab.test", 12 };
+	chain[0] = leaf("mx1.lab.test", sans, 21, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	assert_int_equal(res->findings.n, 1 + 16 + 1 + 1);
+	assert_string_equal(res->findings.v[17].message,
+		"4 more DNS-IDs are not valid DNS names or have a misplaced wildcard (not listed)");
+	assert_string_equal(res->findings.v[18].id, "cert.name-match");
+	assert_true(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
 /* test_verify_chain_direct - the internal API: IP identity and an empty chain. */
 static void test_verify_chain_direct(void **state)
 {
@@ -624,6 +773,10 @@ int main(void)
 		cmocka_unit_test(test_embedded_nul),
 		cmocka_unit_test(test_weak_key),
 		cmocka_unit_test(test_chain_too_long),
+		cmocka_unit_test(test_profile_violation),
+		cmocka_unit_test(test_escaped_names),
+		cmocka_unit_test(test_many_dnsids),
+		cmocka_unit_test(test_many_bad_names),
 		cmocka_unit_test(test_verify_chain_direct),
 		cmocka_unit_test(test_file_errors),
 	};
