@@ -98,6 +98,19 @@ void dialog_finding(struct probe *p, const char *id, const char *fmt, ...)
 	mailtls_result_add(p->res, id, "%s: %s", p->prefix, buf);
 }
 
+void dialog_add_cap_lines(const struct reply *r, size_t first, struct mailtls_strlist *l)
+{
+	for (size_t i = first; i < r->nlines; i++) {
+		size_t len;
+		const char *line = reply_line(r, i, &len);
+		char *e = line ? escape_text(line, len > 256 ? 256 : len) : NULL;
+
+		if (e != NULL)
+			mailtls_strlist_add(l, e, 256);
+		free(e);
+	}
+}
+
 void dialog_add_caps(struct probe *p, const char *list, size_t len)
 {
 	struct mailtls_strlist *l = p->tls && !p->implicit_tls ? &p->res->session.caps_post

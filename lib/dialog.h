@@ -128,6 +128,10 @@ void dialog_quit(struct probe *p, const char *cmd);
 /* dialog_finish - end the probe now: stop the connection, compute the verdict, schedule done. */
 void dialog_finish(struct probe *p);
 
+/* dialog_add_cap_lines - add lines first.. of reply r, escaped and capped, to list l
+ * (SMTP EHLO keywords, POP3 CAPA lines). */
+void dialog_add_cap_lines(const struct reply *r, size_t first, struct mailtls_strlist *l);
+
 /* dialog_add_caps - add space-separated capabilities to the pre- or post-TLS list. */
 void dialog_add_caps(struct probe *p, const char *list, size_t len);
 

@@ -59,30 +59,17 @@ static bool capa_has(const struct reply *r, const char *kw)
 	return false;
 }
 
-static void store_capa(struct probe *p, struct mailtls_strlist *l)
-{
-	for (size_t i = 0; i < p->reply.nlines; i++) {
-		size_t len;
-		const char *s = reply_line(&p->reply, i, &len);
-		char *e = escape_text(s, len > 256 ? 256 : len);
-
-		if (e != NULL)
-			mailtls_strlist_add(l, e, 256);
-		free(e);
-	}
-}
-
 /* on_capa_done - the CAPA list (before or after TLS) is complete. */
 static void on_capa_done(struct probe *p)
 {
 	struct mailtls_session *s = &p->res->session;
 
 	if (p->state == POP3_CAPA_TLS || p->implicit_tls) {
-		store_capa(p, &s->caps_post);
+		dialog_add_cap_lines(&p->reply, 0, &s->caps_post);
 		pop3_command(p, POP3_QUIT, "QUIT");
 		return;
 	}
-	store_capa(p, &s->caps_pre);
+	dialog_add_cap_lines(&p->reply, 0, &s->caps_pre);
 	if (!capa_has(&p->reply, "STLS")) {
 		dialog_finding(p, "starttls.not-offered", "STLS is not in the CAPA list");
 		pop3_command(p, POP3_QUIT, "QUIT");

@@ -140,16 +140,7 @@ static void on_ehlo(struct probe *p)
 	}
 	if (s->ehlo_name == NULL)
 		s->ehlo_name = first_word(&p->reply, 0);
-	for (size_t i = 1; i < p->reply.nlines; i++) {
-		size_t len;
-		const char *l = reply_line(&p->reply, i, &len);
-		struct mailtls_strlist *caps = p->implicit_tls ? &s->caps_post : &s->caps_pre;
-		char *e = escape_text(l, len > 256 ? 256 : len);
-
-		if (e != NULL)
-			mailtls_strlist_add(caps, e, 256);
-		free(e);
-	}
+	dialog_add_cap_lines(&p->reply, 1, p->implicit_tls ? &s->caps_post : &s->caps_pre);
 	note_names(p);
 	if (p->implicit_tls) {
 		smtp_quit(p);
@@ -207,15 +198,7 @@ static void on_ehlo_tls(struct probe *p)
 		reply_summary(&p->reply, sum, sizeof(sum));
 		dialog_finding(p, "proto.post-tls-failed", "%s after TLS refused: %s", hello_verb(p), sum);
 	} else {
-		for (size_t i = 1; i < p->reply.nlines; i++) {
-			size_t len;
-			const char *l = reply_line(&p->reply, i, &len);
-			char *e = escape_text(l, len > 256 ? 256 : len);
-
-			if (e != NULL)
-				mailtls_strlist_add(&p->res->session.caps_post, e, 256);
-			free(e);
-		}
+		dialog_add_cap_lines(&p->reply, 1, &p->res->session.caps_post);
 	}
 	smtp_quit(p);
 }

@@ -88,27 +88,6 @@ struct dnsid {
 	size_t len;
 };
 
-/* fmt_time - RFC 3339 UTC form of t into buf (>= 21 bytes). Returns buf. */
-static char *fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "@%lld", (long long)t);
-	return buf;
-}
-
-/* asn1_to_time - an ASN1_TIME as time_t; 0 when unparsable. */
-static time_t asn1_to_time(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return timegm(&tm);
-}
-
 /* put_text - copy escaped text into buf (len >= 4); when it does not fit, cut it where no
  * UTF-8 sequence or \xHH escape is split and end it with "...". Takes text (NULL: ENOMEM,
  * shown as "?"). */
@@ -188,7 +167,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 	if (ok || st == NULL)
 		return 1;
 	if (code == X509_V_ERR_CERT_HAS_EXPIRED && cert != NULL
-	    && asn1_to_time(X509_get0_notAfter(cert)) == st->at)
+	    && x509info_asn1_time(X509_get0_notAfter(cert)) == st->at)
 		return 1;
 	for (size_t i = 0; i < st->n; i++)
 		if (st->errs[i].code == code && st->errs[i].depth == depth)
@@ -345,17 +324,17 @@ static int map_error(const struct verify_err *e, const struct verify_params *p,
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 		if (!once(a, "cert.expired", e->depth))
 			return 0;
-		t = e->cert != NULL ? asn1_to_time(X509_get0_notAfter(e->cert)) : 0;
+		t = e->cert != NULL ? x509info_asn1_time(X509_get0_notAfter(e->cert)) : 0;
 		return mailtls_result_add(res, "cert.expired",
 			"certificate '%s' (depth %d) expired on %s, %lld days ago", label, e->depth,
-			fmt_time(t, date, sizeof(date)), (long long)((p->at - t) / 86400));
+			mailtls_time_format(t, date, sizeof(date)), (long long)((p->at - t) / 86400));
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		if (!once(a, "cert.not-yet-valid", e->depth))
 			return 0;
-		t = e->cert != NULL ? asn1_to_time(X509_get0_notBefore(e->cert)) : 0;
+		t = e->cert != NULL ? x509info_asn1_time(X509_get0_notBefore(e->cert)) : 0;
 		return mailtls_result_add(res, "cert.not-yet-valid",
 			"certificate '%s' (depth %d) is not valid before %s, %lld days from the validation time",
-			label, e->depth, fmt_time(t, date, sizeof(date)),
+			label, e->depth, mailtls_time_format(t, date, sizeof(date)),
 			(long long)((t - p->at + 86399) / 86400));
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
 		if (!once(a, "cert.self-signed", e->depth))
@@ -581,8 +560,8 @@ out:
 static int leaf_checks(X509 *leaf, const struct verify_params *p, struct added *a,
 		       struct mailtls_result *res)
 {
-	time_t na = asn1_to_time(X509_get0_notAfter(leaf));
-	time_t nb = asn1_to_time(X509_get0_notBefore(leaf));
+	time_t na = x509info_asn1_time(X509_get0_notAfter(leaf));
+	time_t nb = x509info_asn1_time(X509_get0_notBefore(leaf));
 	EVP_PKEY *pkey = X509_get0_pubkey(leaf);
 	int signid = NID_undef;
 	char label[256];
@@ -594,7 +573,7 @@ static int leaf_checks(X509 *leaf, const struct verify_params *p, struct added *
 	    && na - p->at < (time_t)p->warn_days * 86400)
 		r = mailtls_result_add(res, "cert.expires-soon",
 			"certificate '%s' expires on %s, in %lld days", label,
-			fmt_time(na, date, sizeof(date)), (long long)((na - p->at) / 86400));
+			mailtls_time_format(na, date, sizeof(date)), (long long)((na - p->at) / 86400));
 	if (r == 0 && pkey != NULL && !mailtls_result_has(res, "cert.weak-key")) {
 		int bits = EVP_PKEY_get_bits(pkey);
 		int id = EVP_PKEY_get_base_id(pkey);

@@ -208,8 +208,7 @@ static int sans(X509 *cert, struct mailtls_certinfo *out)
 	return r;
 }
 
-/* asn1_time_t - an ASN1_TIME as time_t; 0 when unparsable. */
-static time_t asn1_time_t(const ASN1_TIME *t)
+time_t x509info_asn1_time(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -324,8 +323,8 @@ int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out)
 					  strlen(sig != NULL ? sig : "unknown"))) == NULL
 	    || fingerprints(cert, out) != 0)
 		return MAILTLS_ENOMEM;
-	out->not_before = asn1_time_t(X509_get0_notBefore(cert));
-	out->not_after = asn1_time_t(X509_get0_notAfter(cert));
+	out->not_before = x509info_asn1_time(X509_get0_notBefore(cert));
+	out->not_after = x509info_asn1_time(X509_get0_notAfter(cert));
 	/* Floor division: one second past notAfter is day -1. */
 	diff = out->not_after - at;
 	out->days_left = (long)(diff / 86400);

@@ -30,6 +30,9 @@ char *x509info_name_text(const X509_NAME *name);
  * memory exhaustion. */
 char *x509info_entry_text(const X509_NAME *name, int nid);
 
+/* x509info_asn1_time - an ASN1_TIME as time_t (UTC); 0 when unparsable. */
+time_t x509info_asn1_time(const ASN1_TIME *t);
+
 /* x509info_clear - free what *info owns and zero it. */
 void x509info_clear(struct mailtls_certinfo *info);
 
