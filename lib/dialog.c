@@ -3,6 +3,7 @@
  * commands and the transcript, STARTTLS, and turning the captured session into findings.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,28 +104,26 @@ void dialog_add_cap_lines(const struct reply *r, size_t first, struct mailtls_st
 	for (size_t i = first; i < r->nlines; i++) {
 		size_t len;
 		const char *line = reply_line(r, i, &len);
-		char *e = line ? escape_text(line, len > 256 ? 256 : len) : NULL;
+		char *e = line ? escape_text(line, len > DIALOG_CAP_MAX ? DIALOG_CAP_MAX : len) : NULL;
 
+		/* Cap the raw bytes, never the escaped text: a cut could split an escape. */
 		if (e != NULL)
-			mailtls_strlist_add(l, e, 256);
+			mailtls_strlist_add(l, e, SIZE_MAX);
 		free(e);
 	}
 }
 
 void dialog_add_caps(struct probe *p, const char *list, size_t len)
 {
-	struct mailtls_strlist *l = p->tls && !p->implicit_tls ? &p->res->session.caps_post
-							       : &p->res->session.caps_pre;
+	struct mailtls_strlist *l = p->tls ? &p->res->session.caps_post : &p->res->session.caps_pre;
 	size_t pos = 0, wl;
 	const char *w;
 
-	if (p->implicit_tls)
-		l = &p->res->session.caps_post;
 	while (words_next(list, len, &pos, &w, &wl)) {
-		char *e = escape_text(w, wl);
+		char *e = escape_text(w, wl > DIALOG_CAP_MAX ? DIALOG_CAP_MAX : wl);
 
 		if (e != NULL)
-			mailtls_strlist_add(l, e, 256);
+			mailtls_strlist_add(l, e, SIZE_MAX);
 		free(e);
 	}
 }

@@ -21,6 +21,7 @@
 
 #define DIALOG_TRANSCRIPT_MAX 65536   /* most transcript bytes kept */
 #define DIALOG_NAMES_MAX 32           /* most reference names */
+#define DIALOG_CAP_MAX 256            /* most raw bytes kept of one capability */
 #define DIALOG_QUIT_WAIT 2.0          /* seconds to wait for the reply to QUIT/LOGOUT */
 
 struct probe;

@@ -13,6 +13,7 @@
 #include "dialog.h"
 #include "dns.h"
 #include "engine.h"
+#include "escape.h"
 #include "tls.h"
 #include "verify.h"
 
@@ -246,7 +247,10 @@ int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
 	}
 	for (size_t i = 0; i < cp->n_names; i++) {
 		if (mailtls_name_normalize(cp->names[i], p->names[i], sizeof(p->names[i])) != 0) {
-			snprintf(why, whylen, "--name %s: not a valid DNS name", cp->names[i]);
+			char *e = escape_text(cp->names[i], strnlen(cp->names[i], 300));
+
+			snprintf(why, whylen, "--name %s: not a valid DNS name", e ? e : "?");
+			free(e);
 			r = MAILTLS_EINVAL;
 			goto fail;
 		}
@@ -254,7 +258,10 @@ int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
 	}
 	if (p->n_names == 0 && !p->host_is_ip) {
 		if (mailtls_name_normalize(cp->host, p->names[0], sizeof(p->names[0])) != 0) {
-			snprintf(why, whylen, "%s: not a valid host name", cp->host);
+			char *e = escape_text(cp->host, strlen(cp->host));
+
+			snprintf(why, whylen, "%s: not a valid host name", e ? e : "?");
+			free(e);
 			r = MAILTLS_EINVAL;
 			goto fail;
 		}

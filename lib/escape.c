@@ -41,10 +41,25 @@ size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* is_c1 - a two-byte sequence encoding U+0080..U+009F (C1 controls, CSI among them). */
-static bool is_c1(const unsigned char *s, size_t len)
+/* decode - the code point of a valid sequence of len bytes. */
+static unsigned decode(const unsigned char *s, size_t len)
 {
-	return len == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+	unsigned cp = len == 1 ? s[0] : len == 2 ? s[0] & 0x1fu : len == 3 ? s[0] & 0x0fu : s[0] & 0x07u;
+
+	for (size_t i = 1; i < len; i++)
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	return cp;
+}
+
+/* hidden - a code point that controls or hides how text is shown: C1 controls (CSI among
+ * them), bidirectional overrides and isolates, zero-width and invisible characters, line and
+ * paragraph separators, the BOM and interlinear annotations. Shown raw, they could reorder or
+ * hide what a report says ("Trojan Source", CVE-2021-42574). */
+static bool hidden(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
+	       cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
 char *escape_text(const char *s, size_t len)
@@ -61,7 +76,7 @@ char *escape_text(const char *s, size_t len)
 
 		if (n == 1 && u[i] >= 0x20 && u[i] < 0x7f) {
 			out[o++] = (char)u[i++];
-		} else if (n > 1 && !is_c1(u + i, n)) {
+		} else if (n > 1 && !hidden(decode(u + i, n))) {
 			memcpy(out + o, u + i, n);
 			o += n;
 			i += n;

@@ -1,7 +1,8 @@
 /*
  * escape.h - make untrusted bytes safe to show.
- * escape_text: for terminals and text reports: printable ASCII and valid UTF-8 (minus C1
- * controls) pass, everything else (control characters, ESC, DEL, invalid UTF-8, NUL) becomes
+ * escape_text: for terminals and text reports: printable ASCII and valid UTF-8 pass, except
+ * code points that control or hide display (C1 controls, bidi overrides and isolates,
+ * zero-width characters, line/paragraph separators, BOM); everything else (control characters, ESC, DEL, invalid UTF-8, NUL) becomes
  * \xHH. A backslash is kept as it is, so escaping is idempotent: the result model stores
  * network and certificate strings escaped, and reporters may escape again safely (a literal
  * "\x1b" sent by a server reads the same as an escaped ESC; both are harmless text).

@@ -72,10 +72,17 @@ void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
 			 is_smtp(res->session.proto) ? "senders cannot deliver and will retry" :
 			 "clients cannot reach their mail", ids[0] ? ids : "no session");
 	} else if (!res->would_encrypt) {
-		snprintf(buf, len, "%s - no TLS session: opportunistic senders %s; verifying clients refuse (%s)",
-			 label, mailtls_result_has(res, "tls.handshake-failed") || res->session.starttls_accepted ?
-			 "fail the handshake, then fall back to plaintext or defer" : "send in plaintext",
-			 ids[0] ? ids : "no TLS");
+		bool failed = mailtls_result_has(res, "tls.handshake-failed") ||
+			      res->session.starttls_accepted;
+
+		if (is_smtp(res->session.proto))
+			snprintf(buf, len, "%s - no TLS session: opportunistic senders %s; verifying clients refuse (%s)",
+				 label, failed ? "fail the handshake, then fall back to plaintext or defer" :
+				 "send in plaintext", ids[0] ? ids : "no TLS");
+		else
+			snprintf(buf, len, "%s - no TLS session: clients %s; verifying clients refuse (%s)",
+				 label, failed ? "fail the handshake" : "would send passwords and mail in plaintext",
+				 ids[0] ? ids : "no TLS");
 	} else {
 		snprintf(buf, len, "%s - opportunistic senders encrypt; verifying clients %s%s%s%s", label,
 			 res->would_authenticate ? "authenticate the server" : "refuse the server",
