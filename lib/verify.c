@@ -6,13 +6,16 @@
  * SYNOPSIS
  *	#include "verify.h"
  * DESCRIPTION
- *	verify_store_new() loads trust anchors. Every loaded certificate is an anchor, also
- *	when it is not self-signed (X509_V_FLAG_PARTIAL_CHAIN: pinning an intermediate works).
+ *	verify_store_new() loads trust anchors. Every certificate loaded from ca_file/ca_path is
+ *	an anchor, also when it is not self-signed (X509_V_FLAG_PARTIAL_CHAIN, carried in the
+ *	store: pinning an intermediate works). The system store gets no partial chains: its
+ *	anchors are roots, and senders that use it do not accept a chain ending elsewhere.
  *
  *	verify_chain() first gathers facts, then applies policy (Postfix tls_verify.c style):
  *
  *	1. Chain: OpenSSL builds and verifies the path with the verification time always set
- *	   (results are deterministic), purpose sslserver (RFC 5280 4.2.1.12) and
+ *	   (results are deterministic), purpose and trust sslserver (RFC 5280 4.2.1.12; an
+ *	   anchor whose trust settings reject serverAuth is refused), and
  *	   authentication security level 2 (Debian's default: RSA >= 2048, no SHA-1), without
  *	   X509_V_FLAG_X509_STRICT: the verdict is what real verifying senders (Postfix, Exim,
  *	   `openssl verify`) decide. The verify callback records every (depth, error) and
@@ -25,10 +28,11 @@
  *	2. Identity: RFC 9525 6 by our matcher (names.h) on the leaf's subjectAltName dNSName
  *	   entries with their real bytes and lengths. The subject CN is never an identity; when
  *	   there is no DNS-ID at all we say what legacy CN-fallback clients would do
- *	   (cert.cn-only) and still report each reference name as not covered. The first
- *	   X509INFO_SAN_MAX DNS-IDs are examined (as many as x509info shows); a mismatch message
- *	   says so when the certificate has more. The nearest near miss of an unmatched name is
- *	   searched among the first VERIFY_NEAREST_MAX DNS-IDs only (bounded work).
+ *	   (cert.cn-only, trying every CN as OpenSSL's X509_check_host() does) and still report
+ *	   each reference name as not covered. Every DNS-ID is matched (linear; the size of the
+ *	   leaf bounds them); only messages are bounded: a mismatch lists at most
+ *	   VERIFY_LISTED_MAX DNS-IDs and says when not all are listed, and the nearest near miss
+ *	   of an unmatched name is searched among the first VERIFY_NEAREST_MAX DNS-IDs only.
  *	3. Validity: expiry within warn_days, explicit weak-key check on the leaf.
  *
  *	Names from certificates are quoted in messages in the escaped form that x509info stores
@@ -63,7 +67,7 @@
 #define VERIFY_ERRS_MAX 64        /* most (depth, error) records kept from one run */
 #define VERIFY_AUTH_LEVEL 2       /* Debian's default security level (openssl.cnf) */
 #define VERIFY_LIST_MAX 1200      /* longest list of presented names in one message */
-#define VERIFY_DNSIDS_MAX X509INFO_SAN_MAX /* most DNS-IDs examined on one leaf */
+#define VERIFY_LISTED_MAX X509INFO_SAN_MAX /* most DNS-IDs listed in one message */
 #define VERIFY_NEAREST_MAX 64     /* DNS-IDs searched for the nearest near miss */
 #define VERIFY_BADNAMES_MAX 16    /* findings on DNS-IDs that never match, per id */
 #define VERIFY_PROFILE_MAX 1000   /* longest list of strict-profile problems in a message */
@@ -246,6 +250,10 @@ X509_STORE *verify_store_new(const char *ca_file, const char *ca_path, char *why
 		snprintf(why, whylen, "out of memory creating the trust store");
 		return NULL;
 	}
+	if (ca_file != NULL && stat(ca_file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		snprintf(why, whylen, "%s: is a directory (use --ca-path)", ca_file);
+		goto fail;
+	}
 	if (ca_file != NULL && stat(ca_file, &sb) == 0 && sb.st_size > VERIFY_CAFILE_MAX) {
 		snprintf(why, whylen, "%s: larger than %ld bytes, not a CA file", ca_file,
 			 VERIFY_CAFILE_MAX);
@@ -275,7 +283,14 @@ X509_STORE *verify_store_new(const char *ca_file, const char *ca_path, char *why
 		snprintf(why, whylen, "cannot load the system trust store");
 		goto fail;
 	}
-	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+	/* An administrator's own anchors may be intermediates (pinning); the system store's are
+	 * roots, and senders using it do not accept partial chains. X509_STORE_CTX_init()
+	 * copies the store's flags into each verification. */
+	if ((ca_file != NULL || ca_path != NULL)
+	    && X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN) != 1) {
+		snprintf(why, whylen, "out of memory creating the trust store");
+		goto fail;
+	}
 	ERR_clear_error();
 	return store;
 fail:
@@ -347,6 +362,15 @@ static int map_error(const struct verify_err *e, const struct verify_params *p,
 		return mailtls_result_add(res, "cert.untrusted",
 			"the chain ends at root '%s' (depth %d), which is not a trust anchor",
 			label, e->depth);
+	case X509_V_ERR_CERT_REJECTED:
+	case X509_V_ERR_CERT_UNTRUSTED:
+		/* The anchor's trust settings (a TRUSTED CERTIFICATE's -addreject/-addtrust). */
+		if (!once(a, "cert.untrusted", e->depth))
+			return 0;
+		return mailtls_result_add(res, "cert.untrusted",
+			"the chain ends at '%s' (depth %d), which the trust store marks as %s "
+			"for TLS server authentication", label, e->depth,
+			e->code == X509_V_ERR_CERT_REJECTED ? "rejected" : "not trusted");
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
@@ -368,13 +392,16 @@ static int map_error(const struct verify_err *e, const struct verify_params *p,
 				"the chain leads to issuer '%s' of certificate '%s' (depth %d), which is not a trust anchor",
 				dn, label, e->depth);
 		}
+		/* The leaf's issuer is unknown: a missing intermediate, or a root (or other CA)
+		 * that is no anchor and was not sent; nothing here tells the two apart. */
 		if (!once(a, "cert.incomplete-chain", e->depth))
 			return 0;
 		issuer_dn(e->cert, dn, sizeof(dn));
 		return mailtls_result_add(res, "cert.incomplete-chain",
 			"the server did not send the intermediate certificate for issuer '%s', "
-			"which certificate '%s' (depth %d) needs, and no trust anchor supplies it "
-			"(if clients do not trust that CA either, the CA is unknown)",
+			"which certificate '%s' (depth %d) needs, and no trust anchor supplies it; "
+			"or that issuer is a CA the client does not trust (without its certificate "
+			"the two cannot be told apart)",
 			dn, label, e->depth);
 	case X509_V_ERR_CA_MD_TOO_WEAK:
 		if (!once(a, "cert.weak-signature", e->depth))
@@ -439,7 +466,12 @@ static int chain_run(STACK_OF(X509) *presented, int n, const struct verify_param
 	X509_VERIFY_PARAM_set_flags(vp, flags);
 	X509_VERIFY_PARAM_set_time(vp, p->at);
 	X509_VERIFY_PARAM_set_auth_level(vp, VERIFY_AUTH_LEVEL);
-	X509_VERIFY_PARAM_set_purpose(vp, X509_PURPOSE_SSL_SERVER);
+	/* After init: X509_STORE_CTX_init() derives the trust setting from the purpose, so a
+	 * purpose set on the parameters afterwards would leave trust at X509_TRUST_DEFAULT and
+	 * accept an anchor whose trust settings reject serverAuth. */
+	if (X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER) != 1
+	    || X509_STORE_CTX_set_trust(ctx, X509_TRUST_SSL_SERVER) != 1)
+		goto out;
 	X509_STORE_CTX_set_app_data(ctx, st);
 	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
 	if (X509_verify_cert(ctx) <= 0 && st->n == 0) {
@@ -538,16 +570,23 @@ static int run_chain(STACK_OF(X509) *presented, int n, const struct verify_param
 	*ok = false;
 	if (lenient == NULL || strict == NULL)
 		goto out;
-	r = chain_run(presented, n, p, X509_V_FLAG_PARTIAL_CHAIN, lenient, path, sizeof(path));
-	for (size_t i = 0; i < lenient->n && r == 0; i++)
-		r = map_error(&lenient->errs[i], p, a, res);
+	r = chain_run(presented, n, p, 0, lenient, path, sizeof(path));
+	for (size_t i = 0; i < lenient->n && r == 0; i++) {
+		const struct verify_err *e = &lenient->errs[i];
+
+		/* OpenSSL's check_purpose() also reports a rejected anchor as "unsuitable
+		 * certificate purpose" without looking at the purpose: one cause, one finding. */
+		if (e->code == X509_V_ERR_INVALID_PURPOSE
+		    && has_err(lenient, e->depth, X509_V_ERR_CERT_REJECTED))
+			continue;
+		r = map_error(e, p, a, res);
+	}
 	if (r == 0 && lenient->n == 0) {
 		r = mailtls_result_add(res, "cert.trusted", "chain verified: %s", path);
 		*ok = true;
 	}
 	if (r == 0)
-		r = chain_run(presented, n, p, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT,
-			      strict, NULL, 0);
+		r = chain_run(presented, n, p, X509_V_FLAG_X509_STRICT, strict, NULL, 0);
 	if (r == 0)
 		r = profile_violation(lenient, strict, res);
 out:
@@ -594,8 +633,9 @@ static int leaf_checks(X509 *leaf, const struct verify_params *p, struct added *
 	return r;
 }
 
-/* dnsids_list - "a, b, c" of the presented DNS-IDs, escaped, bounded. */
-static void dnsids_list(const struct dnsid *ids, size_t n, char *buf, size_t len)
+/* dnsids_list - "a, b, c" of the presented DNS-IDs, escaped, bounded; at most
+ * VERIFY_LISTED_MAX of them. Returns false when the list was cut ("..."). */
+static bool dnsids_list(const struct dnsid *ids, size_t n, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -604,12 +644,13 @@ static void dnsids_list(const struct dnsid *ids, size_t n, char *buf, size_t len
 		char one[300];
 
 		esc_into(ids[i].p, ids[i].len, one, sizeof(one));
-		if (o + strlen(one) + 8 >= len) {
+		if (i >= VERIFY_LISTED_MAX || o + strlen(one) + 8 >= len) {
 			snprintf(buf + o, len - o, "%s...", i > 0 ? ", " : "");
-			return;
+			return false;
 		}
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", i > 0 ? ", " : "", one);
 	}
+	return true;
 }
 
 /* len_gap - difference in length between a reference name and a presented name. */
@@ -620,22 +661,72 @@ static size_t len_gap(const char *ref, const struct dnsid *id)
 	return n > id->len ? n - id->len : id->len - n;
 }
 
-/* leaf_cn - the first subject CN of the leaf as UTF-8 bytes (owned), or NULL. */
-static char *leaf_cn(X509 *leaf, size_t *len)
+/* cn_only - no DNS-ID: cert.cn-only, saying whether legacy clients that fall back to the
+ * subject CN (RFC 6125 6.4.4) would match a reference name. Like OpenSSL's
+ * X509_check_host(), every CN is tried, not only the first. Nothing when there is no CN. */
+static int cn_only(X509 *leaf, const struct verify_params *p, struct mailtls_result *res)
 {
 	const X509_NAME *name = X509_get_subject_name(leaf);
-	int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-	unsigned char *utf8 = NULL;
-	int n;
+	const char *would = NULL;
+	char list[VERIFY_LIST_MAX];
+	size_t o = 0, n_cn = 0;
+	bool cut = false;
 
-	*len = 0;
-	if (idx < 0)
-		return NULL;
-	n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
-	if (n < 0)
-		return NULL;
-	*len = (size_t)n;
-	return (char *)utf8;
+	list[0] = '\0';
+	for (int idx = -1; (idx = X509_NAME_get_index_by_NID(name, NID_commonName, idx)) >= 0;) {
+		const ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+		unsigned char *utf8 = NULL;
+		int len = ASN1_STRING_to_UTF8(&utf8, s);
+		char esc[300];
+
+		n_cn++;
+		if (len < 0) {	/* undecodable: shown as its raw bytes, never matches */
+			esc_into((const char *)ASN1_STRING_get0_data(s),
+				 (size_t)ASN1_STRING_length(s), esc, sizeof(esc));
+		} else {
+			for (size_t j = 0; j < p->n_names && would == NULL; j++)
+				if (mailtls_name_match(p->names[j], (const char *)utf8, (size_t)len)
+				    != MAILTLS_NAME_NOMATCH)
+					would = p->names[j];
+			esc_into((const char *)utf8, (size_t)len, esc, sizeof(esc));
+			OPENSSL_free(utf8);
+		}
+		if (cut || o + strlen(esc) + 8 >= sizeof(list)) {
+			if (!cut)
+				snprintf(list + o, sizeof(list) - o, ", ...");
+			cut = true;
+			continue;
+		}
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", o > 0 ? ", " : "", esc);
+	}
+	if (n_cn == 0)
+		return 0;
+	return mailtls_result_add(res, "cert.cn-only",
+		"the certificate has no DNS-ID, only subject CN%s %s: strict clients "
+		"(RFC 9525) fail; legacy clients fall back to the CN, which %s%s",
+		n_cn > 1 ? "s" : "", list,
+		would != NULL ? "would match " : "would not match any reference name",
+		would != NULL ? would : "");
+}
+
+/* match_one - the best DNS-ID for ref among all of them: an exact match, else the first
+ * wildcard match. Returns the kind; *which is its index. */
+static enum mailtls_name_match match_one(const char *ref, const struct dnsid *ids, size_t nids,
+					 size_t *which)
+{
+	enum mailtls_name_match best = MAILTLS_NAME_NOMATCH;
+
+	*which = 0;
+	for (size_t i = 0; i < nids && best != MAILTLS_NAME_MATCH; i++) {
+		enum mailtls_name_match m = mailtls_name_match(ref, ids[i].p, ids[i].len);
+
+		if (m == MAILTLS_NAME_MATCH || (m == MAILTLS_NAME_MATCH_WILDCARD
+						&& best == MAILTLS_NAME_NOMATCH)) {
+			best = m;
+			*which = i;
+		}
+	}
+	return best;
 }
 
 /* bad_names - RFC 9525 6.3: facts about presented names that can never match, at most
@@ -695,71 +786,42 @@ static size_t nearest(const char *ref, const struct dnsid *ids, size_t nids)
 	return near_i;
 }
 
-/* identity_dns - RFC 9525 6 matching of every reference name against the DNS-IDs. */
+/* identity_dns - RFC 9525 6 matching of every reference name against every DNS-ID of the
+ * leaf (linear: the leaf's size bounds their number). Only the messages are bounded. */
 static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtls_result *res,
 			bool *all_ok)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	int ngens = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
 	struct dnsid *ids = NULL;
-	size_t nids = 0, total = 0;
+	size_t nids = 0;
 	char list[VERIFY_LIST_MAX];
 	char cut[128] = "";
 	char esc[300];
 	int r = 0;
 
-	if (gens != NULL && sk_GENERAL_NAME_num(gens) > 0
-	    && (ids = calloc(VERIFY_DNSIDS_MAX, sizeof(*ids))) == NULL) {
+	if (ngens > 0 && (ids = calloc((size_t)ngens, sizeof(*ids))) == NULL) {
 		GENERAL_NAMES_free(gens);
 		return MAILTLS_ENOMEM;
 	}
-	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+	for (int i = 0; i < ngens; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 
-		if (g->type != GEN_DNS || total++ >= VERIFY_DNSIDS_MAX)
+		if (g->type != GEN_DNS)
 			continue;
 		ids[nids].p = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
 		ids[nids].len = (size_t)ASN1_STRING_length(g->d.dNSName);
 		nids++;
 	}
-	/* More DNS-IDs than we examine: a mismatch may be false, so say so. */
-	if (total > nids)
-		snprintf(cut, sizeof(cut), "; the certificate has %zu DNS-IDs, only the first %zu "
-			 "were examined", total, nids);
+	if (!dnsids_list(ids, nids, list, sizeof(list)))
+		snprintf(cut, sizeof(cut), "; the certificate has %zu DNS-IDs, not all listed", nids);
 	r = bad_names(ids, nids, res);
-	dnsids_list(ids, nids, list, sizeof(list));
-	if (r == 0 && nids == 0) {
-		size_t cnlen;
-		char *cn = leaf_cn(leaf, &cnlen);
-
-		if (cn != NULL) {
-			const char *would = NULL;
-
-			for (size_t j = 0; j < p->n_names && would == NULL; j++)
-				if (mailtls_name_match(p->names[j], cn, cnlen) != MAILTLS_NAME_NOMATCH)
-					would = p->names[j];
-			esc_into(cn, cnlen, esc, sizeof(esc));
-			r = mailtls_result_add(res, "cert.cn-only",
-				"the certificate has no DNS-ID, only subject CN %s: strict clients "
-				"(RFC 9525) fail; legacy clients fall back to the CN, which %s%s",
-				esc, would != NULL ? "would match " : "would not match any reference name",
-				would != NULL ? would : "");
-			OPENSSL_free(cn);
-		}
-	}
+	if (r == 0 && nids == 0)
+		r = cn_only(leaf, p, res);
 	for (size_t j = 0; j < p->n_names && r == 0; j++) {
-		enum mailtls_name_match best = MAILTLS_NAME_NOMATCH;
-		size_t which = 0;
+		size_t which;
+		enum mailtls_name_match best = match_one(p->names[j], ids, nids, &which);
 
-		for (size_t i = 0; i < nids && best != MAILTLS_NAME_MATCH; i++) {
-			enum mailtls_name_match m = mailtls_name_match(p->names[j], ids[i].p,
-								       ids[i].len);
-
-			if (m == MAILTLS_NAME_MATCH || (m == MAILTLS_NAME_MATCH_WILDCARD
-							&& best == MAILTLS_NAME_NOMATCH)) {
-				best = m;
-				which = i;
-			}
-		}
 		if (best != MAILTLS_NAME_NOMATCH) {
 			esc_into(ids[which].p, ids[which].len, esc, sizeof(esc));
 			r = mailtls_result_add(res, "cert.name-match", "%s matches DNS-ID %s",

@@ -29,8 +29,9 @@ struct verify_params {
 
 /* verify_store_new - load trust anchors: ca_file and/or ca_path, or the system default when
  * both are NULL. Certificates from ca_file/ca_path are anchors even when not self-signed
- * (X509_V_FLAG_PARTIAL_CHAIN). Returns a store the caller frees with X509_STORE_free(), or
- * NULL with why filled. */
+ * (the store carries X509_V_FLAG_PARTIAL_CHAIN); the system store's are not (no partial
+ * chains). Returns a store the caller frees with X509_STORE_free(), or NULL with why filled
+ * (ca_file a directory: "PATH: is a directory (use --ca-path)"). */
 X509_STORE *verify_store_new(const char *ca_file, const char *ca_path, char *why, size_t whylen);
 
 /* verify_chain - presented: the chain as the server sent it, leaf first (borrowed; the

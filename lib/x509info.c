@@ -15,7 +15,8 @@
  *	subject and issuer in RFC 2253 one-line form, their CNs, the subject O, the serial in
  *	hex, the subjectAltName entries, the validity period, the key, the signature algorithm,
  *	the SHA-256 fingerprints of the certificate and of its SubjectPublicKeyInfo.
- *	Every string is capped at X509INFO_FIELD_MAX bytes, the SAN lists at X509INFO_SAN_MAX.
+ *	Every string is capped at X509INFO_FIELD_MAX bytes; dns_names and other_names each keep
+ *	at most X509INFO_SAN_MAX entries (counted apart: all entries are walked).
  *
  *	Every string that comes from the certificate is stored already escaped for display with
  *	escape_text() (escape.h): control bytes, DEL, C1 controls, NUL and invalid UTF-8 become
@@ -167,11 +168,15 @@ static int sans(X509 *cert, struct mailtls_certinfo *out)
 	if (gens == NULL)
 		return 0;
 	n = sk_GENERAL_NAME_num(gens);
-	for (int i = 0; i < n && i < X509INFO_SAN_MAX && r == 0; i++) {
+	/* Every entry is walked; each list has its own cap, so that many entries of one type
+	 * never hide the other. */
+	for (int i = 0; i < n && r == 0; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 		char buf[X509INFO_FIELD_MAX + 16];
 		const ASN1_STRING *s;
 
+		if ((g->type == GEN_DNS ? out->dns_names.n : out->other_names.n) >= X509INFO_SAN_MAX)
+			continue;
 		switch (g->type) {
 		case GEN_DNS:
 			s = g->d.dNSName;

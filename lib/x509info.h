@@ -12,7 +12,7 @@
 #include <mailtls/result.h>
 
 #define X509INFO_FIELD_MAX 1024   /* longest string kept from one certificate field */
-#define X509INFO_SAN_MAX 1000     /* most SAN entries kept from one certificate */
+#define X509INFO_SAN_MAX 1000     /* most entries kept in each SAN list of a certificate */
 
 /* x509info_fill - fill *out (zeroed by the caller) from cert; days_left is computed at `at`.
  * On error the partially filled *out is still freed correctly by x509info_clear().

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -41,6 +42,7 @@ struct san {
 
 struct mk {
 	const char *cn;
+	const char *cn2;          /* a second subject CN, after cn (NULL: none) */
 	size_t cn_len;            /* 0: strlen(cn); else the real bytes (may hold NUL) */
 	bool no_aki;              /* leave out the Authority Key Identifier */
 	X509 *issuer;             /* NULL: self-signed */
@@ -50,6 +52,7 @@ struct mk {
 	time_t nb, na;
 	const struct san *sans;
 	size_t n_sans;
+	size_t n_ips;             /* iPAddress SANs 10.0.x.y put before the dNSNames */
 };
 
 static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -80,6 +83,9 @@ static X509 *make_cert(const struct mk *m)
 	if (m->cn != NULL)
 		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)m->cn,
 					   m->cn_len > 0 ? (int)m->cn_len : -1, -1, 0);
+	if (m->cn2 != NULL)
+		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)m->cn2,
+					   -1, -1, 0);
 	X509_set_subject_name(x, name);
 	X509_set_issuer_name(x, m->issuer != NULL ? X509_get_subject_name(m->issuer) : name);
 	X509_NAME_free(name);
@@ -98,9 +104,18 @@ static X509 *make_cert(const struct mk *m)
 		add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
 		add_ext(x, issuer, NID_ext_key_usage, "serverAuth");
 	}
-	if (m->n_sans > 0) {
+	if (m->n_sans + m->n_ips > 0) {
 		GENERAL_NAMES *gens = GENERAL_NAMES_new();
 
+		for (size_t i = 0; i < m->n_ips; i++) {
+			GENERAL_NAME *g = GENERAL_NAME_new();
+			ASN1_OCTET_STRING *o = ASN1_OCTET_STRING_new();
+			unsigned char ip[4] = { 10, 0, (unsigned char)(i >> 8), (unsigned char)i };
+
+			ASN1_OCTET_STRING_set(o, ip, 4);
+			GENERAL_NAME_set0_value(g, GEN_IPADD, o);
+			sk_GENERAL_NAME_push(gens, g);
+		}
 		for (size_t i = 0; i < m->n_sans; i++) {
 			GENERAL_NAME *g = GENERAL_NAME_new();
 			ASN1_IA5STRING *s = ASN1_IA5STRING_new();
@@ -616,42 +631,229 @@ static struct san *many_sans(size_t n, const char *extra, char (**bufs)[48])
 	return v;
 }
 
-/* test_many_dnsids - the first 1000 DNS-IDs are examined; a name beyond them is a mismatch
- * that says the list was cut; names inside are found (and no nearest search over all). */
+/* test_many_dnsids - every DNS-ID is matched, also past the 1000 that x509info lists (a
+ * name 1201st is found, as OpenSSL finds it); the mismatch message lists a bounded part of
+ * them and searches the near miss among the first 64 only. */
 static void test_many_dnsids(void **state)
 {
 	static const char *far[] = { "mx1.lab.test" };
-	static const char *near[] = { "h0999.example.org", "h0998.example.or" };
+	static const char *near[] = { "h0999.example.org", "h1150.example.org", "h0998.example.or" };
 	char (*bufs)[48];
-	struct san *sans = many_sans(1000, "mx1.lab.test", &bufs);
+	struct san *sans = many_sans(1200, "mx1.lab.test", &bufs);
 	X509 *chain[2];
 	struct mailtls_result *res;
 	const char *msg;
 
 	(void)state;
-	chain[0] = leaf("many", sans, 1001, 0, 0);
+	chain[0] = leaf("many", sans, 1201, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), far, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.name-mismatch", NULL);
-	msg = message_of(res, "cert.name-mismatch");
-	assert_true(strlen(msg) < 1500);
-	assert_non_null(strstr(msg, "h0000.example.org, h0001.example.org"));
-	assert_non_null(strstr(msg, ", ... (nearest: "));
-	assert_non_null(strstr(msg, "; the certificate has 1001 DNS-IDs, only the first 1000 "
-				    "were examined"));
+	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	assert_string_equal(message_of(res, "cert.name-match"),
+			    "mx1.lab.test matches DNS-ID mx1.lab.test");
+	assert_true(res->would_authenticate);
 	assert_int_equal(res->chain[0].dns_names.n, 1000);
 	mailtls_result_free(res);
 
-	res = check(chain, 2, write_pem("ca.pem", &root, 1), near, 2, T0);
-	expect_ids(res, "cert.trusted", "cert.name-match", "cert.name-mismatch", NULL);
-	msg = res->findings.v[2].message;
-	/* The near miss is searched among the first 64 DNS-IDs only. */
-	assert_non_null(strstr(msg, "(nearest: h00"));
-	assert_non_null(strstr(msg, "only the first 1000 were examined"));
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), near, 3, T0);
+	expect_ids(res, "cert.trusted", "cert.name-match", "cert.name-match",
+		   "cert.name-mismatch", NULL);
+	assert_string_equal(res->findings.v[2].message,
+			    "h1150.example.org matches DNS-ID h1150.example.org");
+	msg = res->findings.v[3].message;
+	assert_true(strlen(msg) < 1500);
+	assert_non_null(strstr(msg, "h0000.example.org, h0001.example.org"));
+	assert_non_null(strstr(msg, ", ... (nearest: h00"));
+	assert_non_null(strstr(msg, "; the certificate has 1201 DNS-IDs, not all listed"));
+	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
 	free(sans);
 	free(bufs);
+}
+
+/* test_san_lists_capped_apart - 1001 IP SANs before one DNS name: the DNS name is still
+ * listed (each list has its own cap), beside its name-match. */
+static void test_san_lists_capped_apart(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = make_cert(&(struct mk){ .cn = "mx1.lab.test", .issuer = inter,
+					   .issuer_key = inter_key, .key = leaf_key,
+					   .nb = T0 - DAY, .na = T0 + 100 * DAY,
+					   .n_ips = X509INFO_SAN_MAX + 1, .sans = sans, .n_sans = 1 });
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	assert_int_equal(res->chain[0].dns_names.n, 1);
+	assert_string_equal(res->chain[0].dns_names.v[0], "mx1.lab.test");
+	assert_int_equal(res->chain[0].other_names.n, X509INFO_SAN_MAX);
+	assert_string_equal(res->chain[0].other_names.v[0], "IP:10.0.0.0");
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+/* test_cn_only_second_cn - legacy CN fallback (OpenSSL X509_check_host) tries every CN. */
+static void test_cn_only_second_cn(void **state)
+{
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = make_cert(&(struct mk){ .cn = "Mail Server", .cn2 = "mx1.lab.test",
+					   .issuer = inter, .issuer_key = inter_key,
+					   .key = leaf_key, .nb = T0 - DAY, .na = T0 + 100 * DAY });
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.cn-only", "cert.name-mismatch", NULL);
+	assert_string_equal(message_of(res, "cert.cn-only"),
+		"the certificate has no DNS-ID, only subject CNs Mail Server, mx1.lab.test: strict "
+		"clients (RFC 9525) fail; legacy clients fall back to the CN, which would match "
+		"mx1.lab.test");
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+/* rejected_anchor - the chain to a copy of root stored as TRUSTED CERTIFICATE with trust
+ * settings: reject serverAuth (openssl x509 -addreject serverAuth -trustout), or trust only
+ * clientAuth (-addtrust clientAuth), which OpenSSL treats as a rejection for serverAuth. */
+static void rejected_anchor(int nid, bool reject)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	X509 *rej = X509_dup(root);
+	struct mailtls_result *res;
+	char path[300];
+	FILE *fp;
+
+	if (reject)
+		assert_int_equal(X509_add1_reject_object(rej, OBJ_nid2obj(nid)), 1);
+	else
+		assert_int_equal(X509_add1_trust_object(rej, OBJ_nid2obj(nid)), 1);
+	snprintf(path, sizeof(path), "%s/rejected.pem", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(PEM_write_X509_AUX(fp, rej), 1);
+	fclose(fp);
+	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, path, mx1, 1, T0);
+	expect_ids(res, "cert.untrusted", "cert.name-match", NULL);
+	assert_string_equal(message_of(res, "cert.untrusted"),
+		"the chain ends at 'Test Root' (depth 2), which the trust store marks as rejected "
+		"for TLS server authentication");
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+	X509_free(rej);
+}
+
+static void test_rejected_anchor(void **state)
+{
+	(void)state;
+	rejected_anchor(NID_server_auth, true);
+	rejected_anchor(NID_client_auth, false);
+}
+
+/* test_anchor_trusted_for_server - trust settings that allow serverAuth keep the anchor. */
+static void test_anchor_trusted_for_server(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	X509 *tr = X509_dup(root);
+	struct mailtls_result *res;
+	char path[300];
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(X509_add1_trust_object(tr, OBJ_nid2obj(NID_server_auth)), 1);
+	assert_int_equal(X509_add1_reject_object(tr, OBJ_nid2obj(NID_client_auth)), 1);
+	snprintf(path, sizeof(path), "%s/trusted-anchor.pem", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(PEM_write_X509_AUX(fp, tr), 1);
+	fclose(fp);
+	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
+	chain[1] = inter;
+	res = check(chain, 2, path, mx1, 1, T0);
+	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	assert_true(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+	X509_free(tr);
+}
+
+/* test_system_store_no_partial_chain - an intermediate in the system store is not an
+ * anchor (no X509_V_FLAG_PARTIAL_CHAIN: real senders do not use partial chains there). */
+static void test_system_store_no_partial_chain(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	const char *old_file = getenv("SSL_CERT_FILE");
+	const char *old_dir = getenv("SSL_CERT_DIR");
+	char *save_file = old_file != NULL ? strdup(old_file) : NULL;
+	char *save_dir = old_dir != NULL ? strdup(old_dir) : NULL;
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	struct mailtls_result *res = mailtls_result_new();
+	struct verify_params p = { .at = T0, .names = mx1, .n_names = 1 };
+	char empty[300];
+	char why[256];
+	X509 *l = leaf("mx1.lab.test", sans, 1, 0, 0);
+
+	(void)state;
+	snprintf(empty, sizeof(empty), "%s/emptydir", dir);
+	assert_true(mkdir(empty, 0700) == 0);
+	setenv("SSL_CERT_FILE", write_pem("sys-inter.pem", &inter, 1), 1);
+	setenv("SSL_CERT_DIR", empty, 1);
+	p.store = verify_store_new(NULL, NULL, why, sizeof(why));
+	if (save_file != NULL)
+		setenv("SSL_CERT_FILE", save_file, 1);
+	else
+		unsetenv("SSL_CERT_FILE");
+	if (save_dir != NULL)
+		setenv("SSL_CERT_DIR", save_dir, 1);
+	else
+		unsetenv("SSL_CERT_DIR");
+	free(save_file);
+	free(save_dir);
+	assert_non_null(p.store);
+	sk_X509_push(sk, l);
+	sk_X509_push(sk, inter);
+	assert_int_equal(verify_chain(sk, &p, res), 0);
+	expect_ids(res, "cert.untrusted", "cert.name-match", NULL);
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	sk_X509_free(sk);
+	X509_free(l);
+	X509_STORE_free(p.store);
+}
+
+/* test_issuer_root_not_sent - a leaf issued directly by a root that is no anchor and was
+ * not sent: the issuer may be an intermediate or that root, and the message says both. */
+static void test_issuer_root_not_sent(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[1];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = make_cert(&(struct mk){ .cn = "mx1.lab.test", .issuer = other_root,
+					   .issuer_key = other_key, .key = leaf_key,
+					   .nb = T0 - DAY, .na = T0 + 100 * DAY,
+					   .sans = sans, .n_sans = 1 });
+	res = check(chain, 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.incomplete-chain", "cert.name-match", NULL);
+	assert_string_equal(message_of(res, "cert.incomplete-chain"),
+		"the server did not send the intermediate certificate for issuer "
+		"'CN=Other Root,O=mailtls test', which certificate 'mx1.lab.test' (depth 0) needs, "
+		"and no trust anchor supplies it; or that issuer is a CA the client does not trust "
+		"(without its certificate the two cannot be told apart)");
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
 }
 
 /* test_many_bad_names - findings on never-matching DNS-IDs are bounded, the rest counted. */
@@ -755,6 +957,130 @@ static void test_file_errors(void **state)
 		   "mx1..lab.test");
 }
 
+/* write_raw - bytes to dir/name, then the certificates as PEM (aux: TRUSTED CERTIFICATE),
+ * then more bytes; returns the path (static buffer). */
+static const char *write_raw(const char *name, const char *pre, size_t prelen,
+			     X509 *const *certs, size_t n, bool aux, const char *post)
+{
+	static char path[300];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(pre, 1, prelen, fp), prelen);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(aux ? PEM_write_X509_AUX(fp, certs[i]) : PEM_write_X509(fp, certs[i]), 1);
+	fputs(post, fp);
+	fclose(fp);
+	return path;
+}
+
+/* check_file - mailtls_cert_check() on an existing file; must succeed. */
+static struct mailtls_result *check_file(const char *path, const char *ca)
+{
+	struct mailtls_cert_params p = {
+		.cert_file = path, .names = mx1, .n_names = 1,
+		.ca_file = ca, .at = T0, .have_at = true, .warn_days = -1,
+	};
+	struct mailtls_result *res = NULL;
+	char why[512] = "";
+	int r = mailtls_cert_check(&p, &res, why, sizeof(why));
+
+	if (r != 0)
+		fail_msg("mailtls_cert_check: %d %s", r, why);
+	return res;
+}
+
+static const char broken_key[] =
+	"-----BEGIN PRIVATE KEY-----\n!!!! not base64 !!!!\n-----END PRIVATE KEY-----\n";
+
+/* PEM files as found in the wild; each test writes one and checks it. */
+static X509 *ff_chain[2];
+
+static void ff_setup(void)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+
+	ff_chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
+	ff_chain[1] = inter;
+}
+
+/* ff_expect_ok - the file verifies as the plain chain does. */
+static void ff_expect_ok(const char *path)
+{
+	struct mailtls_result *res = check_file(path, write_pem("ca.pem", &root, 1));
+
+	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	assert_int_equal(res->chain_len, 2);
+	mailtls_result_free(res);
+	X509_free(ff_chain[0]);
+}
+
+/* test_pem_nul_before - a NUL byte before the PEM blocks does not hide them. */
+static void test_pem_nul_before(void **state)
+{
+	static const char pre[] = "bag attributes\0 from a converter\n";
+
+	(void)state;
+	ff_setup();
+	ff_expect_ok(write_raw("nul.pem", pre, sizeof(pre) - 1, ff_chain, 2, false, ""));
+}
+
+/* test_pem_broken_other_block - a broken block that is no certificate, before and after
+ * the certificates, is skipped (it is not a certificate, and not ours to judge). */
+static void test_pem_broken_other_block(void **state)
+{
+	(void)state;
+	ff_setup();
+	ff_expect_ok(write_raw("key-around.pem", broken_key, strlen(broken_key), ff_chain, 2,
+			       false, broken_key));
+}
+
+/* test_pem_trusted_certificate - leaf and chain stored as TRUSTED CERTIFICATE
+ * (openssl x509 -trustout). */
+static void test_pem_trusted_certificate(void **state)
+{
+	(void)state;
+	ff_setup();
+	ff_expect_ok(write_raw("trusted.pem", "", 0, ff_chain, 2, true, ""));
+}
+
+/* test_pem_broken_certificate - a broken certificate block is still an error, named so. */
+static void test_pem_broken_certificate(void **state)
+{
+	const char *path;
+
+	(void)state;
+	ff_setup();
+	path = write_raw("broken-cert.pem", "", 0, ff_chain, 1, false,
+			 "-----BEGIN CERTIFICATE-----\n!!!! not base64 !!!!\n"
+			 "-----END CERTIFICATE-----\n");
+	file_error(path, "mx1.lab.test", MAILTLS_ECERT,
+		   "broken-cert.pem: certificate 2 cannot be parsed");
+	X509_free(ff_chain[0]);
+}
+
+/* test_bad_name_escaped - an invalid --name is quoted escaped: no ESC reaches stderr. */
+static void test_bad_name_escaped(void **state)
+{
+	(void)state;
+	file_error(write_pem("root-only.pem", &root, 1), "mx1\x1b[2J..lab.test", MAILTLS_EINVAL,
+		   "'mx1\\x1b[2J..lab.test' is not a valid DNS name");
+}
+
+/* test_ca_file_directory - --ca-file naming a directory says so. */
+static void test_ca_file_directory(void **state)
+{
+	char why[512] = "";
+	char want[300];
+
+	(void)state;
+	assert_null(verify_store_new(dir, NULL, why, sizeof(why)));
+	snprintf(want, sizeof(want), "%s: is a directory (use --ca-path)", dir);
+	assert_string_equal(why, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -776,9 +1102,21 @@ int main(void)
 		cmocka_unit_test(test_profile_violation),
 		cmocka_unit_test(test_escaped_names),
 		cmocka_unit_test(test_many_dnsids),
+		cmocka_unit_test(test_san_lists_capped_apart),
+		cmocka_unit_test(test_cn_only_second_cn),
+		cmocka_unit_test(test_rejected_anchor),
+		cmocka_unit_test(test_anchor_trusted_for_server),
+		cmocka_unit_test(test_system_store_no_partial_chain),
+		cmocka_unit_test(test_issuer_root_not_sent),
 		cmocka_unit_test(test_many_bad_names),
 		cmocka_unit_test(test_verify_chain_direct),
 		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_pem_nul_before),
+		cmocka_unit_test(test_pem_broken_other_block),
+		cmocka_unit_test(test_pem_trusted_certificate),
+		cmocka_unit_test(test_pem_broken_certificate),
+		cmocka_unit_test(test_bad_name_escaped),
+		cmocka_unit_test(test_ca_file_directory),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
