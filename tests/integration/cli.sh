@@ -1,0 +1,78 @@
+#!/bin/bash
+# cli.sh - the command line as people use it: help, version, streams, colour only on a
+# terminal and never with NO_COLOR, every option documented in the man page.
+# Needs no lab: the only network step is a refused connection to 127.0.0.1:2.
+# usage: cli.sh BUILD_DIR
+set -u
+BUILD=$(cd "${1:?usage: cli.sh BUILD_DIR}" && pwd)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+M="$BUILD/src/mailtls"
+pass=0
+failn=0
+
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1: $2"; failn=$((failn + 1)); }
+
+# expect NAME WANT_EXIT WANT_STDOUT_SUBSTRING WANT_STDERR_EXACT -- ARGS...
+expect() {
+	local name=$1 want_exit=$2 want_out=$3 want_err=$4 out err code
+	shift 5
+	out=$("$M" "$@" 2>/tmp/cli.err.$$)
+	code=$?
+	err=$(cat /tmp/cli.err.$$)
+	rm -f /tmp/cli.err.$$
+	if [ "$code" != "$want_exit" ]; then
+		bad "$name" "exit $code, expected $want_exit (stderr: $err)"
+	elif [ -n "$want_out" ] && ! printf '%s\n' "$out" | grep -qF -- "$want_out"; then
+		bad "$name" "stdout lacks '$want_out'"
+	elif [ "$err" != "$want_err" ]; then
+		bad "$name" "stderr '$err', expected '$want_err'"
+	else
+		ok "$name"
+	fi
+}
+
+expect help 0 "usage: mailtls COMMAND [OPTIONS]" "" -- --help
+expect help-command 0 "usage: mailtls check PROTOCOL HOST[:PORT] [OPTIONS]" "" -- help check
+expect help-cert 0 "usage: mailtls cert FILE [--chain FILE] --name NAME... [OPTIONS]" "" -- help cert
+expect check-help-option 0 "--warn-days N" "" -- check --help
+expect version 0 "mailtls 0.1.0" "" -- --version
+expect no-command 3 "" "mailtls: no command given (try 'mailtls --help')" --
+expect unknown-help 3 "" "mailtls: no help for 'frob' (commands: check, cert)" -- help frob
+expect report-on-stdout 2 "CRITICAL conn.refused: 127.0.0.1:2: connection refused" "" -- check --smtp 127.0.0.1:2
+
+# No colour when stdout is not a terminal.
+out=$("$M" check --smtp 127.0.0.1:2 2>&1)
+if printf '%s' "$out" | grep -q $'\033'; then bad no-colour-on-pipe "escape sequence in piped output"; else ok no-colour-on-pipe; fi
+
+# Colour on a terminal (script(1) gives the program a pty), none with NO_COLOR.
+if command -v script >/dev/null 2>&1; then
+	tty_out=$(env -u NO_COLOR TERM=xterm script -qec "$M check --smtp 127.0.0.1:2" /dev/null 2>/dev/null)
+	if printf '%s' "$tty_out" | grep -q $'\033\\[1;31mCRITICAL'; then ok colour-on-tty; else bad colour-on-tty "no colour on a terminal"; fi
+	tty_out=$(NO_COLOR=1 TERM=xterm script -qec "$M check --smtp 127.0.0.1:2" /dev/null 2>/dev/null)
+	if printf '%s' "$tty_out" | grep -q $'\033'; then bad no-colour-with-NO_COLOR "escape sequence despite NO_COLOR"; else ok no-colour-with-NO_COLOR; fi
+else
+	echo "skip colour-on-tty: script(1) not installed"
+fi
+
+# Every long option the parser knows is documented in the man page, and every exit code.
+missing=""
+for opt in $(sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)", \(required\|no\)_argument.*/\1/p' "$TOP/src/opts.c"); do
+	roff=$(printf '%s' "$opt" | sed 's/-/\\-/g')   # roff writes ca-file as ca\-file
+	grep -qF -- "\\-\\-$roff" "$TOP/docs/mailtls.1" || missing="$missing --$opt"
+done
+for code in 0 1 2 3; do
+	grep -q "^\.B $code\$" "$TOP/docs/mailtls.1" || missing="$missing exit-$code"
+done
+n=$(sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)", \(required\|no\)_argument.*/\1/p' "$TOP/src/opts.c" | wc -l)
+if [ "$n" -lt 20 ]; then
+	bad man-page-options "found only $n options in src/opts.c: the parser's table changed shape"
+elif [ -n "$missing" ]; then
+	bad man-page-options "docs/mailtls.1 lacks:$missing"
+else
+	ok man-page-options
+fi
+
+echo
+echo "cli: $pass passed, $failn failed"
+[ "$failn" -eq 0 ]
