@@ -59,6 +59,7 @@ struct conn {
 	size_t	inlen;
 	char	in[MAX_LINE + 2];	/* input buffer, never larger */
 	const char *why;		/* how the session ended, for the log */
+	int	no_close_notify;	/* end TLS by closing the socket only */
 };
 
 struct mode;
@@ -68,6 +69,7 @@ typedef void (*greet_fn)(struct conn *, const struct mode *);
 enum after_starttls {
 	AFTER_HANDSHAKE,	/* TLS handshake, then SMTP over TLS */
 	AFTER_CLOSE,		/* drop the connection */
+	AFTER_HANDSHAKE_CLOSE,	/* TLS handshake, then drop it without close_notify */
 	AFTER_PLAIN,		/* nothing: the reply was a refusal */
 };
 
@@ -128,6 +130,8 @@ static const struct mode modes[] = {
 	{"pipelined-greeting", "greeting followed at once by an unsolicited EHLO-like reply",
 	 "220 " BANNER_NAME " ESMTP\r\n250-fake\r\n250 STARTTLS\r\n", NULL, M_STARTTLS, READY_TLS,
 	 AFTER_HANDSHAKE},
+	{"close-after-handshake", "STARTTLS handshake completes, then the socket closes without close_notify",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE_CLOSE},
 	{"http-greeting", "an HTTP server on the SMTP port: malformed greeting",
 	 "HTTP/1.1 400 Bad Request\r\n", NULL, M_REFUSE, NULL, AFTER_PLAIN},
 };
@@ -379,8 +383,14 @@ static void smtp_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
 				c->why = "closed after STARTTLS";
 				return;
 			}
-			if (m->after == AFTER_HANDSHAKE && start_tls(c, ctx, m->flags) < 0)
+			if ((m->after == AFTER_HANDSHAKE || m->after == AFTER_HANDSHAKE_CLOSE) &&
+			    start_tls(c, ctx, m->flags) < 0)
 				return;
+			if (m->after == AFTER_HANDSHAKE_CLOSE) {
+				c->why = "closed after the TLS handshake";
+				c->no_close_notify = 1;
+				return;
+			}
 			n = 0;
 		} else if (strcasecmp(verb, "STARTTLS") == 0 && c->ssl) {
 			n = conn_puts(c, "503 5.5.1 TLS already active\r\n");
@@ -440,7 +450,8 @@ static void child(int fd, const struct listener *l, SSL_CTX *ctx)
 	fprintf(stderr, "%s: %s from [%s]:%s mode %s: %s\n", progname,
 		l->spec, host, port, l->mode->name, c.why ? c.why : "done");
 	if (c.ssl) {
-		SSL_shutdown(c.ssl);
+		if (!c.no_close_notify)
+			SSL_shutdown(c.ssl);
 		SSL_free(c.ssl);
 	}
 	close(fd);

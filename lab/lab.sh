@@ -80,6 +80,7 @@ FAULT_GOOD_V6		faultd	[::1]	10025	good	mx1.lab.test	-
 FAULT_HTTP_GREETING	faultd	127.77.0.50	25	http-greeting	mx1.lab.test	-
 FAULT_CLIENT_CERT	faultd	127.77.0.51	25	client-cert-required	mx1.lab.test	-
 FAULT_PIPELINED_GREETING faultd	127.77.0.52	25	pipelined-greeting	mx1.lab.test	-
+FAULT_CLOSE_AFTER_HANDSHAKE faultd	127.77.0.53	25	close-after-handshake	mx1.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30
 DOVECOT_ALIAS=127.77.0.31

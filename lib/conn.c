@@ -133,6 +133,17 @@ static void flush_plain(struct conn *c)
 		event_add(c->ev_write, NULL);
 }
 
+/* is_hangup - the peer closed without an alert (OpenSSL 3 reports an EOF as SSL_ERROR_SSL
+ * with SSL_R_UNEXPECTED_EOF_WHILE_READING): a close, not a TLS error. */
+static bool is_hangup(const struct conn *c, int err)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	return c->alerts.received < 0 &&
+	       ((err == SSL_ERROR_SYSCALL && e == 0) || err == SSL_ERROR_ZERO_RETURN ||
+		(err == SSL_ERROR_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING));
+}
+
 /* tls_io_failed - an SSL_read/SSL_write error after the handshake: an alert (TLS 1.3
  * servers reject a client, e.g. certificate_required, only after the handshake) or a TLS
  * protocol error is a TLS failure; a plain hang-up is a close. */
@@ -140,7 +151,7 @@ static void tls_io_failed(struct conn *c, int err, const char *closed_detail)
 {
 	char why[256];
 
-	if (c->alerts.received >= 0 || err == SSL_ERROR_SSL) {
+	if (!is_hangup(c, err) && (c->alerts.received >= 0 || err == SSL_ERROR_SSL)) {
 		tls_describe_failure(c->ssl, err, &c->alerts, why, sizeof(why));
 		fail(c, CONN_FAIL_TLS, why);
 		return;
@@ -219,12 +230,9 @@ static void handshake_step(struct conn *c)
 		return;
 	}
 	char why[256];
-	unsigned long e = ERR_peek_last_error();
 
 	/* The peer hung up mid-handshake without an alert: that is a close, not a TLS error. */
-	if (c->alerts.received < 0 &&
-	    ((err == SSL_ERROR_SYSCALL && e == 0) || err == SSL_ERROR_ZERO_RETURN ||
-	     (err == SSL_ERROR_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING))) {
+	if (is_hangup(c, err)) {
 		ERR_clear_error();
 		fail(c, CONN_FAIL_CLOSED, NULL);
 		return;

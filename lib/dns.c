@@ -23,12 +23,22 @@ struct dns_ctx {
 	int pending;
 };
 
+struct dns_query;
+
+/* One of the (at most two) questions of a query: its own callback argument, so that an
+ * answer, even an error without a result, always clears the right id. */
+struct dns_sub {
+	struct dns_query *q;
+	int idx;
+};
+
 struct dns_query {
 	struct dns_ctx *d;
 	unsigned port;
 	int outstanding;
 	int ids[2];              /* libunbound async ids; 0 when answered */
 	int types[2];
+	struct dns_sub subs[2];
 	struct dns_addrs r;
 	void (*cb)(const struct dns_addrs *r, void *arg);
 	void *arg;
@@ -122,6 +132,13 @@ static void query_done(struct dns_query *q)
 	free(q);
 }
 
+void dns_deadline(struct dns_query *q, const char *why)
+{
+	if (q->r.n == 0 && why != NULL)
+		snprintf(q->r.why, sizeof(q->r.why), "%s", why);
+	query_done(q);
+}
+
 void dns_cancel(struct dns_query *q)
 {
 	if (q == NULL)
@@ -135,8 +152,8 @@ void dns_cancel(struct dns_query *q)
 
 static void on_answer(void *arg, int err, struct ub_result *res)
 {
-	struct dns_query *q = arg;
-	int qtype = res != NULL ? res->qtype : 0;
+	struct dns_sub *sub = arg;
+	struct dns_query *q = sub->q;
 	bool have_v4;
 
 	if (err != 0) {
@@ -155,12 +172,7 @@ static void on_answer(void *arg, int err, struct ub_result *res)
 				 res->rcode == 2 ? "server failure (SERVFAIL)" : "no address records");
 	}
 	ub_resolve_free(res);
-	/* This query is answered: forget its id (which one, by type; errors carry none). */
-	for (int i = 0; i < 2; i++)
-		if (q->ids[i] != 0 && (q->types[i] == qtype || qtype == 0)) {
-			q->ids[i] = 0;
-			break;
-		}
+	q->ids[sub->idx] = 0;      /* answered: nothing left to cancel */
 	q->outstanding--;
 	have_v4 = false;
 	for (size_t i = 0; i < q->r.n; i++)
@@ -192,7 +204,10 @@ int dns_lookup_addrs(struct dns_ctx *d, const char *name, unsigned port, int fam
 	if (family != 4)
 		q->types[nt++] = RR_AAAA;
 	for (int i = 0; i < nt; i++) {
-		if (ub_resolve_async(d->ub, name, q->types[i], CLASS_IN, q, on_answer, &q->ids[i]) != 0) {
+		q->subs[i].q = q;
+		q->subs[i].idx = i;
+		if (ub_resolve_async(d->ub, name, q->types[i], CLASS_IN, &q->subs[i], on_answer,
+				     &q->ids[i]) != 0) {
 			for (int j = 0; j < i; j++)
 				ub_cancel(d->ub, q->ids[j]);
 			free(q);

@@ -43,7 +43,12 @@ int dns_lookup_addrs(struct dns_ctx *d, const char *name, unsigned port, int fam
 		     void (*cb)(const struct dns_addrs *r, void *arg), void *arg,
 		     struct dns_query **qp);
 
-/* dns_cancel - stop a query (a deadline passed); cb will not be called. */
+/* dns_deadline - the deadline passed: stop the questions still out and deliver what has
+ * arrived (an AAAA answer while A is still out is still an address); why says what happened
+ * when nothing arrived. cb is called before this returns. */
+void dns_deadline(struct dns_query *q, const char *why);
+
+/* dns_cancel - stop a query (its owner is going away); cb will not be called. */
 void dns_cancel(struct dns_query *q);
 
 #endif

@@ -3,6 +3,7 @@
  * resolution, and handing each finished result to its owner.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ struct engine {
 	struct dns_ctx *dns;
 	char *resolver;
 	int running;                 /* probes not yet done */
+	struct job *jobs;            /* every job not yet done, for engine_free() */
 };
 
 struct job {
@@ -33,6 +35,7 @@ struct job {
 	int family;
 	struct dns_query *dq;        /* the address lookup in flight, or NULL */
 	struct event *dns_timer;     /* its deadline */
+	struct job *prev, *next;     /* in the engine's list of jobs */
 	void (*done)(struct mailtls_result *res, void *arg);
 	void *arg;
 };
@@ -64,10 +67,33 @@ fail:
 	return NULL;
 }
 
+/* job_unlink - take j out of the engine's list. */
+static void job_unlink(struct job *j)
+{
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else if (j->e->jobs == j)
+		j->e->jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	j->prev = j->next = NULL;
+}
+
 void engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	/* Checks still running are abandoned: no callbacks, everything freed. */
+	while (e->jobs != NULL) {
+		struct job *j = e->jobs;
+
+		job_unlink(j);
+		dns_cancel(j->dq);
+		if (j->dns_timer != NULL)
+			event_free(j->dns_timer);
+		probe_free(j->p);
+		free(j);
+	}
 	dns_ctx_free(e->dns);
 	SSL_CTX_free(e->ssl_ctx);
 	X509_STORE_free(e->store);
@@ -93,6 +119,7 @@ static void on_probe_done(struct probe *p, void *arg)
 	}
 	p->res = NULL;
 	probe_free(p);
+	job_unlink(j);
 	j->e->running--;
 	j->done(res, j->arg);
 	free(j);
@@ -121,8 +148,11 @@ static void start_probe(struct job *j, const struct sockaddr *sa, socklen_t sale
 	else
 		snprintf(p->prefix, sizeof(p->prefix), "%s[%s]:%u", host, addr, j->port);
 	if (probe_start(p, sa, salen) != 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "cannot start the connection: %s", strerror(errno));
 		p->res->checked = false;
-		p->res->unknown_reason = strdup("cannot start the connection (out of sockets?)");
+		p->res->unknown_reason = strdup(why);
 		dialog_finish(p);
 	}
 }
@@ -147,10 +177,8 @@ static void on_dns_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 
-	dns_cancel(j->dq);
-	j->dq = NULL;
 	snprintf(why, sizeof(why), "no answer from the resolver within %gs", j->p->timeout);
-	unresolved(j, why);
+	dns_deadline(j->dq, why);   /* calls on_addrs() with whatever arrived */
 }
 
 static void on_addrs(const struct dns_addrs *r, void *arg)
@@ -277,38 +305,40 @@ int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
 	for (size_t i = 0; i < p->n_names; i++)
 		if (mailtls_strlist_add(&res->reference_names, p->names[i], MAILTLS_NAME_MAX) != 0)
 			goto fail;
+	if (!p->host_is_ip) {
+		if (e->dns == NULL &&
+		    (e->dns = dns_ctx_new(e->base, e->resolver, why, whylen)) == NULL) {
+			r = MAILTLS_EDNS;
+			goto fail;
+		}
+		if ((j->dns_timer = evtimer_new(e->base, on_dns_timeout, j)) == NULL)
+			goto fail;
+	}
 	e->running++;
+	j->next = e->jobs;
+	if (e->jobs != NULL)
+		e->jobs->prev = j;
+	e->jobs = j;
 	if (p->host_is_ip) {
 		start_probe(j, (struct sockaddr *)&ss, sslen);
 		return 0;
 	}
-	if (e->dns == NULL && (e->dns = dns_ctx_new(e->base, e->resolver, why, whylen)) == NULL) {
-		e->running--;
-		r = MAILTLS_EDNS;
-		goto fail;
-	}
-	j->dns_timer = evtimer_new(e->base, on_dns_timeout, j);
-	if (j->dns_timer == NULL) {
-		e->running--;
-		goto fail;
-	}
 	r = dns_lookup_addrs(e->dns, cp->host, j->port, cp->family, on_addrs, j, &j->dq);
-	if (r == 0) {
-		struct timeval tv = { .tv_sec = (time_t)p->timeout,
-				      .tv_usec = (suseconds_t)((p->timeout - (double)(time_t)p->timeout) * 1e6) };
-
-		evtimer_add(j->dns_timer, &tv);
-	}
 	if (r != 0) {
-		event_free(j->dns_timer);
+		job_unlink(j);
 		e->running--;
 		snprintf(why, whylen, "%s: cannot start the DNS lookup", cp->host);
 		goto fail;
 	}
+	struct timeval tv = { .tv_sec = (time_t)p->timeout,
+			      .tv_usec = (suseconds_t)((p->timeout - (double)(time_t)p->timeout) * 1e6) };
+	evtimer_add(j->dns_timer, &tv);
 	return 0;
 fail:
 	if (r == MAILTLS_ENOMEM)
 		snprintf(why, whylen, "out of memory");
+	if (j != NULL && j->dns_timer != NULL)
+		event_free(j->dns_timer);
 	probe_free(p);
 	free(j);
 	return r;
@@ -324,8 +354,9 @@ int engine_run(struct engine *e)
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old);
 	/* Bounded: each probe has deadlines, so the loop ends when they do. */
+	/* 1 means nothing is pending although checks are running: never spin on that. */
 	while (e->running > 0)
-		if (event_base_loop(e->base, EVLOOP_ONCE) < 0) {
+		if (event_base_loop(e->base, EVLOOP_ONCE) != 0) {
 			r = MAILTLS_EINTERNAL;
 			break;
 		}

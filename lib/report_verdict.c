@@ -53,6 +53,17 @@ static bool no_session(const struct mailtls_result *res)
 	return false;
 }
 
+/* session_broken - a critical connection or protocol failure after TLS came up. */
+static bool session_broken(const struct mailtls_result *res)
+{
+	for (size_t i = 0; i < res->findings.n; i++)
+		if (res->findings.v[i].severity == MAILTLS_SEV_CRITICAL &&
+		    (strncmp(res->findings.v[i].id, "conn.", 5) == 0 ||
+		     strncmp(res->findings.v[i].id, "proto.", 6) == 0))
+			return true;
+	return false;
+}
+
 void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
 {
 	enum mailtls_exit code = mailtls_result_exit_code(res);
@@ -83,6 +94,10 @@ void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
 			snprintf(buf, len, "%s - no TLS session: clients %s; verifying clients refuse (%s)",
 				 label, failed ? "fail the handshake" : "would send passwords and mail in plaintext",
 				 ids[0] ? ids : "no TLS");
+	} else if (session_broken(res)) {
+		snprintf(buf, len, "%s - TLS works, but the server ends the session after the handshake: "
+			 "%s (%s)", label, is_smtp(res->session.proto) ? "mail is not delivered" :
+			 "clients cannot reach their mail", ids);
 	} else {
 		snprintf(buf, len, "%s - opportunistic senders encrypt; verifying clients %s%s%s%s", label,
 			 res->would_authenticate ? "authenticate the server" : "refuse the server",
