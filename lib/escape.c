@@ -7,13 +7,15 @@
 #include <string.h>
 #include "escape.h"
 
-/* utf8_seq_len - RFC 3629 well-formed sequence length, rejecting overlongs and surrogates. */
-size_t utf8_seq_len(const unsigned char *s, size_t n)
+/* utf8_decode - RFC 3629 well-formed sequence length, rejecting overlongs and surrogates;
+ * the code point in *cpp. */
+size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cpp)
 {
 	unsigned c = s[0];
 	size_t len;
 	unsigned cp;
 
+	*cpp = c;
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf) {
@@ -38,17 +40,8 @@ size_t utf8_seq_len(const unsigned char *s, size_t n)
 	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*cpp = cp;
 	return len;
-}
-
-/* decode - the code point of a valid sequence of len bytes. */
-static unsigned decode(const unsigned char *s, size_t len)
-{
-	unsigned cp = len == 1 ? s[0] : len == 2 ? s[0] & 0x1fu : len == 3 ? s[0] & 0x0fu : s[0] & 0x07u;
-
-	for (size_t i = 1; i < len; i++)
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	return cp;
 }
 
 /* hidden - a code point that controls or hides how text is shown: C1 controls (CSI among
@@ -72,11 +65,12 @@ char *escape_text(const char *s, size_t len)
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq_len(u + i, len - i);
+		unsigned cp;
+		size_t n = utf8_decode(u + i, len - i, &cp);
 
 		if (n == 1 && u[i] >= 0x20 && u[i] < 0x7f) {
 			out[o++] = (char)u[i++];
-		} else if (n > 1 && !hidden(decode(u + i, n))) {
+		} else if (n > 1 && !hidden(cp)) {
 			memcpy(out + o, u + i, n);
 			o += n;
 			i += n;
@@ -101,7 +95,8 @@ char *escape_utf8(const char *s, size_t len)
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq_len(u + i, len - i);
+		unsigned cp;
+		size_t n = utf8_decode(u + i, len - i, &cp);
 
 		if (n == 0 || (n == 1 && u[i] == 0)) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);

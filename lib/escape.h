@@ -18,7 +18,8 @@
 char *escape_text(const char *s, size_t len);
 char *escape_utf8(const char *s, size_t len);
 
-/* utf8_seq_len - length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-size_t utf8_seq_len(const unsigned char *s, size_t n);
+/* utf8_decode - length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid;
+ * on success its code point in *cpp. */
+size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cpp);
 
 #endif

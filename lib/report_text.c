@@ -58,6 +58,16 @@ static void put_list(FILE *f, const struct mailtls_strlist *l, const char *sep)
 	}
 }
 
+/* put_line_list - "label a, b, c" on a line of its own; nothing for an empty list. */
+static void put_line_list(FILE *f, const char *label, const struct mailtls_strlist *l)
+{
+	if (l->n == 0)
+		return;
+	fputs(label, f);
+	put_list(f, l, ", ");
+	fputc('\n', f);
+}
+
 static void put_time(FILE *f, time_t t)
 {
 	char buf[32];
@@ -91,11 +101,7 @@ static void session_text(FILE *f, const struct mailtls_result *res)
 	if (!s->implicit_tls)
 		fprintf(f, "  STARTTLS      %s%s\n", s->starttls_offered ? "offered" : "not offered",
 			s->starttls_offered ? (s->starttls_accepted ? ", accepted" : ", refused") : "");
-	if (s->caps_pre.n) {
-		fputs("  before TLS    ", f);
-		put_list(f, &s->caps_pre, ", ");
-		fputc('\n', f);
-	}
+	put_line_list(f, "  before TLS    ", &s->caps_pre);
 	if (s->tls_established) {
 		fprintf(f, "  TLS           %s, %s", s->tls_version, s->cipher);
 		if (s->group)
@@ -104,11 +110,7 @@ static void session_text(FILE *f, const struct mailtls_result *res)
 	} else {
 		fputs("  TLS           not established\n", f);
 	}
-	if (s->caps_post.n) {
-		fputs("  after TLS     ", f);
-		put_list(f, &s->caps_post, ", ");
-		fputc('\n', f);
-	}
+	put_line_list(f, "  after TLS     ", &s->caps_post);
 	fprintf(f, "  time          %.0f ms\n", s->elapsed_ms);
 }
 
@@ -166,11 +168,7 @@ char *mailtls_report_text(const struct mailtls_result *res, const struct mailtls
 	} else {
 		fputs("mailtls cert\n", f);
 	}
-	if (res->reference_names.n) {
-		fputs("Reference names: ", f);
-		put_list(f, &res->reference_names, ", ");
-		fputc('\n', f);
-	}
+	put_line_list(f, "Reference names: ", &res->reference_names);
 	fputs("Validation time: ", f);
 	put_time(f, res->validation_time);
 	fputc('\n', f);

@@ -38,13 +38,9 @@ static bool is_smtp(enum mailtls_proto p)
 	       p == MAILTLS_PROTO_SMTPS || p == MAILTLS_PROTO_LMTP;
 }
 
-/* no_session - the dialogue never reached the point where TLS could start. */
-static bool no_session(const struct mailtls_result *res)
+/* dialogue_failed - a critical connection or protocol finding: the dialogue broke. */
+static bool dialogue_failed(const struct mailtls_result *res)
 {
-	if (res->session.starttls_accepted || res->session.tls_established)
-		return false;
-	if (res->session.implicit_tls && mailtls_result_has(res, "tls.handshake-failed"))
-		return false;
 	for (size_t i = 0; i < res->findings.n; i++)
 		if (res->findings.v[i].severity == MAILTLS_SEV_CRITICAL &&
 		    (strncmp(res->findings.v[i].id, "conn.", 5) == 0 ||
@@ -53,15 +49,14 @@ static bool no_session(const struct mailtls_result *res)
 	return false;
 }
 
-/* session_broken - a critical connection or protocol failure after TLS came up. */
-static bool session_broken(const struct mailtls_result *res)
+/* no_session - the dialogue broke before the point where TLS could start. */
+static bool no_session(const struct mailtls_result *res)
 {
-	for (size_t i = 0; i < res->findings.n; i++)
-		if (res->findings.v[i].severity == MAILTLS_SEV_CRITICAL &&
-		    (strncmp(res->findings.v[i].id, "conn.", 5) == 0 ||
-		     strncmp(res->findings.v[i].id, "proto.", 6) == 0))
-			return true;
-	return false;
+	if (res->session.starttls_accepted || res->session.tls_established)
+		return false;
+	if (res->session.implicit_tls && mailtls_result_has(res, "tls.handshake-failed"))
+		return false;
+	return dialogue_failed(res);
 }
 
 void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
@@ -94,7 +89,7 @@ void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
 			snprintf(buf, len, "%s - no TLS session: clients %s; verifying clients refuse (%s)",
 				 label, failed ? "fail the handshake" : "would send passwords and mail in plaintext",
 				 ids[0] ? ids : "no TLS");
-	} else if (session_broken(res)) {
+	} else if (dialogue_failed(res)) {   /* after TLS came up */
 		snprintf(buf, len, "%s - TLS works, but the server ends the session after the handshake: "
 			 "%s (%s)", label, is_smtp(res->session.proto) ? "mail is not delivered" :
 			 "clients cannot reach their mail", ids);
