@@ -413,7 +413,7 @@ struct tls_alerts *conn_tls_alerts(struct conn *c)
 
 void conn_local_addr(struct conn *c, char *buf, size_t len)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof(ss);
 
 	buf[0] = '\0';

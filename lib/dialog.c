@@ -107,7 +107,7 @@ void dialog_add_cap_lines(const struct reply *r, size_t first, struct mailtls_st
 		char *e = line ? escape_text(line, len > DIALOG_CAP_MAX ? DIALOG_CAP_MAX : len) : NULL;
 
 		/* Cap the raw bytes, never the escaped text: a cut could split an escape. */
-		if (e != NULL)
+		if (e != NULL && l->n < DIALOG_CAPS_MAX)
 			mailtls_strlist_add(l, e, SIZE_MAX);
 		free(e);
 	}
@@ -119,7 +119,8 @@ void dialog_add_caps(struct probe *p, const char *list, size_t len)
 	size_t pos = 0, wl;
 	const char *w;
 
-	while (words_next(list, len, &pos, &w, &wl)) {
+	/* A server may repeat its list without end (IMAP untagged lines): keep the first ones. */
+	while (l->n < DIALOG_CAPS_MAX && words_next(list, len, &pos, &w, &wl)) {
 		char *e = escape_text(w, wl > DIALOG_CAP_MAX ? DIALOG_CAP_MAX : wl);
 
 		if (e != NULL)
@@ -188,7 +189,7 @@ void dialog_protocol_error(struct probe *p, enum reply_feed why, const char *lin
 
 	if (why == REPLY_TOO_MANY)
 		dialog_finding(p, "proto.too-many-lines",
-			       "reply to %s exceeded %d lines or %d bytes", p->phase,
+			       "%s exceeded %d lines or %d bytes", p->phase,
 			       REPLY_LINES_MAX, REPLY_TEXT_MAX);
 	else
 		dialog_finding(p, "proto.malformed-reply", "malformed reply while waiting for %s: \"%s\"",

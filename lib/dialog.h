@@ -22,6 +22,7 @@
 #define DIALOG_TRANSCRIPT_MAX 65536   /* most transcript bytes kept */
 #define DIALOG_NAMES_MAX 32           /* most reference names */
 #define DIALOG_CAP_MAX 256            /* most raw bytes kept of one capability */
+#define DIALOG_CAPS_MAX 256           /* most capabilities kept in one list; more are dropped */
 #define DIALOG_QUIT_WAIT 2.0          /* seconds to wait for the reply to QUIT/LOGOUT */
 
 struct probe;
@@ -60,6 +61,7 @@ struct probe {
 	bool tls;                             /* TLS is up */
 	bool quitting;                        /* QUIT/LOGOUT sent: a close is not a failure */
 	struct reply reply;                   /* reply being assembled */
+	size_t untagged;                      /* IMAP untagged lines since the last command */
 	unsigned tagno;                       /* IMAP tag counter */
 	char tag[16];                         /* IMAP tag in flight */
 	char prefix[400];                     /* "host[addr]:port" for diagnoses */

@@ -43,6 +43,7 @@ static void imap_command(struct probe *p, enum imap_state st, const char *cmd)
 	char line[64];
 
 	imap_enter_state(p, st);
+	p->untagged = 0;
 	snprintf(p->tag, sizeof(p->tag), "A%u", ++p->tagno);
 	snprintf(line, sizeof(line), "%s %s", p->tag, cmd);
 	if (st == IMAP_LOGOUT) {
@@ -143,6 +144,12 @@ static void imap_line(struct probe *p, const char *line, size_t len)
 		return;
 	}
 	if (il.kind == IMAP_UNTAGGED) {
+		/* Untagged data may come at any time, but not without end before the tagged
+		 * reply: the same limit as a multi-line SMTP reply. */
+		if (++p->untagged > REPLY_LINES_MAX) {
+			dialog_protocol_error(p, REPLY_TOO_MANY, line, len);
+			return;
+		}
 		if ((p->state == IMAP_CAPABILITY || p->state == IMAP_CAPABILITY_TLS) &&
 		    imap_capabilities(&il, &list, &listlen))
 			dialog_add_caps(p, list, listlen);

@@ -275,10 +275,10 @@ int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
 	}
 	for (size_t i = 0; i < cp->n_names; i++) {
 		if (mailtls_name_normalize(cp->names[i], p->names[i], sizeof(p->names[i])) != 0) {
-			char *e = escape_text(cp->names[i], strnlen(cp->names[i], 300));
+			char *esc = escape_text(cp->names[i], strnlen(cp->names[i], 300));
 
-			snprintf(why, whylen, "--name %s: not a valid DNS name", e ? e : "?");
-			free(e);
+			snprintf(why, whylen, "--name %s: not a valid DNS name", esc ? esc : "?");
+			free(esc);
 			r = MAILTLS_EINVAL;
 			goto fail;
 		}
@@ -286,10 +286,10 @@ int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
 	}
 	if (p->n_names == 0 && !p->host_is_ip) {
 		if (mailtls_name_normalize(cp->host, p->names[0], sizeof(p->names[0])) != 0) {
-			char *e = escape_text(cp->host, strlen(cp->host));
+			char *esc = escape_text(cp->host, strlen(cp->host));
 
-			snprintf(why, whylen, "%s: not a valid host name", e ? e : "?");
-			free(e);
+			snprintf(why, whylen, "%s: not a valid host name", esc ? esc : "?");
+			free(esc);
 			r = MAILTLS_EINVAL;
 			goto fail;
 		}

@@ -2,8 +2,10 @@
  * test_engine.c - the engine's life cycle on loopback: a check that times out names its
  * phase; several checks on one loop all end; checks still in flight (connecting, resolving)
  * are freed by engine_free() without callbacks (ASan's leak check makes that assertion).
- * The only server is a listening socket made here that never accepts; DNS questions are for
- * .invalid names, which libunbound answers itself (RFC 6761) without asking any resolver.
+ * The servers are made here: a listening socket that never accepts, and a scripted peer (a
+ * forked child) that floods the client with lines no IMAP or POP3 server should send, to
+ * show the dialogue ends with a finding and bounded memory. DNS questions are for .invalid
+ * names, which libunbound answers itself (RFC 6761) without asking any resolver.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <mailtls/mailtls.h>
@@ -106,6 +110,102 @@ static void free_with_checks_in_flight(void **state)
 	close(lfd);
 }
 
+/*
+ * flood_peer - fork a child that accepts one connection on lfd, writes greeting, waits for
+ * the client's first command line, then writes flood_line flood_count times and lingers at
+ * most 3 s for the client to go. Returns the child's pid.
+ */
+static pid_t flood_peer(int lfd, const char *greeting, const char *flood_line, int flood_count)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char buf[512];
+		int fd;
+
+		signal(SIGPIPE, SIG_IGN);
+		alarm(10);                                      /* never outlive the test */
+		if ((fd = accept(lfd, NULL, NULL)) < 0)
+			_exit(1);
+		if (write(fd, greeting, strlen(greeting)) < 0)
+			_exit(1);
+		for (ssize_t n = 0; n >= 0 && memchr(buf, '\n', (size_t)n) == NULL;)
+			if ((n = read(fd, buf, sizeof(buf))) <= 0)
+				_exit(1);
+		for (int i = 0; i < flood_count; i++)
+			if (write(fd, flood_line, strlen(flood_line)) < 0)
+				break;
+		for (int i = 0; i < 30 && read(fd, buf, sizeof(buf)) > 0; i++)
+			;                                       /* until the client closes */
+		_exit(0);
+	}
+	return pid;
+}
+
+/* run_one - one check against 127.0.0.1:port; the result (owned by the caller). */
+static struct mailtls_result *run_one(enum mailtls_proto proto, unsigned port)
+{
+	struct engine_params ep = { .ca_file = NULL };
+	struct mailtls_check_params cp = {
+		.proto = proto, .host = "127.0.0.1", .port = port, .timeout = 5, .warn_days = -1,
+	};
+	struct collected c = { 0 };
+	char why[256] = "";
+	struct engine *e = engine_new(&ep, why, sizeof(why));
+
+	assert_non_null(e);
+	assert_int_equal(engine_submit(e, &cp, collect, &c, why, sizeof(why)), 0);
+	assert_int_equal(engine_run(e), 0);
+	assert_int_equal(c.n, 1);
+	engine_free(e);
+	return c.res[0];
+}
+
+/* An IMAP server that answers CAPABILITY with untagged lines without end: the check ends at
+ * the 201st line, keeps at most DIALOG_CAPS_MAX capabilities, and says why. */
+static void imap_untagged_flood(void **state)
+{
+	unsigned port;
+	int lfd = silent_listener(&port), status;
+	pid_t pid = flood_peer(lfd, "* OK IMAP4rev1 ready\r\n",
+			       "* CAPABILITY IMAP4rev1 STARTTLS X-A X-B X-C X-D X-E X-F\r\n", 5000);
+	struct mailtls_result *res = run_one(MAILTLS_PROTO_IMAP, port);
+	char want[160];
+	(void)state;
+
+	assert_int_equal(res->findings.n, 1);
+	assert_string_equal(res->findings.v[0].id, "proto.too-many-lines");
+	snprintf(want, sizeof(want), "127.0.0.1:%u: the reply to CAPABILITY exceeded 200 lines "
+		 "or 16384 bytes", port);
+	assert_string_equal(res->findings.v[0].message, want);
+	assert_true(res->session.caps_pre.n <= 256);
+	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_CRITICAL);
+	mailtls_result_free(res);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(lfd);
+}
+
+/* A POP3 server whose CAPA list never ends (no "." line). */
+static void pop3_capa_flood(void **state)
+{
+	unsigned port;
+	int lfd = silent_listener(&port), status;
+	pid_t pid = flood_peer(lfd, "+OK POP3 ready\r\n+OK\r\n", "X-CAPABILITY\r\n", 5000);
+	struct mailtls_result *res = run_one(MAILTLS_PROTO_POP3, port);
+	char want[160];
+	(void)state;
+
+	assert_int_equal(res->findings.n, 1);
+	assert_string_equal(res->findings.v[0].id, "proto.too-many-lines");
+	snprintf(want, sizeof(want), "127.0.0.1:%u: the reply to CAPA exceeded 200 lines "
+		 "or 16384 bytes", port);
+	assert_string_equal(res->findings.v[0].message, want);
+	mailtls_result_free(res);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(lfd);
+}
+
 static void invalid_parameters(void **state)
 {
 	struct engine_params ep = { .ca_file = NULL };
@@ -140,6 +240,8 @@ int main(void)
 		cmocka_unit_test(timeout_names_the_phase),
 		cmocka_unit_test(free_with_checks_in_flight),
 		cmocka_unit_test(invalid_parameters),
+		cmocka_unit_test(imap_untagged_flood),
+		cmocka_unit_test(pop3_capa_flood),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,7 @@ static int parse(const char *const args[], struct cli_opts *o, char *err, size_t
 	int argc = 0;
 
 	argv[argc++] = (char *)"mailtls";
-	for (int i = 0; args[i] != NULL && i < MAXARGS; i++) {
+	for (int i = 0; i < MAXARGS && args[i] != NULL; i++) {
 		snprintf(store[i], sizeof(store[i]), "%s", args[i]);
 		argv[argc++] = store[i];
 	}

@@ -158,7 +158,7 @@ static void imap_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(imap_cases) / sizeof(imap_cases[0]); i++) {
 		struct imap_line il;
-		const char *list;
+		const char *list = "";
 		size_t listlen;
 		bool has;
 

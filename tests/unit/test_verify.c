@@ -222,8 +222,9 @@ static struct mailtls_result *check(X509 *const *chain, size_t n, const char *ca
 	return res;
 }
 
-/* expect_ids - the exact finding ids, in order, NULL-terminated. */
-static void expect_ids(const struct mailtls_result *res, ...)
+/* expect_ids_list - the exact finding ids, in order, terminated by a null pointer; called
+ * through expect_ids(), which adds the terminator with its pointer type. */
+static void expect_ids_list(const struct mailtls_result *res, ...)
 {
 	const char *want[32];
 	size_t n = 0;
@@ -244,6 +245,7 @@ static void expect_ids(const struct mailtls_result *res, ...)
 	}
 	assert_true(same);
 }
+#define expect_ids(res, ...) expect_ids_list(res, __VA_ARGS__, (const char *)NULL)
 
 static const char *message_of(const struct mailtls_result *res, const char *id)
 {
@@ -267,7 +269,7 @@ static void test_good_chain(void **state)
 	chain[0] = leaf("mx1.lab.test", sans, 2, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.trusted", "cert.name-match");
 	assert_true(res->would_authenticate);
 	assert_string_equal(message_of(res, "cert.trusted"),
 			    "chain verified: mx1.lab.test <- Test Intermediate <- Test Root");
@@ -305,7 +307,7 @@ static void test_name_mismatch(void **state)
 	chain[0] = leaf("mx.example.org", sans, 2, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), names, 2, T0);
-	expect_ids(res, "cert.trusted", "cert.name-match", "cert.name-mismatch", NULL);
+	expect_ids(res, "cert.trusted", "cert.name-match", "cert.name-mismatch");
 	assert_string_equal(message_of(res, "cert.name-mismatch"),
 		"imap.example.org is not covered by the certificate: presented DNS-IDs "
 		"mx.example.org, mail.example.org (nearest: mail.example.org)");
@@ -323,7 +325,7 @@ static void test_cn_only(void **state)
 	chain[0] = leaf("mx1.lab.test", NULL, 0, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.cn-only", "cert.name-mismatch", NULL);
+	expect_ids(res, "cert.trusted", "cert.cn-only", "cert.name-mismatch");
 	assert_non_null(strstr(message_of(res, "cert.cn-only"), "would match mx1.lab.test"));
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
@@ -340,7 +342,7 @@ static void test_wildcard(void **state)
 	chain[0] = leaf("*.lab.test", sans, 1, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.name-match", "cert.wildcard", NULL);
+	expect_ids(res, "cert.trusted", "cert.name-match", "cert.wildcard");
 	assert_true(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -356,7 +358,7 @@ static void test_partial_wildcard(void **state)
 	chain[0] = leaf("mx*.lab.test", sans, 1, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.partial-wildcard", "cert.name-mismatch", NULL);
+	expect_ids(res, "cert.trusted", "cert.partial-wildcard", "cert.name-mismatch");
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -372,7 +374,7 @@ static void test_expired(void **state)
 	chain[0] = leaf("mx1.lab.test", sans, 1, T0 - 100 * DAY, T0 - 3 * DAY);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.expired", "cert.name-match", NULL);
+	expect_ids(res, "cert.expired", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.expired"),
 		"certificate 'mx1.lab.test' (depth 0) expired on 2025-12-29T00:00:00Z, 3 days ago");
 	assert_int_equal(res->chain[0].days_left, -3);
@@ -391,7 +393,7 @@ static void test_not_yet_valid(void **state)
 	chain[0] = leaf("mx1.lab.test", sans, 1, T0 + 2 * DAY, T0 + 100 * DAY);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.not-yet-valid", "cert.name-match", NULL);
+	expect_ids(res, "cert.not-yet-valid", "cert.name-match");
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -407,7 +409,7 @@ static void test_expires_soon(void **state)
 	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0 + 80 * DAY);
-	expect_ids(res, "cert.trusted", "cert.expires-soon", "cert.name-match", NULL);
+	expect_ids(res, "cert.trusted", "cert.expires-soon", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.expires-soon"),
 		"certificate 'mx1.lab.test' expires on 2026-04-01T00:00:00Z, in 10 days");
 	assert_true(res->would_authenticate);
@@ -426,7 +428,7 @@ static void test_self_signed(void **state)
 				       .nb = T0 - DAY, .na = T0 + 100 * DAY,
 				       .sans = sans, .n_sans = 1 });
 	res = check(&self, 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.self-signed", "cert.name-match", NULL);
+	expect_ids(res, "cert.self-signed", "cert.name-match");
 	assert_true(res->chain[0].self_issued);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
@@ -444,7 +446,7 @@ static void test_untrusted_root(void **state)
 	chain[1] = inter;
 	chain[2] = root;
 	res = check(chain, 3, write_pem("ca.pem", &other_root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.untrusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.untrusted", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.untrusted"),
 		"the chain ends at root 'Test Root' (depth 2), which is not a trust anchor");
 	assert_false(res->would_authenticate);
@@ -461,7 +463,7 @@ static void test_incomplete_chain(void **state)
 	(void)state;
 	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
 	res = check(chain, 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.incomplete-chain", "cert.name-match", NULL);
+	expect_ids(res, "cert.incomplete-chain", "cert.name-match");
 	assert_non_null(strstr(message_of(res, "cert.incomplete-chain"),
 		"the server did not send the intermediate certificate for issuer "
 		"'CN=Test Intermediate,O=mailtls test'"));
@@ -480,7 +482,7 @@ static void test_pinned_intermediate(void **state)
 	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &inter, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.trusted", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.trusted"),
 			    "chain verified: mx1.lab.test <- Test Intermediate");
 	assert_true(res->would_authenticate);
@@ -498,7 +500,7 @@ static void test_embedded_nul(void **state)
 	chain[0] = leaf("evil", sans, 1, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.invalid-name", "cert.name-mismatch", NULL);
+	expect_ids(res, "cert.trusted", "cert.invalid-name", "cert.name-mismatch");
 	assert_string_equal(message_of(res, "cert.name-mismatch"),
 		"mx1.lab.test is not covered by the certificate: presented DNS-IDs "
 		"mx1.lab.test\\x00.evil.test (nearest: mx1.lab.test\\x00.evil.test)");
@@ -521,7 +523,7 @@ static void test_weak_key(void **state)
 					   .sans = sans, .n_sans = 1 });
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.weak-key", "cert.name-match", NULL);
+	expect_ids(res, "cert.weak-key", "cert.name-match");
 	assert_string_equal(res->chain[0].key_type, "RSA");
 	assert_int_equal(res->chain[0].key_bits, 1024);
 	assert_false(res->would_authenticate);
@@ -541,7 +543,7 @@ static void test_chain_too_long(void **state)
 	for (int i = 2; i <= VERIFY_CHAIN_MAX; i++)
 		chain[i] = other_root;
 	res = check(chain, VERIFY_CHAIN_MAX + 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.chain-too-long", "cert.trusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.chain-too-long", "cert.trusted", "cert.name-match");
 	assert_int_equal(res->chain_len, VERIFY_CHAIN_MAX);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
@@ -563,7 +565,7 @@ static void test_profile_violation(void **state)
 					   .sans = sans, .n_sans = 1 });
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.profile-violation", "cert.name-match", NULL);
+	expect_ids(res, "cert.trusted", "cert.profile-violation", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.profile-violation"),
 		"lenient clients accept the chain; the strict RFC 5280 profile (OpenSSL X509_STRICT) "
 		"refuses it: depth 0 'mx1.lab.test': Missing Authority Key Identifier");
@@ -589,7 +591,7 @@ static void test_escaped_names(void **state)
 					   .sans = sans, .n_sans = 1 });
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.invalid-name", "cert.name-mismatch", NULL);
+	expect_ids(res, "cert.trusted", "cert.invalid-name", "cert.name-mismatch");
 	c = &res->chain[0];
 	assert_string_equal(c->subject_cn, "evil\\x1b[31mRED.example\\x00.good.test");
 	assert_string_equal(c->subject,
@@ -648,7 +650,7 @@ static void test_many_dnsids(void **state)
 	chain[0] = leaf("many", sans, 1201, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), far, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.trusted", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.name-match"),
 			    "mx1.lab.test matches DNS-ID mx1.lab.test");
 	assert_true(res->would_authenticate);
@@ -657,7 +659,7 @@ static void test_many_dnsids(void **state)
 
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), near, 3, T0);
 	expect_ids(res, "cert.trusted", "cert.name-match", "cert.name-match",
-		   "cert.name-mismatch", NULL);
+		   "cert.name-mismatch");
 	assert_string_equal(res->findings.v[2].message,
 			    "h1150.example.org matches DNS-ID h1150.example.org");
 	msg = res->findings.v[3].message;
@@ -687,7 +689,7 @@ static void test_san_lists_capped_apart(void **state)
 					   .n_ips = X509INFO_SAN_MAX + 1, .sans = sans, .n_sans = 1 });
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.trusted", "cert.name-match");
 	assert_int_equal(res->chain[0].dns_names.n, 1);
 	assert_string_equal(res->chain[0].dns_names.v[0], "mx1.lab.test");
 	assert_int_equal(res->chain[0].other_names.n, X509INFO_SAN_MAX);
@@ -708,7 +710,7 @@ static void test_cn_only_second_cn(void **state)
 					   .key = leaf_key, .nb = T0 - DAY, .na = T0 + 100 * DAY });
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.cn-only", "cert.name-mismatch", NULL);
+	expect_ids(res, "cert.trusted", "cert.cn-only", "cert.name-mismatch");
 	assert_string_equal(message_of(res, "cert.cn-only"),
 		"the certificate has no DNS-ID, only subject CNs Mail Server, mx1.lab.test: strict "
 		"clients (RFC 9525) fail; legacy clients fall back to the CN, which would match "
@@ -742,7 +744,7 @@ static void rejected_anchor(int nid, bool reject)
 	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, path, mx1, 1, T0);
-	expect_ids(res, "cert.untrusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.untrusted", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.untrusted"),
 		"the chain ends at 'Test Root' (depth 2), which the trust store marks as rejected "
 		"for TLS server authentication");
@@ -780,7 +782,7 @@ static void test_anchor_trusted_for_server(void **state)
 	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
 	chain[1] = inter;
 	res = check(chain, 2, path, mx1, 1, T0);
-	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.trusted", "cert.name-match");
 	assert_true(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -823,7 +825,7 @@ static void test_system_store_no_partial_chain(void **state)
 	sk_X509_push(sk, l);
 	sk_X509_push(sk, inter);
 	assert_int_equal(verify_chain(sk, &p, res), 0);
-	expect_ids(res, "cert.untrusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.untrusted", "cert.name-match");
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	sk_X509_free(sk);
@@ -845,7 +847,7 @@ static void test_issuer_root_not_sent(void **state)
 					   .nb = T0 - DAY, .na = T0 + 100 * DAY,
 					   .sans = sans, .n_sans = 1 });
 	res = check(chain, 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.incomplete-chain", "cert.name-match", NULL);
+	expect_ids(res, "cert.incomplete-chain", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.incomplete-chain"),
 		"the server did not send the intermediate certificate for issuer "
 		"'CN=Other Root,O=mailtls test', which certificate 'mx1.lab.test' (depth 0) needs, "
@@ -896,7 +898,7 @@ static void test_verify_chain_direct(void **state)
 	sk_X509_push(sk, l);
 	sk_X509_push(sk, inter);
 	assert_int_equal(verify_chain(sk, &p, res), 0);
-	expect_ids(res, "cert.trusted", "cert.name-mismatch", NULL);
+	expect_ids(res, "cert.trusted", "cert.name-mismatch");
 	assert_string_equal(message_of(res, "cert.name-mismatch"),
 		"192.0.2.1 is not covered by the certificate: presented IP-IDs (none)");
 	assert_false(res->would_authenticate);
@@ -1011,7 +1013,7 @@ static void ff_expect_ok(const char *path)
 {
 	struct mailtls_result *res = check_file(path, write_pem("ca.pem", &root, 1));
 
-	expect_ids(res, "cert.trusted", "cert.name-match", NULL);
+	expect_ids(res, "cert.trusted", "cert.name-match");
 	assert_int_equal(res->chain_len, 2);
 	mailtls_result_free(res);
 	X509_free(ff_chain[0]);
