@@ -1,7 +1,10 @@
 # mailtls - top-level convenience targets over Meson/Ninja.
 #   make          build (build/)
 #   make deps     install missing Debian 12 packages (as root)
-#   make check    deps, build, unit + integration tests, then the same under ASan+UBSan
+#   make check    deps, build, unit + integration + fuzz-corpus replay, the integration suite
+#                 under valgrind, static analysis (cppcheck, scan-build), then unit +
+#                 integration + replay again under ASan+UBSan
+#   make static   static analysis only (scripts/static.sh)
 #   make demo     deps, build, start the lab, show real reports, stop the lab
 
 BUILD      ?= build
@@ -9,7 +12,7 @@ ASAN_BUILD ?= build-asan
 MESON      ?= meson
 NINJA      ?= ninja
 
-.PHONY: all build deps check check-plain check-asan demo lab-start lab-stop clean bench
+.PHONY: all build deps check check-plain check-asan static demo lab-start lab-stop clean bench
 
 all: build
 
@@ -38,6 +41,9 @@ check-asan: $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 1
 
+static:
+	sh scripts/static.sh
+
 demo: deps
 	$(MAKE) build
 	sh lab/demo.sh $(BUILD)
@@ -47,3 +53,18 @@ bench: deps build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# Fuzzing (fuzz/README.md): libFuzzer targets built with clang in build-fuzz/, each run for
+# FUZZ_TIME seconds on a work copy of fuzz/corpus/; fails when one crashed, naming the input
+# to keep in fuzz/regressions/<target>/ (which `make check` replays). FUZZ_JOBS targets run
+# at once. fuzz-coverage: llvm-cov line coverage of the parsers from those inputs (build-cov/).
+FUZZ_TIME ?= 60
+FUZZ_JOBS ?= 1
+
+.PHONY: fuzz fuzz-coverage
+
+fuzz: deps
+	FUZZ_TIME=$(FUZZ_TIME) FUZZ_JOBS=$(FUZZ_JOBS) bash fuzz/run.sh
+
+fuzz-coverage: deps
+	sh fuzz/coverage.sh

@@ -2,14 +2,17 @@
  * faultd.c - the lab's fault server: an SMTP server that misbehaves on purpose.
  *
  * SYNOPSIS
- *	faultd -c CHAIN_PEM -k KEY_PEM -l ADDR:PORT=MODE [-l ...]
+ *	faultd -p PKI_DIR -l ADDR:PORT=MODE[/CERT] [-l ...]
  *	faultd -L
  *
  * DESCRIPTION
  *	Listens on each ADDR:PORT (IPv4, or [IPv6]:PORT) and speaks just enough
  *	SMTP to show one fault per listener, chosen by MODE from the mode table
  *	below (-L lists it). STARTTLS, where a mode completes it, is a real TLS
- *	handshake with the given certificate chain and key.
+ *	handshake with certificate CERT: PKI_DIR/CERT.chain.pem (the chain the
+ *	server sends) and PKI_DIR/CERT.key, as lab/mkcerts.sh makes them. CERT
+ *	is the mode's own certificate from the table ("good" for most modes)
+ *	unless the listener names one.
  *
  *	One poll(2) loop accepts; every connection runs in its own child, which
  *	kills itself with alarm() after CHILD_LIMIT seconds, so a client that
@@ -17,11 +20,15 @@
  *	exit; SIGTERM or SIGINT makes it kill its children and exit 0.
  *
  *	This is a test fixture, not a mail server: it accepts no mail, and every
- *	read is bounded. Client lines longer than MAX_LINE are dropped.
+ *	read is bounded. Client lines longer than MAX_LINE are dropped. The
+ *	hostile modes (endless replies, a 1 MiB line, a one-byte-per-second
+ *	drip) write without end only until the client goes or the alarm fires.
  *
  *	Adding a fault: add one row to the modes[] table; if the fault is in the
  *	greeting, give the row a greet function; if it is in STARTTLS, give it a
- *	starttls reply and an after-STARTTLS action. See lab/README.md.
+ *	starttls reply and an after-STARTTLS action; if it is in the reply to
+ *	EHLO, an ehlo function; if it needs its own certificate, name it in the
+ *	cert column. See lab/README.md.
  *
  * DIAGNOSTICS
  *	Errors and one line per connection go to stderr. Exit status 1 on a
@@ -40,6 +47,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -50,6 +58,7 @@
 #define MAX_LINE	1024	/* longest client line we accept, without CRLF */
 #define CHILD_LIMIT	30	/* seconds a connection may live */
 #define BANNER_NAME	"faultd.lab.test"
+#define HUGE_LINE	(1024 * 1024)	/* bytes of text in the huge-line greeting */
 
 /* One client connection, plain or (after STARTTLS) TLS. */
 struct conn {
@@ -71,6 +80,7 @@ enum after_starttls {
 	AFTER_CLOSE,		/* drop the connection */
 	AFTER_HANDSHAKE_CLOSE,	/* TLS handshake, then drop it without close_notify */
 	AFTER_PLAIN,		/* nothing: the reply was a refusal */
+	AFTER_RESET,		/* read the ClientHello, then reset the connection */
 };
 
 /* Mode flags. */
@@ -91,10 +101,20 @@ struct mode {
 	int	flags;
 	const char *starttls_reply;	/* raw bytes, written in one write */
 	enum after_starttls after;
+	greet_fn ehlo;			/* answers EHLO (NULL: the normal reply) */
+	const char *cert;		/* certificate name in PKI_DIR (NULL: "good") */
 };
 
 static void greet_long_line(struct conn *, const struct mode *);
 static void greet_silent(struct conn *, const struct mode *);
+static void greet_endless(struct conn *, const struct mode *);
+static void greet_huge_line(struct conn *, const struct mode *);
+static void greet_drip(struct conn *, const struct mode *);
+static void greet_hostile(struct conn *, const struct mode *);
+static void ehlo_endless(struct conn *, const struct mode *);
+static void ehlo_hostile(struct conn *, const struct mode *);
+static void ehlo_bad_code(struct conn *, const struct mode *);
+static void greet_close(struct conn *, const struct mode *);
 
 #define READY_TLS	"220 2.0.0 Ready to start TLS\r\n"
 #define EHLO_REPLY	"250-" BANNER_NAME "\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
@@ -103,37 +123,65 @@ static void greet_silent(struct conn *, const struct mode *);
 
 static const struct mode modes[] = {
 	{"good", "normal greeting and working STARTTLS",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
 	{"no-starttls", "EHLO does not offer STARTTLS",
-	 NULL, NULL, 0, NULL, AFTER_PLAIN},
+	 NULL, NULL, 0, NULL, AFTER_PLAIN, NULL, NULL},
 	{"starttls-454", "STARTTLS offered, answered 454",
 	 NULL, NULL, M_STARTTLS,
-	 "454 4.7.0 TLS not available due to local problem\r\n", AFTER_PLAIN},
+	 "454 4.7.0 TLS not available due to local problem\r\n", AFTER_PLAIN, NULL, NULL},
 	{"multiline-banner", "3-line 220 greeting, then working STARTTLS",
 	 "220-" BANNER_NAME " ESMTP\r\n220-second line\r\n220 third line\r\n",
-	 NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE},
+	 NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
 	{"long-line", "greeting line of 4096 characters",
-	 NULL, greet_long_line, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE},
+	 NULL, greet_long_line, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
 	{"close-after-starttls", "STARTTLS answered 220, then the socket closes",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_CLOSE},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_CLOSE, NULL, NULL},
 	{"silent", "accepts and never says anything",
-	 NULL, greet_silent, 0, NULL, AFTER_PLAIN},
+	 NULL, greet_silent, 0, NULL, AFTER_PLAIN, NULL, NULL},
 	{"data-after-starttls", "STARTTLS reply followed by injected plaintext",
-	 NULL, NULL, M_STARTTLS, READY_TLS "250 injected\r\n", AFTER_HANDSHAKE},
+	 NULL, NULL, M_STARTTLS, READY_TLS "250 injected\r\n", AFTER_HANDSHAKE, NULL, NULL},
 	{"greeting-554", "greeting 554: no service",
 	 "554 5.3.2 " BANNER_NAME " no service\r\n", NULL, M_REFUSE,
-	 NULL, AFTER_PLAIN},
+	 NULL, AFTER_PLAIN, NULL, NULL},
 	{"ehlo-502", "EHLO answered 502, HELO accepted, no STARTTLS",
-	 NULL, NULL, M_EHLO_502, NULL, AFTER_PLAIN},
+	 NULL, NULL, M_EHLO_502, NULL, AFTER_PLAIN, NULL, NULL},
 	{"client-cert-required", "STARTTLS demands a client certificate (TLS 1.3 alert after the handshake)",
-	 NULL, NULL, M_STARTTLS | M_CLIENT_CERT, READY_TLS, AFTER_HANDSHAKE},
+	 NULL, NULL, M_STARTTLS | M_CLIENT_CERT, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
 	{"pipelined-greeting", "greeting followed at once by an unsolicited EHLO-like reply",
 	 "220 " BANNER_NAME " ESMTP\r\n250-fake\r\n250 STARTTLS\r\n", NULL, M_STARTTLS, READY_TLS,
-	 AFTER_HANDSHAKE},
+	 AFTER_HANDSHAKE, NULL, NULL},
 	{"close-after-handshake", "STARTTLS handshake completes, then the socket closes without close_notify",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE_CLOSE},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE_CLOSE, NULL, NULL},
 	{"http-greeting", "an HTTP server on the SMTP port: malformed greeting",
-	 "HTTP/1.1 400 Bad Request\r\n", NULL, M_REFUSE, NULL, AFTER_PLAIN},
+	 "HTTP/1.1 400 Bad Request\r\n", NULL, M_REFUSE, NULL, AFTER_PLAIN, NULL, NULL},
+
+	/* Hostile servers: a strict client must end each within its timeout, in bounded memory. */
+	{"endless-multiline", "greeting of 220- continuation lines without end",
+	 NULL, greet_endless, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	{"endless-ehlo", "EHLO answered with 250- continuation lines without end",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_endless, NULL},
+	{"huge-line", "greeting line of 1 MiB",
+	 NULL, greet_huge_line, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	{"drip", "greeting sent one byte per second (tarpit)",
+	 NULL, greet_drip, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	{"reset-mid-handshake", "STARTTLS answered 220; the ClientHello is answered with a TCP reset",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_RESET, NULL, NULL},
+	{"chain50", "working STARTTLS with a chain of 50 certificates",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "chain50"},
+	{"big-cert", "working STARTTLS with a leaf certificate of over 100 KiB",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "bigcert"},
+	{"nul-name", "working STARTTLS; certificate for mx.example.org\\0.evil.test (NUL in SAN and CN)",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "nulname"},
+	{"bad-utf8-name", "working STARTTLS; certificate names with invalid UTF-8, ESC, BEL, C1, bidi",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "badutf8"},
+	{"hostile-banner", "greeting and EHLO reply with ESC sequences, NUL, C1, bidi, invalid UTF-8",
+	 NULL, greet_hostile, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_hostile, NULL},
+	{"bad-code", "greeting with reply code 600",
+	 "600 " BANNER_NAME " ESMTP\r\n", NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	{"bad-code-ehlo", "EHLO answered with reply code 199",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_bad_code, NULL},
+	{"close-after-greeting", "normal greeting, then the socket closes",
+	 NULL, greet_close, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
 };
 
 #define NMODES	(sizeof(modes) / sizeof(modes[0]))
@@ -142,6 +190,8 @@ static const struct mode modes[] = {
 struct listener {
 	int	fd;
 	const struct mode *mode;
+	const char *cert;		/* certificate name in PKI_DIR */
+	SSL_CTX *ctx;			/* its certificate chain and key */
 	char	spec[256];		/* ADDR:PORT as given, for the log */
 };
 
@@ -156,7 +206,7 @@ static size_t timeout_len;
 
 /* fatal - report a setup error and exit */
 
-static void fatal(const char *fmt, ...)
+static _Noreturn void fatal(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -293,6 +343,148 @@ static void greet_silent(struct conn *c, const struct mode *m)
 	c->why = "client closed (silent)";
 }
 
+/* write_endless - prefix + a numbered line, again and again, until the client goes */
+
+static void write_endless(struct conn *c, const char *code)
+{
+	char	buf[16384];
+	size_t	len = 0;
+	unsigned long n = 0;
+
+	for (;;) {
+		while (len < sizeof(buf) - 64)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+						"%s-endless line %lu\r\n", code, ++n);
+		if (conn_write(c, buf, len) < 0)
+			break;
+		len = 0;
+	}
+	c->why = "client went (endless reply)";
+}
+
+/* greet_endless - a greeting that never ends */
+
+static void greet_endless(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	write_endless(c, "220");
+}
+
+/* ehlo_endless - a reply to EHLO that never ends */
+
+static void ehlo_endless(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	write_endless(c, "250");
+}
+
+/* greet_huge_line - one greeting line of HUGE_LINE bytes of text */
+
+static void greet_huge_line(struct conn *c, const struct mode *m)
+{
+	char	buf[16384];
+	size_t	left = HUGE_LINE;
+
+	(void)m;
+	memset(buf, 'x', sizeof(buf));
+	if (conn_puts(c, "220 ") < 0)
+		left = 0;
+	while (left > 0) {
+		size_t	n = left < sizeof(buf) ? left : sizeof(buf);
+
+		if (conn_write(c, buf, n) < 0)
+			break;
+		left -= n;
+	}
+	if (left > 0 || conn_puts(c, "\r\n") < 0)
+		c->why = "client went (huge line)";
+}
+
+/* greet_drip - the greeting, one byte per second (a tarpit) */
+
+static void greet_drip(struct conn *c, const struct mode *m)
+{
+	static const char greeting[] = "220 " BANNER_NAME " ESMTP slowly\r\n";
+	struct timespec second = { 1, 0 };
+
+	(void)m;
+	for (size_t i = 0; i < sizeof(greeting) - 1; i++) {
+		if (conn_write(c, greeting + i, 1) < 0) {
+			c->why = "client went (drip)";
+			return;
+		}
+		nanosleep(&second, NULL);
+	}
+}
+
+/*
+ * What a hostile server may put in its replies to reach a terminal: an OSC
+ * that sets the window title, SGR colour, BEL, NUL, a C1 CSI (U+009B), the
+ * bidi override U+202E, and invalid UTF-8 (a lone 0xff, a truncated 0xc3,
+ * an encoded surrogate).
+ */
+#define HOSTILE_TEXT	"\033]0;pwned\007\033[31mred\033[0m \000nul \302\2332J " \
+			"\342\200\256txet \377\303( \355\240\200"
+#define HOSTILE_GREETING "220 " BANNER_NAME " ESMTP " HOSTILE_TEXT "\r\n"
+#define HOSTILE_EHLO	"250-" BANNER_NAME " " HOSTILE_TEXT "\r\n250-" HOSTILE_TEXT \
+			"\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
+
+/* greet_hostile - a greeting full of terminal escapes and bad bytes (NUL included) */
+
+static void greet_hostile(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (conn_write(c, HOSTILE_GREETING, sizeof(HOSTILE_GREETING) - 1) < 0)
+		c->why = "write error";
+}
+
+/* ehlo_hostile - an EHLO reply with the same bytes, then STARTTLS as usual */
+
+static void ehlo_hostile(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (c->ssl) {
+		if (conn_puts(c, EHLO_REPLY) < 0)
+			c->why = "write error";
+	} else if (conn_write(c, HOSTILE_EHLO, sizeof(HOSTILE_EHLO) - 1) < 0) {
+		c->why = "write error";
+	}
+}
+
+/* ehlo_bad_code - a reply code outside 2xx-5xx */
+
+static void ehlo_bad_code(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (conn_puts(c, "199 " BANNER_NAME " hello\r\n") < 0)
+		c->why = "write error";
+}
+
+/* greet_close - the normal greeting, then hang up */
+
+static void greet_close(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	conn_puts(c, "220 " BANNER_NAME " ESMTP faultd\r\n");
+	c->why = "closed after the greeting";
+}
+
+/* reset_mid_handshake - read the start of the ClientHello, then end with a TCP reset */
+
+static void reset_mid_handshake(struct conn *c)
+{
+	struct linger lg = { 1, 0 };
+	char	buf[512];
+
+	if (conn_read(c, buf, sizeof(buf)) <= 0) {
+		c->why = "client closed before its ClientHello";
+		return;
+	}
+	/* SO_LINGER with a zero timeout: close() sends RST, not FIN. */
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	c->why = "reset in the middle of the handshake";
+}
+
 /* start_tls - server side of the handshake; 0 when TLS is up */
 
 static int start_tls(struct conn *c, SSL_CTX *ctx, int flags)
@@ -364,7 +556,12 @@ static void smtp_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
 				break;
 			continue;
 		}
-		if (strcasecmp(verb, "EHLO") == 0) {
+		if (strcasecmp(verb, "EHLO") == 0 && m->ehlo) {
+			m->ehlo(c, m);
+			if (c->why)
+				return;
+			n = 0;
+		} else if (strcasecmp(verb, "EHLO") == 0) {
 			if (m->flags & M_EHLO_502)
 				n = conn_puts(c, "502 5.5.2 EHLO not supported\r\n");
 			else
@@ -381,6 +578,10 @@ static void smtp_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
 				break;
 			if (m->after == AFTER_CLOSE) {
 				c->why = "closed after STARTTLS";
+				return;
+			}
+			if (m->after == AFTER_RESET) {
+				reset_mid_handshake(c);
 				return;
 			}
 			if ((m->after == AFTER_HANDSHAKE || m->after == AFTER_HANDSHAKE_CLOSE) &&
@@ -417,7 +618,7 @@ static void on_alarm(int sig)
 
 /* child - serve one connection; never returns */
 
-static void child(int fd, const struct listener *l, SSL_CTX *ctx)
+static void child(int fd, const struct listener *l)
 {
 	struct conn c;
 	struct sockaddr_storage ss;
@@ -446,7 +647,7 @@ static void child(int fd, const struct listener *l, SSL_CTX *ctx)
 
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
-	smtp_session(&c, l->mode, ctx);
+	smtp_session(&c, l->mode, l->ctx);
 	fprintf(stderr, "%s: %s from [%s]:%s mode %s: %s\n", progname,
 		l->spec, host, port, l->mode->name, c.why ? c.why : "done");
 	if (c.ssl) {
@@ -455,16 +656,39 @@ static void child(int fd, const struct listener *l, SSL_CTX *ctx)
 		SSL_free(c.ssl);
 	}
 	close(fd);
-	SSL_CTX_free(ctx);
 	_exit(0);
 }
 
-/* open_listener - parse ADDR:PORT=MODE and listen there */
+/* load_cert - a server context with PKI_DIR/NAME.chain.pem and PKI_DIR/NAME.key */
 
-static void open_listener(struct listener *l, const char *arg)
+static SSL_CTX *load_cert(const char *pki, const char *name)
 {
+	char	chain[1024], key[1024];
+	SSL_CTX *ctx;
+
+	if (strchr(name, '/') != NULL || strchr(name, '.') != NULL)
+		fatal("bad certificate name \"%s\"", name);
+	snprintf(chain, sizeof(chain), "%s/%s.chain.pem", pki, name);
+	snprintf(key, sizeof(key), "%s/%s.key", pki, name);
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		fatal("SSL_CTX_new failed");
+	if (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1)
+		fatal("cannot load certificate chain %s", chain);
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		fatal("cannot load key %s", key);
+	if (SSL_CTX_check_private_key(ctx) != 1)
+		fatal("key %s does not match certificate %s", key, chain);
+	return (ctx);
+}
+
+/* open_listener - parse ADDR:PORT=MODE[/CERT] and listen there */
+
+static void open_listener(struct listener *l, const char *arg, const char *pki)
+{
+	static char certs[MAX_LISTEN][64];
+	static int ncerts;
 	char	buf[256];
-	char   *eq, *host, *port, *end;
+	char   *eq, *host, *port, *end, *slash;
 	struct addrinfo hints, *res;
 	int	on = 1, err;
 
@@ -474,8 +698,15 @@ static void open_listener(struct listener *l, const char *arg)
 	if ((eq = strrchr(buf, '=')) == NULL)
 		fatal("listener needs =MODE: %s", arg);
 	*eq = 0;
+	if ((slash = strchr(eq + 1, '/')) != NULL)
+		*slash = 0;
 	if ((l->mode = find_mode(eq + 1)) == NULL)
 		fatal("unknown mode \"%s\" (faultd -L lists them)", eq + 1);
+	l->cert = slash ? slash + 1 : l->mode->cert ? l->mode->cert : "good";
+	if (strlen(l->cert) >= sizeof(certs[0]) || ncerts >= MAX_LISTEN)
+		fatal("certificate name too long: %s", arg);
+	l->cert = strcpy(certs[ncerts++], l->cert);
+	l->ctx = load_cert(pki, l->cert);
 	snprintf(l->spec, sizeof(l->spec), "%s", buf);
 	if (buf[0] == '[') {
 		host = buf + 1;
@@ -533,7 +764,7 @@ static void on_signal(int sig)
 
 /* serve - the accept loop; returns on SIGTERM/SIGINT */
 
-static void serve(struct listener *ls, int nls, SSL_CTX *ctx)
+static void serve(struct listener *ls, int nls)
 {
 	struct pollfd pfd[MAX_LISTEN];
 	struct sigaction sa;
@@ -595,7 +826,7 @@ static void serve(struct listener *ls, int nls, SSL_CTX *ctx)
 
 				for (j = 0; j < nls; j++)
 					close(ls[j].fd);
-				child(fd, &ls[i], ctx);
+				child(fd, &ls[i]);
 			}
 			kids[nkids++] = pid;
 			close(fd);
@@ -607,9 +838,9 @@ static void serve(struct listener *ls, int nls, SSL_CTX *ctx)
 		nkids--;
 }
 
-static void usage(void)
+static _Noreturn void usage(void)
 {
-	fprintf(stderr, "usage: %s -c CHAIN_PEM -k KEY_PEM -l ADDR:PORT=MODE "
+	fprintf(stderr, "usage: %s -p PKI_DIR -l ADDR:PORT=MODE[/CERT] "
 		"[-l ...]\n       %s -L   (list modes)\n", progname, progname);
 	exit(1);
 }
@@ -617,47 +848,40 @@ static void usage(void)
 int	main(int argc, char **argv)
 {
 	struct listener ls[MAX_LISTEN];
-	const char *cert = NULL, *key = NULL;
-	SSL_CTX *ctx;
+	const char *args[MAX_LISTEN];
+	const char *pki = NULL;
 	size_t	i;
 	int	ch, nls = 0;
 
-	while ((ch = getopt(argc, argv, "c:k:l:L")) != -1) {
+	while ((ch = getopt(argc, argv, "p:l:L")) != -1) {
 		switch (ch) {
-		case 'c':
-			cert = optarg;
-			break;
-		case 'k':
-			key = optarg;
+		case 'p':
+			pki = optarg;
 			break;
 		case 'l':
 			if (nls >= MAX_LISTEN)
 				fatal("at most %d listeners", MAX_LISTEN);
-			open_listener(&ls[nls++], optarg);
+			args[nls++] = optarg;
 			break;
 		case 'L':
 			for (i = 0; i < NMODES; i++)
-				printf("%-22s %s\n", modes[i].name, modes[i].help);
+				printf("%-22s %s%s%s\n", modes[i].name, modes[i].help,
+				       modes[i].cert ? "; certificate " : "",
+				       modes[i].cert ? modes[i].cert : "");
 			return (0);
 		default:
 			usage();
 		}
 	}
-	if (optind != argc || cert == NULL || key == NULL || nls == 0)
+	if (optind != argc || pki == NULL || nls == 0)
 		usage();
-
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
-		fatal("SSL_CTX_new failed");
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
-		fatal("cannot load certificate chain %s", cert);
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-		fatal("cannot load key %s", key);
-	if (SSL_CTX_check_private_key(ctx) != 1)
-		fatal("key %s does not match certificate %s", key, cert);
-
-	serve(ls, nls, ctx);
 	for (ch = 0; ch < nls; ch++)
+		open_listener(&ls[ch], args[ch], pki);
+
+	serve(ls, nls);
+	for (ch = 0; ch < nls; ch++) {
 		close(ls[ch].fd);
-	SSL_CTX_free(ctx);
+		SSL_CTX_free(ls[ch].ctx);
+	}
 	return (0);
 }

@@ -38,7 +38,8 @@ say() { echo "$prog: $*" >&2; }
 #	VAR	lab.env variable (LAB_VAR=ADDR:PORT, LAB_VAR_ADDR, LAB_VAR_PORT,
 #		LAB_VAR_NAME)
 #	SERVER	postfix, dovecot or faultd
-#	CERT	certificate (postfix, dovecot), "none", or faultd's MODE
+#	CERT	certificate (postfix, dovecot), "none", or faultd's MODE (which
+#		picks its own certificate; MODE/CERT names another one)
 #	NAME	the name a client should check the server as (reference id)
 #	EXTRA	postfix listener flavour: smtp, submission, smtps
 PLAN='
@@ -81,10 +82,22 @@ FAULT_HTTP_GREETING	faultd	127.77.0.50	25	http-greeting	mx1.lab.test	-
 FAULT_CLIENT_CERT	faultd	127.77.0.51	25	client-cert-required	mx1.lab.test	-
 FAULT_PIPELINED_GREETING faultd	127.77.0.52	25	pipelined-greeting	mx1.lab.test	-
 FAULT_CLOSE_AFTER_HANDSHAKE faultd	127.77.0.53	25	close-after-handshake	mx1.lab.test	-
+FAULT_ENDLESS_MULTILINE	faultd	127.77.0.54	25	endless-multiline	mx1.lab.test	-
+FAULT_ENDLESS_EHLO	faultd	127.77.0.55	25	endless-ehlo	mx1.lab.test	-
+FAULT_HUGE_LINE		faultd	127.77.0.56	25	huge-line	mx1.lab.test	-
+FAULT_DRIP		faultd	127.77.0.57	25	drip	mx1.lab.test	-
+FAULT_RESET_MID_HANDSHAKE faultd 127.77.0.58	25	reset-mid-handshake	mx1.lab.test	-
+FAULT_CHAIN50		faultd	127.77.0.59	25	chain50	chain50.lab.test	-
+FAULT_BIG_CERT		faultd	127.77.0.60	25	big-cert	big.lab.test	-
+FAULT_NUL_NAME		faultd	127.77.0.61	25	nul-name	mx.example.org	-
+FAULT_BAD_UTF8_NAME	faultd	127.77.0.62	25	bad-utf8-name	mx1.lab.test	-
+FAULT_HOSTILE_BANNER	faultd	127.77.0.63	25	hostile-banner	mx1.lab.test	-
+FAULT_BAD_CODE		faultd	127.77.0.64	25	bad-code	mx1.lab.test	-
+FAULT_BAD_CODE_EHLO	faultd	127.77.0.65	25	bad-code-ehlo	mx1.lab.test	-
+FAULT_CLOSE_AFTER_GREETING faultd 127.77.0.66	25	close-after-greeting	mx1.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30
 DOVECOT_ALIAS=127.77.0.31
-FAULTD_CERT=good
 
 POSTFIX_DAEMONS=/usr/lib/postfix/sbin
 START_WAIT=100		# tenths of a second to wait for listeners
@@ -324,8 +337,7 @@ do_start() {
 	for row in $(plan | awk '$2 == "faultd" {print $3 ":" $4 "=" $5}'); do
 		set -- "$@" -l "$row"
 	done
-	(cd "$dir" && exec "$faultd" -c "$pki/$FAULTD_CERT.chain.pem" \
-	    -k "$pki/$FAULTD_CERT.key" "$@" </dev/null >>"$dir/log/faultd.log" 2>&1) &
+	(cd "$dir" && exec "$faultd" -p "$pki" "$@" </dev/null >>"$dir/log/faultd.log" 2>&1) &
 	p=$!
 	echo "faultd $p" >>"$pids"
 

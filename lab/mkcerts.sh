@@ -17,6 +17,12 @@
 #	with "openssl ca -startdate/-enddate" from a CA configuration that
 #	this script writes into OUTDIR/ca.
 #
+#	The hostile certificates (chain50, bigcert, nulname, badutf8) hold
+#	what no CA tool writes: a NUL or invalid UTF-8 inside a name. Their
+#	to-be-signed part is built by "openssl asn1parse -genconf" from a
+#	configuration written here, signed by "openssl dgst -sign" with the
+#	intermediate's key, and the signed certificate assembled the same way.
+#
 #	Running it again replaces the previous PKI entirely (idempotent).
 #
 # DIAGNOSTICS
@@ -102,6 +108,13 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
+# The CAs of the 50-certificate chain: no path length limit.
+[ ext_chain ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+
 # A self-signed end-entity certificate: no authorityKeyIdentifier to chase.
 [ ext_self ]
 basicConstraints = critical,CA:FALSE
@@ -164,6 +177,42 @@ openssl req -new -config "$cnf" -key "$out/ca/int/ca.key" \
 sign root "$out/ca/int/ca.csr" "$out/ca/int/ca.pem" ext_int \
     "$(when '-700 days')" "$(when '+3000 days')"
 
+# mkchain50 - leaf + 48 intermediates + the lab root, 50 certificates as
+# served. The slowest part (one openssl run per certificate): it runs in the
+# background while the other leaves are made.
+mkchain50() {
+	d=$out/ca/chain50
+	mkdir -p "$d"
+	i=1
+	while [ $i -le 48 ]; do newkey "$d/$i.key" & i=$((i + 1)); done
+	newkey "$out/chain50.key"
+	wait
+	issuer=$out/ca/root/ca.pem ikey=$out/ca/root/ca.key
+	serial=$(openssl rand -hex 7)
+	i=1
+	while [ $i -le 48 ]; do
+		openssl req -new -config "$cnf" -key "$d/$i.key" -subj "/CN=mailtls Lab Chain CA $i" \
+		    -CA "$issuer" -CAkey "$ikey" -extensions ext_chain -days 400 \
+		    -set_serial "0x01${serial}$(printf %02x $i)" -out "$d/$i.pem" 2>"$d/err" ||
+		    { cat "$d/err" >&2; die "chain50: CA $i failed"; }
+		issuer=$d/$i.pem ikey=$d/$i.key
+		i=$((i + 1))
+	done
+	SAN=DNS:chain50.lab.test openssl req -new -config "$cnf" -key "$out/chain50.key" \
+	    -subj /CN=chain50.lab.test -CA "$issuer" -CAkey "$ikey" -extensions ext_leaf \
+	    -days 365 -set_serial "0x01${serial}00" -out "$out/chain50.crt" 2>"$d/err" ||
+	    { cat "$d/err" >&2; die "chain50: leaf failed"; }
+	{
+		cat "$out/chain50.crt"
+		i=48
+		while [ $i -ge 1 ]; do cat "$d/$i.pem"; i=$((i - 1)); done
+		cat "$out/ca/root/ca.pem"
+	} >"$out/chain50.chain.pem"
+}
+
+mkchain50 &
+chain50_pid=$!
+
 # leaf NAME ISSUER CN SAN START END
 #	ISSUER is int, rogue or self; SAN "-" means no subjectAltName.
 leaf() {
@@ -213,6 +262,140 @@ leaf incomplete  int   incomplete.lab.test "DNS:incomplete.lab.test" \
 leaf soon        int   soon.lab.test       "DNS:soon.lab.test" \
     "$past" "$(when '+10 days')"
 leaf partialwild int   "m*.pw.lab.test"    "DNS:m*.pw.lab.test" "$past" "$year"
+
+# hex STRING - the bytes of STRING as hex digits
+hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+
+# rawleaf NAME CN_HEX O_HEX SAN_LINES - a leaf issued by the intermediate whose
+#	subject CN and O (O_HEX "": none) are the raw bytes given in hex, stored
+#	as UTF8String whatever they are, and whose subjectAltName holds
+#	SAN_LINES (asn1parse -genconf lines, one GeneralName each). Valid
+#	-1 d .. +365 d, the extensions of every other leaf.
+rawleaf() {
+	name=$1 cnhex=$2 ohex=$3 sans=$4
+	d=$out/ca/raw-$name
+	mkdir -p "$d"
+	newkey "$out/$name.key"
+	# The EC point is the last 65 bytes of the DER SubjectPublicKeyInfo.
+	pub=$(openssl pkey -in "$out/$name.key" -pubout -outform DER | tail -c 65 |
+	    od -An -v -tx1 | tr -d ' \n')
+	ski=$(openssl x509 -in "$out/ca/int/ca.pem" -noout -ext subjectKeyIdentifier |
+	    sed -n '2s/[ :]//gp')
+	[ ${#pub} -eq 130 ] && [ ${#ski} -eq 40 ] || die "rawleaf $name: key or SKI not found"
+	o=
+	[ -n "$ohex" ] && o="o = SET:subject_o"
+	cat >"$d/body.cnf" <<EOC
+[tbs]
+version = EXPLICIT:0,INTEGER:2
+serial = INTEGER:0x01$(openssl rand -hex 8)
+alg = SEQUENCE:alg
+issuer = SEQUENCE:issuer
+validity = SEQUENCE:validity
+subject = SEQUENCE:subject
+spki = SEQUENCE:spki
+ext = EXPLICIT:3,SEQUENCE:exts
+[alg]
+oid = OID:ecdsa-with-SHA256
+[issuer]
+cn = SET:issuer_cn
+[issuer_cn]
+cn = SEQUENCE:issuer_cn_atv
+[issuer_cn_atv]
+oid = OID:commonName
+val = UTF8String:mailtls Lab Intermediate CA
+[validity]
+from = UTCTIME:$(date -u -d '-1 day' +%y%m%d%H%M%SZ)
+to = UTCTIME:$(date -u -d '+365 days' +%y%m%d%H%M%SZ)
+[subject]
+$o
+cn = SET:subject_cn
+[subject_o]
+o = SEQUENCE:subject_o_atv
+[subject_o_atv]
+oid = OID:organizationName
+val = IMPLICIT:12U,FORMAT:HEX,OCTETSTRING:$ohex
+[subject_cn]
+cn = SEQUENCE:subject_cn_atv
+[subject_cn_atv]
+oid = OID:commonName
+val = IMPLICIT:12U,FORMAT:HEX,OCTETSTRING:$cnhex
+[spki]
+alg = SEQUENCE:spki_alg
+key = FORMAT:HEX,BITSTRING:$pub
+[spki_alg]
+oid = OID:id-ecPublicKey
+curve = OID:prime256v1
+[exts]
+bc = SEQUENCE:ext_bc
+ku = SEQUENCE:ext_ku
+eku = SEQUENCE:ext_eku
+akid = SEQUENCE:ext_akid
+san = SEQUENCE:ext_san
+[ext_bc]
+oid = OID:basicConstraints
+critical = BOOLEAN:true
+val = FORMAT:HEX,OCTETSTRING:3000
+[ext_ku]
+oid = OID:keyUsage
+critical = BOOLEAN:true
+val = FORMAT:HEX,OCTETSTRING:03020780
+[ext_eku]
+oid = OID:extendedKeyUsage
+val = FORMAT:HEX,OCTETSTRING:300a06082b06010505070301
+[ext_akid]
+oid = OID:authorityKeyIdentifier
+val = FORMAT:HEX,OCTETSTRING:30168014$ski
+[ext_san]
+oid = OID:subjectAltName
+val = OCTWRAP,SEQUENCE:san
+[san]
+$sans
+EOC
+	{ echo "asn1 = SEQUENCE:tbs"; cat "$d/body.cnf"; } >"$d/tbs.cnf"
+	openssl asn1parse -genconf "$d/tbs.cnf" -noout -out "$d/tbs.der" >/dev/null ||
+	    die "rawleaf $name: to-be-signed part"
+	sig=$(openssl dgst -sha256 -sign "$out/ca/int/ca.key" "$d/tbs.der" |
+	    od -An -v -tx1 | tr -d ' \n')
+	{
+		echo "asn1 = SEQUENCE:cert"
+		cat "$d/body.cnf"
+		printf '[cert]\ntbs = SEQUENCE:tbs\nalg = SEQUENCE:alg\n'
+		printf 'sig = FORMAT:HEX,BITSTRING:%s\n' "$sig"
+	} >"$d/cert.cnf"
+	openssl asn1parse -genconf "$d/cert.cnf" -noout -out "$d/cert.der" >/dev/null ||
+	    die "rawleaf $name: certificate"
+	openssl x509 -inform DER -in "$d/cert.der" -out "$out/$name.crt" ||
+	    die "rawleaf $name: not a certificate"
+	cat "$out/$name.crt" "$out/ca/int/ca.pem" >"$out/$name.chain.pem"
+}
+
+# dns HEX - a SAN line: dNSName ([2] IA5String) with these raw bytes
+dns() { echo "dns$((nsan = ${nsan:-0} + 1)) = IMPLICIT:2C,FORMAT:HEX,OCTETSTRING:$1"; }
+
+# nulname: "mx.example.org\0.evil.test" as DNS-ID and CN. A client that
+# compares C strings sees mx.example.org.
+nul=$(hex mx.example.org)00$(hex .evil.test)
+rawleaf nulname "$nul" "" "$(dns "$nul")"
+
+# badutf8: terminal escapes (SGR colour, an OSC title, BEL), a C1 CSI
+# (U+009B) and the bidi override U+202E in the CN and O; DNS-IDs with those
+# and invalid UTF-8 (a lone 0xff, a truncated 0xc3, an encoded surrogate).
+# Names in the subject stay valid UTF-8: OpenSSL refuses to parse a
+# certificate whose UTF8String is not (X509_NAME canonicalisation).
+bad_cn=$(hex mx1.lab.test)1b$(hex '[31mred')07c29b$(hex 2J)e280ae$(hex txet)
+bad_o=$(hex 'Evil ')1b$(hex '[5mCorp')e280ae
+bad_dns=$(hex mx1)ff$(hex .lab)1b$(hex '[31mred')07c328eda080$(hex .test)
+bad_osc=1b$(hex ']0;pwned')07$(hex mx1.lab.test)
+rawleaf badutf8 "$bad_cn" "$bad_o" "$(dns "$bad_dns"; dns "$bad_osc")"
+
+# bigcert: a leaf of over 100 KiB (OpenSSL clients accept at most 100 KiB of
+# certificates by default): big.lab.test and 2000 DNS-IDs of 51 bytes.
+rawleaf bigcert "$(hex big.lab.test)" "" "$(dns "$(hex big.lab.test)"
+	awk 'BEGIN { for (i = 1; i <= 2000; i++)
+		printf "dns%d = IMPLICIT:2C,IA5STRING:name-%04d-of-a-very-large-certificate.big.lab.test\n",
+		    i + 1, i }')"
+
+wait $chain50_pid || die "making the 50-certificate chain failed"
 
 # The incomplete server forgets its intermediate.
 cp "$out/incomplete.crt" "$out/incomplete.chain.pem"

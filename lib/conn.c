@@ -231,10 +231,13 @@ static void handshake_step(struct conn *c)
 	}
 	char why[256];
 
-	/* The peer hung up mid-handshake without an alert: that is a close, not a TLS error. */
+	/* The peer hung up mid-handshake without an alert: that is a close, not a TLS error.
+	 * A reset says so, as it does outside TLS. */
 	if (is_hangup(c, err)) {
+		int reset = err == SSL_ERROR_SYSCALL && errno == ECONNRESET;
+
 		ERR_clear_error();
-		fail(c, CONN_FAIL_CLOSED, NULL);
+		fail(c, CONN_FAIL_CLOSED, reset ? "connection reset by the server (TCP RST)" : NULL);
 		return;
 	}
 	tls_describe_failure(c->ssl, err, &c->alerts, why, sizeof(why));
@@ -391,9 +394,20 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
+	struct conn *c = arg;
+	char detail[128];
 	(void)fd;
 	(void)what;
-	fail(arg, CONN_FAIL_TIMEOUT, NULL);
+
+	/* The deadline is per phase, never pushed back by arriving bytes: a server that
+	 * trickles (a tarpit) times out like a silent one, and the reply says so. */
+	if ((c->state == CONN_PLAIN || c->state == CONN_TLS) && c->inlen > 0) {
+		snprintf(detail, sizeof(detail), "%zu bytes of it arrived, no complete line: the "
+			 "server sends too slowly", c->inlen);
+		fail(c, CONN_FAIL_TIMEOUT, detail);
+		return;
+	}
+	fail(c, CONN_FAIL_TIMEOUT, NULL);
 }
 
 size_t conn_pending(const struct conn *c)

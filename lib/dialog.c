@@ -313,8 +313,8 @@ static void on_fail(void *arg, enum conn_fail why, const char *detail)
 		dialog_finding(p, "conn.refused", "connection refused");
 		break;
 	case CONN_FAIL_TIMEOUT:
-		dialog_finding(p, "conn.timeout", "timed out after %gs waiting for %s", p->timeout,
-			       p->phase);
+		dialog_finding(p, "conn.timeout", "timed out after %gs waiting for %s%s%s%s", p->timeout,
+			       p->phase, detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
 		break;
 	case CONN_FAIL_CLOSED:
 		dialog_finding(p, "conn.closed", "server closed the connection while the client waited for %s%s%s",

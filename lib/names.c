@@ -115,6 +115,8 @@ static bool numeric_tld(const char *s, size_t len)
 	return i < len;
 }
 
+static bool alabel_ok(const char *label);
+
 /* reference_ok - a reference as mailtls_name_normalize produces it (case and one trailing
  * dot tolerated); anything else never matches. */
 static bool reference_ok(const char *ref, size_t *lenp)
@@ -126,6 +128,25 @@ static bool reference_ok(const char *ref, size_t *lenp)
 	len = strip_dot(ref, strnlen(ref, MAILTLS_NAME_MAX + 2));
 	if (!check_syntax(ref, len, false) || numeric_tld(ref, len))
 		return false;
+	/* What normalize_label() refuses never matches either: a hyphen at either end of a
+	 * label (else "-x.example.com" would match "*.example.com"), or an "xn--" label that
+	 * is not a valid A-label. */
+	for (size_t start = 0; start < len; ) {
+		const char *dot = memchr(ref + start, '.', len - start);
+		size_t n = dot != NULL ? (size_t)(dot - (ref + start)) : len - start;
+		char label[NAME_LABEL_MAX + 1];
+
+		if (ref[start] == '-' || ref[start + n - 1] == '-')
+			return false;
+		if (n >= 4 && ascii_caseeq(ref + start, "xn--", 4)) {
+			for (size_t i = 0; i < n; i++)
+				label[i] = ascii_lower(ref[start + i]);
+			label[n] = '\0';
+			if (!alabel_ok(label))
+				return false;
+		}
+		start += n + 1;
+	}
 	*lenp = len;
 	return true;
 }

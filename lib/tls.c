@@ -110,7 +110,6 @@ void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *aler
 			  char *buf, size_t len)
 {
 	unsigned long e = ERR_peek_last_error();
-	(void)ssl;
 
 	if (alerts->received >= 0) {
 		const char *cause = alert_cause(alerts->received);
@@ -128,6 +127,14 @@ void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *aler
 		snprintf(buf, len, "%s: the server sent plaintext instead of TLS (it did not start "
 			 "TLS, or plaintext was injected after the STARTTLS reply)",
 			 ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "not TLS");
+	} else if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		   ERR_GET_REASON(e) == SSL_R_EXCESSIVE_MESSAGE_SIZE) {
+		/* OpenSSL caps the Certificate message at max_cert_list (100 KiB by default);
+		 * other handshake messages are far smaller. Senders built on OpenSSL fail alike. */
+		snprintf(buf, len, "the server's certificate chain is larger than the %ld bytes "
+			 "OpenSSL-based clients accept by default (excessive message size): serve a "
+			 "smaller certificate and only the intermediates it needs",
+			 ssl != NULL ? SSL_get_max_cert_list(ssl) : 102400L);
 	} else if (e != 0) {
 		const char *r = ERR_reason_error_string(e);
 

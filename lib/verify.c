@@ -927,10 +927,16 @@ int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
 		r = mailtls_strlist_add(&res->reference_names, p->names[j], MAILTLS_NAME_MAX);
 	if (record && r == 0 && p->n_names == 0 && p->ip != NULL)
 		r = mailtls_strlist_add(&res->reference_names, p->ip, 64);
-	if (r == 0 && total > VERIFY_CHAIN_MAX)
+	if (r == 0 && total > VERIFY_CHAIN_MAX) {
 		r = mailtls_result_add(res, "cert.chain-too-long",
-			"the server sent %d certificates; only the first %d were verified",
+			"the server sent %d certificates; only the first %d were verified, and no "
+			"issuer beyond them is looked for",
 			total, VERIFY_CHAIN_MAX);
+		/* The issuer of the last verified certificate was sent but cut off: saying it
+		 * is missing or untrusted would blame the wrong thing. */
+		(void)once(a, "cert.untrusted", n - 1);
+		(void)once(a, "cert.incomplete-chain", n - 1);
+	}
 	if (r == 0)
 		r = run_chain(presented, n, p, a, res, &chain_ok);
 	if (r == 0)

@@ -6,7 +6,8 @@ set -eu
 PACKAGES="gcc make pkg-config meson ninja-build
 libssl-dev openssl ca-certificates libevent-dev libunbound-dev
 libjansson-dev libidn2-dev libcmocka-dev iproute2
-postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd jq procps time"
+postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd jq procps time
+valgrind cppcheck clang clang-tools libclang-rt-14-dev llvm"
 
 missing=""
 for p in $PACKAGES; do

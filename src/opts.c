@@ -35,8 +35,28 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigne
 	return 0;
 }
 
-int cli_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port,
-		       char *err, size_t errlen)
+/* err_oneline - messages quote the arguments: a control byte in one (a newline, an escape)
+ * is shown as \xHH, as escape_text() shows it, so that err stays one line and cannot drive
+ * a terminal (found by fuzz/fuzz_opts.c). Returns -1. */
+static int err_oneline(char *err, size_t errlen)
+{
+	char tmp[1024];
+	size_t o = 0;
+
+	for (const unsigned char *c = (const unsigned char *)err; *c != '\0' && o + 4 < sizeof(tmp);
+	     c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "\\x%02x", *c);
+		else
+			tmp[o++] = (char)*c;
+	}
+	tmp[o] = '\0';
+	snprintf(err, errlen, "%s", tmp);
+	return -1;
+}
+
+static int parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port,
+			  char *err, size_t errlen)
 {
 	const char *h = s, *p = NULL;
 	size_t hl;
@@ -84,7 +104,15 @@ int cli_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port
 	return 0;
 }
 
-int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+int cli_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port,
+		       char *err, size_t errlen)
+{
+	if (parse_hostport(s, host, hostlen, port, err, errlen) != 0)
+		return err_oneline(err, errlen);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 {
 	static struct option longopts[] = {
 		{ "name", required_argument, NULL, OPT_NAME },
@@ -141,9 +169,16 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, help)", cmd);
 		return -1;
 	}
-	optind = 2;
+	/* Options follow the command: getopt sees argv[1..] with the command as its argv[0].
+	 * optind = 0 makes glibc start afresh; any other value keeps the scanning position
+	 * of an earlier call (a half-read "-4x" cluster) inside strings that may be gone
+	 * (found by fuzz/fuzz_opts.c). */
+	char **av = argv + 1;
+	int ac = argc - 1;
+
+	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46", longopts, NULL)) != -1) {
+	while ((c = getopt_long(ac, av, ":46", longopts, NULL)) != -1) {
 		if (c >= OPT_PROTO_BASE) {
 			enum mailtls_proto p = mailtls_proto_parse(proto_opts[c - OPT_PROTO_BASE]);
 
@@ -235,20 +270,26 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			o->family = c == '4' ? 4 : 6;
 			break;
 		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			snprintf(err, errlen, "option '%s' needs a value", av[optind - 1]);
 			return -1;
 		case '?':
 		default:
-			snprintf(err, errlen, "unknown or incomplete option '%s'", argv[optind - 1]);
+			/* An unknown letter inside a cluster ("-4z6"): optind has not moved past
+			 * it yet, so name the letter rather than the argument before it. */
+			if (optopt > 0x20 && optopt < 0x7f) {
+				snprintf(err, errlen, "unknown option '-%c'", optopt);
+				return -1;
+			}
+			snprintf(err, errlen, "unknown or incomplete option '%s'", av[optind - 1]);
 			return -1;
 		}
 	}
-	while (optind < argc) {
+	while (optind < ac) {
 		if (npos >= 4) {
 			snprintf(err, errlen, "too many arguments");
 			return -1;
 		}
-		positional[npos++] = argv[optind++];
+		positional[npos++] = av[optind++];
 	}
 	if (o->cmd == CMD_CHECK) {
 		if (o->proto == MAILTLS_PROTO_NONE) {
@@ -276,5 +317,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		}
 		o->cert_file = positional[0];
 	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+{
+	if (parse_args(argc, argv, o, err, errlen) != 0)
+		return err_oneline(err, errlen);
 	return 0;
 }

@@ -1,10 +1,20 @@
 #!/bin/bash
 # run.sh - integration tests: mailtls against the real lab (Postfix, Dovecot, faultd) on
 # 127.77.0.0/24. For every case in cases.txt, in text and in JSON: the exact exit code, the
-# exact verdict line, the exact list of finding ids in order, and the diagnosis text.
+# exact verdict line, the exact list of finding ids in order, and the diagnosis text. For
+# every case and every format: terminal safety (no byte a server sent reaches the output
+# raw: no control byte but newline, no C1 control, no bidi or invisible format character,
+# nothing but valid UTF-8). Cases with a limits line must end in time, in bounded memory.
 #
 # usage: run.sh BUILD_DIR [CASE_FILTER]
 # The lab is started in a fresh temporary directory and stopped on exit (only its own PIDs).
+#
+# ENVIRONMENT
+#	MAILTLS_RUNNER	a wrapper to run mailtls under (valgrind): time limits are then
+#			multiplied by MAILTLS_RUNNER_SLOWDOWN (default 4) and the memory
+#			limit is not checked (the wrapper's own memory would be measured).
+#	An ASan build (libasan linked) has its memory limits multiplied by
+#	MAILTLS_ASAN_RSS_FACTOR (default 4): the shadow memory and quarantine are its own.
 set -u
 BUILD=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 FILTER=${2:-}
@@ -16,6 +26,16 @@ LAB=$(mktemp -d /tmp/mailtls-itest.XXXXXX)
 chmod 755 "$LAB"   # postfix and dovecot must reach their files inside
 # A wrapper such as valgrind may be given to run mailtls under.
 RUNNER=${MAILTLS_RUNNER:-}
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "run.sh: GNU time ($TIME, Debian package time) is needed" >&2; exit 1; }
+SLOWDOWN=1
+RSS_FACTOR=1
+if [ -n "$RUNNER" ]; then
+	SLOWDOWN=${MAILTLS_RUNNER_SLOWDOWN:-4}
+	RSS_FACTOR=0   # not checked
+elif ldd "$MAILTLS" 2>/dev/null | grep -q 'libasan'; then
+	RSS_FACTOR=${MAILTLS_ASAN_RSS_FACTOR:-4}
+fi
 
 cleanup() {
 	sh "$TOP/lab/lab.sh" stop "$LAB" >/dev/null 2>&1
@@ -46,6 +66,15 @@ fail() {
 	failed_ids="$failed_ids $1"
 }
 
+# unsafe FILE - true when FILE holds a byte sequence that must never reach a terminal: a
+# control byte other than newline (ESC, NUL, BEL, CR, TAB, DEL), a C1 control as UTF-8
+# (U+0080..U+009F), a bidi or invisible format character (U+200B..U+200F, U+2028..U+202E,
+# U+2060..U+206F, U+FEFF), or invalid UTF-8.
+unsafe() {
+	LC_ALL=C grep -qaP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xaf]|\xef\xbb\xbf' "$1" ||
+	    ! iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1
+}
+
 # ids_text - finding ids from a text report, in order.
 ids_text() {
 	sed -n 's/^  \(OK\|INFO\|WARNING\|CRITICAL\) *\([a-z0-9.-]*\): .*/\2/p' | tr '\n' ' ' | sed 's/ $//'
@@ -53,10 +82,34 @@ ids_text() {
 
 run_case() {
 	local id=$1 args=$2 want_exit=$3 want_verdict=$4 want_ids=$5 want_diag=$6 want_stderr=$7
+	local limits=$8 want_jq=$9
 	local out json code jcode got_ids jids verdict jverdict nag ncode
+	local secs=0 kb=0 max_secs max_kb measured="" f
 
-	out=$(eval "$RUNNER \"\$MAILTLS\" $args" 2>"$LAB/stderr")
+	eval "\"\$TIME\" -f '%e %M' -o \"\$LAB/time\" $RUNNER \"\$MAILTLS\" $args" \
+	    >"$LAB/out" 2>"$LAB/stderr"
 	code=$?
+	out=$(tr -d '\000' <"$LAB/out")
+	# GNU time writes "Command exited with non-zero status N" first: the figures are last.
+	read -r secs kb < <(tail -n 1 "$LAB/time")
+	if [ -n "$limits" ]; then
+		read -r max_secs max_kb <<<"$limits"
+		measured=" ($secs s, $kb KB peak RSS)"
+		if awk -v s="$secs" -v m="$max_secs" -v k="$SLOWDOWN" 'BEGIN { exit !(s > m * k) }'; then
+			fail "$id" "took $secs s, limit $max_secs s (x$SLOWDOWN)"
+			return
+		fi
+		if [ "$RSS_FACTOR" != 0 ] && [ "$kb" -gt $((max_kb * RSS_FACTOR)) ]; then
+			fail "$id" "peak RSS $kb KB, limit $max_kb KB (x$RSS_FACTOR)"
+			return
+		fi
+	fi
+	for f in out stderr; do
+		if unsafe "$LAB/$f"; then
+			fail "$id" "unsafe bytes on std$f (text format): $(LC_ALL=C grep -naP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80|\xe2\x81|\xef\xbb' "$LAB/$f" | head -n 3 | od -c | head -n 6)"
+			return
+		fi
+	done
 	if [ -n "$want_stderr" ]; then
 		want_stderr=$(eval "printf '%s' \"$want_stderr\"")   # expands $LAB_* only
 		# A usage or input error: one line on stderr, nothing on stdout, exit 3.
@@ -65,7 +118,7 @@ run_case() {
 			fail "$id" "exit $code, stdout '$(printf '%s' "$out" | head -c 100)', stderr '$(cat "$LAB/stderr")'"
 			return
 		fi
-		echo "ok   $id"
+		echo "ok   $id$measured"
 		pass=$((pass + 1))
 		return
 	fi
@@ -91,9 +144,14 @@ run_case() {
 		return
 	fi
 	# The same run in JSON: valid, same verdict, exit code and findings.
-	json=$(eval "$RUNNER \"\$MAILTLS\" $args --format json" 2>/dev/null)
+	eval "$RUNNER \"\$MAILTLS\" $args --format json" >"$LAB/json" 2>"$LAB/stderr"
 	jcode=$?
-	if ! printf '%s\n' "$json" | jq -e . >/dev/null 2>&1; then
+	json=$(tr -d '\000' <"$LAB/json")
+	if unsafe "$LAB/json" || unsafe "$LAB/stderr"; then
+		fail "$id" "unsafe bytes in --format json output"
+		return
+	fi
+	if ! jq -e . "$LAB/json" >/dev/null 2>&1; then
 		fail "$id" "--format json is not valid JSON"
 		return
 	fi
@@ -109,15 +167,24 @@ run_case() {
 		fail "$id" "diagnosis '$want_diag' not in the JSON"
 		return
 	fi
+	if [ -n "$want_jq" ] && ! printf '%s\n' "$json" | jq -e "$want_jq" >/dev/null 2>&1; then
+		fail "$id" "JSON check failed: jq '$want_jq'"
+		return
+	fi
 	# And as a monitoring plugin: same exit code, the verdict on the first line.
-	nag=$(eval "$RUNNER \"\$MAILTLS\" $args --format nagios" 2>/dev/null)
+	eval "$RUNNER \"\$MAILTLS\" $args --format nagios" >"$LAB/nagios" 2>"$LAB/stderr"
 	ncode=$?
+	nag=$(tr -d '\000' <"$LAB/nagios")
+	if unsafe "$LAB/nagios" || unsafe "$LAB/stderr"; then
+		fail "$id" "unsafe bytes in --format nagios output"
+		return
+	fi
 	if [ "$ncode" != "$want_exit" ] ||
 	   [ "$(printf '%s\n' "$nag" | head -n 1 | sed 's/ |.*//')" != "MAILTLS $(printf '%s' "$want_verdict" | tr '|' '/')" ]; then
 		fail "$id" "--format nagios: exit $ncode, first line '$(printf '%s\n' "$nag" | head -n 1)'"
 		return
 	fi
-	echo "ok   $id"
+	echo "ok   $id$measured"
 	pass=$((pass + 1))
 }
 
@@ -129,25 +196,31 @@ run_case() {
 #   ids: finding ids in order, space-separated
 #   diag: a diagnosis that must appear verbatim (optional)
 #   stderr: the exact error line, for runs that cannot check (then no verdict or ids)
+#   limits: SECONDS KB - the text run must end within SECONDS of wall time with a peak RSS
+#           below KB (optional; measured with GNU time and printed; see ENVIRONMENT above)
+#   jq: EXPR - a jq expression that must be true of the JSON output (optional)
 while IFS= read -r line || [ -n "$line" ]; do
 	case "$line" in
-	"case: "*) c_id=${line#case: }; c_args=""; c_exit=""; c_verdict=""; c_ids=""; c_diag=""; c_stderr="" ;;
+	"case: "*) c_id=${line#case: }; c_args=""; c_exit=""; c_verdict=""; c_ids=""; c_diag=""; c_stderr=""
+		c_limits=""; c_jq="" ;;
 	"args: "*) c_args=${line#args: } ;;
 	"exit: "*) c_exit=${line#exit: } ;;
 	"verdict: "*) c_verdict=${line#verdict: } ;;
 	"ids: "*) c_ids=${line#ids: } ;;
 	"diag: "*) c_diag=${line#diag: } ;;
 	"stderr: "*) c_stderr=${line#stderr: } ;;
+	"limits: "*) c_limits=${line#limits: } ;;
+	"jq: "*) c_jq=${line#jq: } ;;
 	"")
 		if [ -n "${c_id:-}" ]; then
-			case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" ;; esac
+			case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" "$c_limits" "$c_jq" ;; esac
 		fi
 		c_id="" ;;
 	"#"*) ;;
 	esac
 done < "$HERE/cases.txt"
 if [ -n "${c_id:-}" ]; then
-	case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" ;; esac
+	case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" "$c_limits" "$c_jq" ;; esac
 fi
 
 echo
