@@ -88,6 +88,7 @@ enum after_starttls {
 #define M_EHLO_502	(1 << 1)	/* EHLO is not supported */
 #define M_REFUSE	(1 << 2)	/* greeting was 554: only QUIT works */
 #define M_CLIENT_CERT	(1 << 3)	/* the handshake demands a client certificate */
+#define M_TLS10		(1 << 4)	/* the server speaks TLS 1.0 only (a downgrade) */
 
 /*
  * A fault mode: one row of the table. A NULL greet uses greeting; a NULL
@@ -182,6 +183,8 @@ static const struct mode modes[] = {
 	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_bad_code, NULL},
 	{"close-after-greeting", "normal greeting, then the socket closes",
 	 NULL, greet_close, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	{"tls10-only", "STARTTLS offered, but the server speaks TLS 1.0 only (downgrade)",
+	 NULL, NULL, M_STARTTLS | M_TLS10, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
 };
 
 #define NMODES	(sizeof(modes) / sizeof(modes[0]))
@@ -503,6 +506,17 @@ static int start_tls(struct conn *c, SSL_CTX *ctx, int flags)
 	 * finished its handshake (alert certificate_required). */
 	if (flags & M_CLIENT_CERT)
 		SSL_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	/* TLS 1.0 needs security level 0 in OpenSSL 3 (its signatures use SHA-1). */
+	if (flags & M_TLS10) {
+		SSL_set_security_level(c->ssl, 0);
+		if (!SSL_set_min_proto_version(c->ssl, TLS1_VERSION) ||
+		    !SSL_set_max_proto_version(c->ssl, TLS1_VERSION)) {
+			c->why = "cannot limit TLS to 1.0";
+			SSL_free(c->ssl);
+			c->ssl = NULL;
+			return (-1);
+		}
+	}
 	if (SSL_accept(c->ssl) != 1) {
 		e = ERR_peek_last_error();
 		snprintf(why, sizeof(why), "TLS handshake failed: %s",

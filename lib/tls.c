@@ -25,6 +25,13 @@ SSL_CTX *tls_ctx_new(char *why, size_t whylen)
 	/* One connection per check: no session cache, no tickets to keep. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+	/* RFC 8996: TLS 1.0 and 1.1 are refused, whatever the system's openssl.cnf says (in
+	 * OpenSSL 3 they would otherwise fail later and vaguely, on their SHA-1 signatures). */
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		snprintf(why, whylen, "cannot set the TLS 1.2 floor");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 
@@ -65,7 +72,9 @@ static const char *alert_cause(int alert)
 		return "no shared cipher? the server offers STARTTLS but has no certificate or "
 		       "cipher it can use";
 	case 70: /* protocol_version */
-		return "no TLS version in common: the server only speaks versions this client refuses";
+		return "no TLS version in common: the client offers TLS 1.2 and 1.3 only, so the "
+		       "server speaks only TLS 1.1 or older, which RFC 8996 deprecates; enable "
+		       "TLS 1.2 and 1.3";
 	case 71: /* insufficient_security */
 		return "the server requires stronger ciphers than offered";
 	case 80: /* internal_error */
@@ -135,6 +144,14 @@ void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *aler
 			 "OpenSSL-based clients accept by default (excessive message size): serve a "
 			 "smaller certificate and only the intermediates it needs",
 			 ssl != NULL ? SSL_get_max_cert_list(ssl) : 102400L);
+	} else if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		   ERR_GET_REASON(e) == SSL_R_UNSUPPORTED_PROTOCOL) {
+		/* The ServerHello chose a version below the client's floor of TLS 1.2. */
+		snprintf(buf, len, "client sent alert protocol_version: the server chose %s, which "
+			 "verifying clients refuse (RFC 8996 deprecates TLS 1.0 and 1.1): enable TLS "
+			 "1.2 and 1.3", ssl != NULL && SSL_version(ssl) < TLS1_2_VERSION &&
+			 SSL_version(ssl) >= SSL3_VERSION ? SSL_get_version(ssl) :
+			 "a protocol older than TLS 1.2");
 	} else if (e != 0) {
 		const char *r = ERR_reason_error_string(e);
 
