@@ -206,8 +206,23 @@ static int load_pem(const char *path, STACK_OF(X509) *certs, char *why, size_t w
 	return r;
 }
 
+static int cert_check(const struct mailtls_cert_params *params, struct mailtls_result **out,
+		      char *why, size_t whylen);
+
+/* mailtls_cert_check - the work is in cert_check(); file names reach its messages raw, so
+ * the message is made display-safe here, once, for every way out. */
 int mailtls_cert_check(const struct mailtls_cert_params *params, struct mailtls_result **out,
 		       char *why, size_t whylen)
+{
+	int r = cert_check(params, out, why, whylen);
+
+	if (r != 0)
+		escape_inplace(why, whylen);
+	return r;
+}
+
+static int cert_check(const struct mailtls_cert_params *params, struct mailtls_result **out,
+		      char *why, size_t whylen)
 {
 	STACK_OF(X509) *certs = NULL;
 	X509_STORE *store = NULL;

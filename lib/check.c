@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <mailtls/mailtls.h>
 #include "engine.h"
+#include "escape.h"
 
 static const struct {
 	const char *name;
@@ -58,8 +59,10 @@ int mailtls_check_run(const struct mailtls_check_params *params, struct mailtls_
 
 	*out = NULL;
 	e = engine_new(&ep, why, whylen);
-	if (e == NULL)
+	if (e == NULL) {
+		escape_inplace(why, whylen);
 		return MAILTLS_ETLS;
+	}
 	r = engine_submit(e, params, keep_result, &res, why, whylen);
 	if (r == 0)
 		r = engine_run(e);
@@ -68,6 +71,7 @@ int mailtls_check_run(const struct mailtls_check_params *params, struct mailtls_
 		mailtls_result_free(res);
 		if (why[0] == '\0')
 			snprintf(why, whylen, "%s", mailtls_strerror(r));
+		escape_inplace(why, whylen);
 		return r;
 	}
 	*out = res;

@@ -82,7 +82,13 @@ void dialog_send(struct probe *p, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf) - 2)
 		n = (int)strlen(buf);
-	transcript_add(p, "C: ", buf);
+	if (p->want_transcript) {
+		/* Our own commands, but they carry the EHLO name the caller gave. */
+		char *e = escape_text(buf, (size_t)n);
+
+		transcript_add(p, "C: ", e != NULL ? e : "?");
+		free(e);
+	}
 	memcpy(buf + n, "\r\n", 2);
 	conn_send(p->conn, buf, (size_t)n + 2);
 	conn_set_timeout(p->conn, p->timeout);

@@ -3,8 +3,10 @@
  * fields, reply lines). Nothing a server sends reaches a terminal unescaped.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mailtls/mailtls.h>
 #include "escape.h"
 
 /* utf8_decode - RFC 3629 well-formed sequence length, rejecting overlongs and surrogates;
@@ -110,4 +112,34 @@ char *escape_utf8(const char *s, size_t len)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *mailtls_escape(const char *s, size_t len)
+{
+	return escape_text(s, len);
+}
+
+void escape_inplace(char *buf, size_t size)
+{
+	char *e;
+
+	if (buf == NULL || size == 0)
+		return;
+	buf[size - 1] = '\0';
+	if ((e = escape_text(buf, strlen(buf))) != NULL) {
+		size_t n = strlen(e);
+
+		/* Cut where a character starts, never inside a UTF-8 sequence. */
+		if (n >= size)
+			for (n = size - 1; n > 0 && ((unsigned char)e[n] & 0xc0) == 0x80; n--)
+				;
+		memcpy(buf, e, n);
+		buf[n] = '\0';
+		free(e);
+		return;
+	}
+	/* No memory for a copy: drop what could be unsafe rather than pass it on. */
+	for (unsigned char *c = (unsigned char *)buf; *c != '\0'; c++)
+		if (*c < 0x20 || *c >= 0x7f)
+			*c = '?';
 }

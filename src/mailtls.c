@@ -3,6 +3,7 @@
  * stdout and errors on stderr, exit with the monitoring-plugin code (0 OK, 1 WARNING,
  * 2 CRITICAL, 3 UNKNOWN). Includes only the public headers.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,36 @@ static const char usage_cert[] =
 	"  --warn-days N     warn when the certificate expires within N days (default 21)\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n";
 
+/*
+ * say_error - one line on stderr, "mailtls: ...". The whole line is made display-safe: it
+ * quotes host names, file names and option values as the user typed them (a file name
+ * may hold an escape sequence), and escaping what the library already escaped changes
+ * nothing.
+ */
+static void say_error(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+
+static void say_error(const char *fmt, ...)
+{
+	char buf[1200];
+	char *safe;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	safe = mailtls_escape(buf, strlen(buf));
+	if (safe == NULL) {
+		fputs("mailtls: out of memory\n", stderr);
+		return;
+	}
+	fprintf(stderr, "mailtls: %s\n", safe);
+	free(safe);
+}
+
 /* use_color - ANSI colour only on a terminal, never with NO_COLOR (no-color.org). */
 static bool use_color(void)
 {
@@ -78,7 +109,7 @@ static int print_report(const struct mailtls_result *res, const struct cli_opts 
 	int code = (int)mailtls_result_exit_code(res);
 
 	if (out == NULL) {
-		fprintf(stderr, "mailtls: out of memory while formatting the report\n");
+		say_error("out of memory while formatting the report");
 		return MAILTLS_EXIT_UNKNOWN;
 	}
 	fputs(out, stdout);
@@ -112,7 +143,7 @@ static int run_check(const struct cli_opts *o)
 	int r = mailtls_check_run(&p, &res, why, sizeof(why));
 
 	if (r != 0) {
-		fprintf(stderr, "mailtls: check %s: %s\n", o->host, why);
+		say_error("check %s: %s", o->host, why);
 		return MAILTLS_EXIT_UNKNOWN;
 	}
 	r = print_report(res, o);
@@ -138,7 +169,7 @@ static int run_cert(const struct cli_opts *o)
 	int r = mailtls_cert_check(&p, &res, why, sizeof(why));
 
 	if (r != 0) {
-		fprintf(stderr, "mailtls: cert: %s\n", why);
+		say_error("cert: %s", why);
 		return MAILTLS_EXIT_UNKNOWN;
 	}
 	r = print_report(res, o);
@@ -153,7 +184,7 @@ int main(int argc, char **argv)
 	int code;
 
 	if (cli_parse(argc, argv, &o, err, sizeof(err)) != 0) {
-		fprintf(stderr, "mailtls: %s\n", err);
+		say_error("%s", err);
 		return MAILTLS_EXIT_UNKNOWN;
 	}
 	switch (o.cmd) {
@@ -165,7 +196,7 @@ int main(int argc, char **argv)
 		else if (strcmp(o.help_topic, "cert") == 0)
 			fputs(usage_cert, stdout);
 		else {
-			fprintf(stderr, "mailtls: no help for '%s' (commands: check, cert)\n", o.help_topic);
+			say_error("no help for '%s' (commands: check, cert)", o.help_topic);
 			return MAILTLS_EXIT_UNKNOWN;
 		}
 		return 0;

@@ -2,6 +2,7 @@
  * opts.c - argument parsing for the mailtls command line (getopt_long), kept free of I/O so
  * that it can be tested as a table.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -35,24 +36,70 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigne
 	return 0;
 }
 
-/* err_oneline - messages quote the arguments: a control byte in one (a newline, an escape)
- * is shown as \xHH, as escape_text() shows it, so that err stays one line and cannot drive
- * a terminal (found by fuzz/fuzz_opts.c). Returns -1. */
+/* err_oneline - messages quote the arguments: whatever in one could drive a terminal or
+ * break the line (control bytes, C1 and bidi characters, invalid UTF-8) is shown as \xHH,
+ * as the reports show untrusted text (found by fuzz/fuzz_opts.c). Returns -1. */
 static int err_oneline(char *err, size_t errlen)
 {
-	char tmp[1024];
-	size_t o = 0;
+	char *safe = mailtls_escape(err, strlen(err));
 
-	for (const unsigned char *c = (const unsigned char *)err; *c != '\0' && o + 4 < sizeof(tmp);
-	     c++) {
-		if (*c < 0x20 || *c == 0x7f)
-			o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "\\x%02x", *c);
-		else
-			tmp[o++] = (char)*c;
+	if (safe != NULL) {
+		size_t n = strlen(safe);
+
+		/* Cut where a character starts, never inside a UTF-8 sequence. */
+		if (n >= errlen)
+			for (n = errlen - 1; n > 0 && ((unsigned char)safe[n] & 0xc0) == 0x80; n--)
+				;
+		memcpy(err, safe, n);
+		err[n] = '\0';
+		free(safe);
+	} else {
+		for (unsigned char *c = (unsigned char *)err; *c != '\0'; c++)
+			if (*c < 0x20 || *c >= 0x7f)
+				*c = '?';
 	}
-	tmp[o] = '\0';
-	snprintf(err, errlen, "%s", tmp);
 	return -1;
+}
+
+/*
+ * ehlo_name_ok - RFC 5321 4.1.1.1: EHLO takes a domain or an address literal. A domain:
+ * labels of letters, digits and hyphens (a hyphen neither first nor last), at most 63
+ * bytes each, 255 in all. A literal: "[" then digits, hex, ".", ":" or the "IPv6:" tag,
+ * then "]". Nothing else is sent to a server.
+ */
+static bool ehlo_name_ok(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+
+	if (len == 0 || len > 255)
+		return false;
+	if (s[0] == '[') {
+		const char *in = s + 1;
+
+		if (len < 3 || s[len - 1] != ']')
+			return false;
+		if (strncmp(in, "IPv6:", 5) == 0)
+			in += 5;
+		for (; in < s + len - 1; in++)
+			if (!isxdigit((unsigned char)*in) && *in != '.' && *in != ':')
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum(c) || (c == '-' && label > 0)) {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label > 0 && s[len - 1] != '-';
 }
 
 static int parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port,
@@ -199,8 +246,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			break;
 		case OPT_EHLO:
 			o->ehlo = optarg;
-			if (strlen(optarg) == 0 || strlen(optarg) > 255 || strpbrk(optarg, " \r\n\t")) {
-				snprintf(err, errlen, "--ehlo: '%s' is not a valid EHLO name", optarg);
+			if (!ehlo_name_ok(optarg)) {
+				snprintf(err, errlen, "--ehlo: '%s' is not a valid EHLO name (a domain "
+					 "or an address literal such as [192.0.2.1])", optarg);
 				return -1;
 			}
 			break;

@@ -32,6 +32,12 @@ const char *mailtls_strerror(int err);
 /* mailtls_version - "0.1.0"; static string. */
 const char *mailtls_version(void);
 
+/* mailtls_escape - a display-safe copy of len bytes of s, as the reports show untrusted text:
+ * control bytes, DEL, invalid UTF-8 and the C1, bidi and zero-width characters become \xHH;
+ * a backslash stays as it is, so escaping twice changes nothing. The caller frees it; NULL
+ * on ENOMEM. Every "why" the library returns is already display-safe. */
+char *mailtls_escape(const char *s, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

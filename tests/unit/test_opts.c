@@ -51,7 +51,13 @@ static const struct {
 	{ { "check", "--smtp", "a", "--at", "tomorrow" }, "--at: 'tomorrow' is not a time (use 2027-01-31T12:00:00Z or @EPOCH)" },
 	{ { "check", "--smtp", "a", "--format", "xml" }, "--format: 'xml' is not text, json or nagios" },
 	{ { "check", "--smtp", "a", "--warn-days", "-1" }, "--warn-days: '-1' is not a number of days (0-3650)" },
-	{ { "check", "--smtp", "a", "--ehlo", "a b" }, "--ehlo: 'a b' is not a valid EHLO name" },
+	{ { "check", "--smtp", "a", "--ehlo", "a b" }, "--ehlo: 'a b' is not a valid EHLO name (a domain or an address literal such as [192.0.2.1])" },
+	/* Only a domain or an address literal is ever sent to a server (RFC 5321 4.1.1.1). */
+	{ { "check", "--smtp", "a", "--ehlo", "x\x1b[31mRED\a" }, "--ehlo: 'x\\x1b[31mRED\\x07' is not a valid EHLO name (a domain or an address literal such as [192.0.2.1])" },
+	{ { "check", "--smtp", "a", "--ehlo", "-a.example" }, "--ehlo: '-a.example' is not a valid EHLO name (a domain or an address literal such as [192.0.2.1])" },
+	{ { "check", "--smtp", "a", "--ehlo", "a..example" }, "--ehlo: 'a..example' is not a valid EHLO name (a domain or an address literal such as [192.0.2.1])" },
+	{ { "check", "--smtp", "a", "--ehlo", "[192.0.2.1" }, "--ehlo: '[192.0.2.1' is not a valid EHLO name (a domain or an address literal such as [192.0.2.1])" },
+	{ { "check", "--smtp", "a", "--ehlo", "[1.2.3.4]x]" }, "--ehlo: '[1.2.3.4]x]' is not a valid EHLO name (a domain or an address literal such as [192.0.2.1])" },
 	{ { "check", "--smtp", "a", "--bogus" }, "unknown or incomplete option '--bogus'" },
 	/* An error inside a cluster leaves getopt mid-argument; the next row must not resume
 	 * there (found by fuzz/fuzz_opts.c). */
@@ -61,6 +67,10 @@ static const struct {
 	 * terminal escapes (found by fuzz/fuzz_opts.c). */
 	{ { "check", "--smtp", "a\nb:x" }, "a\\x0ab:x: invalid port 'x' (1-65535)" },
 	{ { "check", "--smtp", "a", "--format", "\x1b[2J" }, "--format: '\\x1b[2J' is not text, json or nagios" },
+	/* ... and C1 controls (U+009B is CSI), a bare 8-bit CSI, bidi overrides (review). */
+	{ { "check", "--smtp", "a", "--timeout", "\xc2\x9b" "31m" }, "--timeout: '\\xc2\\x9b31m' is not a number of seconds in (0, 3600]" },
+	{ { "check", "--smtp", "a", "--format", "\x9b" "31m" }, "--format: '\\x9b31m' is not text, json or nagios" },
+	{ { "check", "--smtp", "a", "--format", "\xe2\x80\xae" "txet" }, "--format: '\\xe2\\x80\\xaetxet' is not text, json or nagios" },
 	{ { "check", "--smtp", "a", "--name" }, "option '--name' needs a value" },
 	{ { "cert", "x.pem" }, "cert: give at least one --name to check the certificate for" },
 	{ { "cert", "--name", "a" }, "cert: give exactly one certificate FILE" },
@@ -104,6 +114,14 @@ static void accepted(void **state)
 	assert_true(o.transcript);
 	assert_int_equal(o.family, 6);
 	assert_int_equal(o.warn_days, -1);
+
+	const char *ehlo[] = { "client.example.org", "[192.0.2.1]", "[IPv6:2001:db8::1]", "a-b.c", NULL };
+	for (size_t i = 0; ehlo[i] != NULL; i++) {
+		const char *ae[] = { "check", "--smtp", "a", "--ehlo", ehlo[i], NULL };
+
+		assert_int_equal(parse(ae, &o, err, sizeof(err)), 0);
+		assert_string_equal(o.ehlo, ehlo[i]);
+	}
 
 	const char *a2[] = { "check", "--imaps", "[2001:db8::1]:9993", NULL };
 	assert_int_equal(parse(a2, &o, err, sizeof(err)), 0);
