@@ -138,12 +138,18 @@ void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *aler
 			 ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "not TLS");
 	} else if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
 		   ERR_GET_REASON(e) == SSL_R_EXCESSIVE_MESSAGE_SIZE) {
-		/* OpenSSL caps the Certificate message at max_cert_list (100 KiB by default);
-		 * other handshake messages are far smaller. Senders built on OpenSSL fail alike. */
-		snprintf(buf, len, "the server's certificate chain is larger than the %ld bytes "
-			 "OpenSSL-based clients accept by default (excessive message size): serve a "
-			 "smaller certificate and only the intermediates it needs",
-			 ssl != NULL ? SSL_get_max_cert_list(ssl) : 102400L);
+		/* OpenSSL caps the Certificate message at max_cert_list (100 KiB by default),
+		 * and every other handshake message at its own, smaller size; the header's
+		 * length is checked as soon as the message type has moved the state machine on,
+		 * so the state names the message. Senders built on OpenSSL fail alike. */
+		if (ssl != NULL && SSL_get_state(ssl) == TLS_ST_CR_CERT)
+			snprintf(buf, len, "the server's certificate chain is larger than the %ld "
+				 "bytes OpenSSL-based clients accept by default (excessive message "
+				 "size): serve a smaller certificate and only the intermediates it "
+				 "needs", SSL_get_max_cert_list(ssl));
+		else
+			snprintf(buf, len, "the server sent a handshake message larger than "
+				 "OpenSSL-based clients accept (excessive message size)");
 	} else if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
 		   ERR_GET_REASON(e) == SSL_R_UNSUPPORTED_PROTOCOL) {
 		/* The ServerHello chose a version below the client's floor of TLS 1.2. */

@@ -21,6 +21,8 @@
  *	   `openssl verify`) decide. The verify callback records every (depth, error) and
  *	   always continues, so one run reports all problems. The records are then mapped to
  *	   cert.* findings, one per (finding, certificate).
+ *	   Only the first VERIFY_CHAIN_MAX presented certificates are verified; chain_cut()
+ *	   says what a longer chain means (cert.chain-extra or cert.chain-too-long).
  *	   A second run adds X509_V_FLAG_X509_STRICT (RFC 5280 profile checks, as x509-limbo's
  *	   OpenSSL harness runs); the errors only it records (missing key identifiers,
  *	   non-critical basicConstraints on a CA, v1 CAs...) become one cert.profile-violation
@@ -556,24 +558,91 @@ static int profile_violation(const struct verify_state *lenient,
 		"refuses it: %s%s", list, extra > shown ? "; ..." : "");
 }
 
-/* run_chain - path validation as verifying senders do it (no X509_STRICT), adding the chain
- * findings, then with X509_STRICT for cert.profile-violation. *ok: the lenient run
+/* issuer_unknown - the error says the issuer of e->cert was not found. */
+static bool issuer_unknown(int code)
+{
+	return code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+	       || code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+	       || code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+}
+
+/* chain_cut - the finding on a presented chain longer than n (= VERIFY_CHAIN_MAX), from the
+ * lenient run over its first n certificates:
+ * - they verified to an anchor: cert.chain-extra (a warning, like cert.profile-violation:
+ *   the lenient verdict stands, the message says who refuses). OpenSSL, as verifying
+ *   senders run it with the whole presented chain as untrusted certificates, looks for each
+ *   issuer in the trust store first and then takes the first time-valid one in presented
+ *   order, so it builds the same path and accepts it; GnuTLS refuses a presented chain
+ *   longer than its verify depth (16 by default) before it looks at it;
+ * - the top certificate of the path has no known issuer, and a certificate beyond the cut
+ *   issued it (X509_check_issued): the issuer was sent but not looked at, so the error is
+ *   not reported as cert.untrusted or cert.incomplete-chain (*cut_depth is its depth) and
+ *   cert.chain-too-long names the cut issuer;
+ * - else cert.chain-too-long, and the errors of the first n are reported as they are.
+ * Returns 0 or MAILTLS_ENOMEM. */
+static int chain_cut(STACK_OF(X509) *presented, int n, int total,
+		     const struct verify_state *lenient, struct mailtls_result *res, int *cut_depth)
+{
+	char label[256];
+	char ilabel[256];
+
+	*cut_depth = -1;
+	if (lenient->n == 0)
+		return mailtls_result_add(res, "cert.chain-extra",
+			"the server sent %d certificates, more than any chain needs; the first %d "
+			"lead to a trust anchor, so OpenSSL-based clients (Postfix) accept the chain, "
+			"but GnuTLS-based clients refuse more than 16 certificates", total, n);
+	for (size_t i = 0; i < lenient->n; i++) {
+		const struct verify_err *e = &lenient->errs[i];
+
+		if (!issuer_unknown(e->code) || e->cert == NULL)
+			continue;
+		for (int k = n; k < total; k++) {
+			X509 *issuer = sk_X509_value(presented, k);
+
+			if (X509_check_issued(issuer, e->cert) != X509_V_OK)
+				continue;
+			*cut_depth = e->depth;
+			cert_label(e->cert, label, sizeof(label));
+			cert_label(issuer, ilabel, sizeof(ilabel));
+			return mailtls_result_add(res, "cert.chain-too-long",
+				"the server sent %d certificates; only the first %d were verified, and "
+				"the issuer of '%s' (depth %d) is certificate %d as sent ('%s'), beyond "
+				"them: the chain was not followed to a trust anchor",
+				total, n, label, e->depth, k + 1, ilabel);
+		}
+	}
+	return mailtls_result_add(res, "cert.chain-too-long",
+		"the server sent %d certificates; only the first %d were verified, and the chain "
+		"they make fails (the other findings say why)", total, n);
+}
+
+/* run_chain - path validation as verifying senders do it (no X509_STRICT) over the first n
+ * of the total presented certificates, adding the chain findings (chain_cut() first when
+ * total > n), then with X509_STRICT for cert.profile-violation. *ok: the lenient run
  * verified without errors. */
-static int run_chain(STACK_OF(X509) *presented, int n, const struct verify_params *p,
+static int run_chain(STACK_OF(X509) *presented, int n, int total, const struct verify_params *p,
 		     struct added *a, struct mailtls_result *res, bool *ok)
 {
 	struct verify_state *lenient = calloc(1, sizeof(*lenient));
 	struct verify_state *strict = calloc(1, sizeof(*strict));
 	char path[1500] = "";
+	int cut_depth = -1;
 	int r = MAILTLS_ENOMEM;
 
 	*ok = false;
 	if (lenient == NULL || strict == NULL)
 		goto out;
 	r = chain_run(presented, n, p, 0, lenient, path, sizeof(path));
+	if (r == 0 && total > n)
+		r = chain_cut(presented, n, total, lenient, res, &cut_depth);
 	for (size_t i = 0; i < lenient->n && r == 0; i++) {
 		const struct verify_err *e = &lenient->errs[i];
 
+		/* The issuer was sent but cut off (chain_cut()): saying it is missing or
+		 * untrusted would blame the wrong thing. */
+		if (e->depth == cut_depth && issuer_unknown(e->code))
+			continue;
 		/* OpenSSL's check_purpose() also reports a rejected anchor as "unsuitable
 		 * certificate purpose" without looking at the purpose: one cause, one finding. */
 		if (e->code == X509_V_ERR_INVALID_PURPOSE
@@ -927,18 +996,8 @@ int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
 		r = mailtls_strlist_add(&res->reference_names, p->names[j], MAILTLS_NAME_MAX);
 	if (record && r == 0 && p->n_names == 0 && p->ip != NULL)
 		r = mailtls_strlist_add(&res->reference_names, p->ip, 64);
-	if (r == 0 && total > VERIFY_CHAIN_MAX) {
-		r = mailtls_result_add(res, "cert.chain-too-long",
-			"the server sent %d certificates; only the first %d were verified, and no "
-			"issuer beyond them is looked for",
-			total, VERIFY_CHAIN_MAX);
-		/* The issuer of the last verified certificate was sent but cut off: saying it
-		 * is missing or untrusted would blame the wrong thing. */
-		(void)once(a, "cert.untrusted", n - 1);
-		(void)once(a, "cert.incomplete-chain", n - 1);
-	}
 	if (r == 0)
-		r = run_chain(presented, n, p, a, res, &chain_ok);
+		r = run_chain(presented, n, total, p, a, res, &chain_ok);
 	if (r == 0)
 		r = leaf_checks(leaf, p, a, res);
 	if (r == 0 && p->n_names > 0)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -206,6 +207,93 @@ static void pop3_capa_flood(void **state)
 	close(lfd);
 }
 
+/* read_line - read from fd until a newline (the peer's command); false on EOF or error. */
+static bool read_line(int fd)
+{
+	char c;
+
+	for (;;) {
+		if (read(fd, &c, 1) != 1)
+			return false;
+		if (c == '\n')
+			return true;
+	}
+}
+
+/* read_full - read exactly n bytes. */
+static bool read_full(int fd, unsigned char *buf, size_t n)
+{
+	for (size_t o = 0; o < n;) {
+		ssize_t k = read(fd, buf + o, n - o);
+
+		if (k <= 0)
+			return false;
+		o += (size_t)k;
+	}
+	return true;
+}
+
+/*
+ * big_hello_peer - fork a child that plays an SMTP server up to the STARTTLS go-ahead,
+ * reads the client's ClientHello record, answers it with the header of a ServerHello that
+ * claims 2 MiB (16 03 03 00 04 02 20 00 00) and lingers until the client goes.
+ */
+static pid_t big_hello_peer(int lfd)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static const char ehlo[] = "250-test.invalid\r\n250 STARTTLS\r\n";
+		static const unsigned char hello[] = { 0x16, 0x03, 0x03, 0x00, 0x04,
+						       0x02, 0x20, 0x00, 0x00 };
+		unsigned char rec[5], body[1 << 16];
+		int fd;
+
+		signal(SIGPIPE, SIG_IGN);
+		alarm(10);                                      /* never outlive the test */
+		if ((fd = accept(lfd, NULL, NULL)) < 0)
+			_exit(1);
+		if (write(fd, "220 test.invalid ESMTP\r\n", 24) != 24 || !read_line(fd)
+		    || write(fd, ehlo, sizeof(ehlo) - 1) != (ssize_t)sizeof(ehlo) - 1
+		    || !read_line(fd) || write(fd, "220 ready\r\n", 11) != 11
+		    || !read_full(fd, rec, sizeof(rec)) || rec[0] != 0x16
+		    || !read_full(fd, body, (size_t)rec[3] << 8 | rec[4])
+		    || write(fd, hello, sizeof(hello)) != (ssize_t)sizeof(hello))
+			_exit(1);
+		for (int i = 0; i < 30 && read(fd, body, sizeof(body)) > 0; i++)
+			;                                       /* until the client closes */
+		_exit(0);
+	}
+	return pid;
+}
+
+/* A ServerHello claiming 2 MiB ends the handshake with SSL_R_EXCESSIVE_MESSAGE_SIZE before
+ * any certificate: the reason must not blame a certificate chain. */
+static void big_server_hello(void **state)
+{
+	unsigned port;
+	int lfd = silent_listener(&port), status;
+	pid_t pid = big_hello_peer(lfd);
+	struct mailtls_result *res = run_one(MAILTLS_PROTO_SMTP, port);
+	char want[256];
+	(void)state;
+
+	assert_int_equal(res->findings.n, 2);
+	assert_string_equal(res->findings.v[0].id, "starttls.offered");
+	assert_string_equal(res->findings.v[1].id, "tls.handshake-failed");
+	snprintf(want, sizeof(want), "127.0.0.1:%u: STARTTLS handshake failed: the server sent a "
+		 "handshake message larger than OpenSSL-based clients accept (excessive message "
+		 "size)", port);
+	assert_string_equal(res->findings.v[1].message, want);
+	assert_false(res->would_encrypt);
+	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_CRITICAL);
+	mailtls_result_free(res);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(lfd);
+}
+
 static void invalid_parameters(void **state)
 {
 	struct engine_params ep = { .ca_file = NULL };
@@ -242,6 +330,7 @@ int main(void)
 		cmocka_unit_test(invalid_parameters),
 		cmocka_unit_test(imap_untagged_flood),
 		cmocka_unit_test(pop3_capa_flood),
+		cmocka_unit_test(big_server_hello),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -531,6 +531,10 @@ static void test_weak_key(void **state)
 	X509_free(chain[0]);
 }
 
+/* test_chain_too_long - reviewer's reproducer: a leaf from an anchor, then 16 unrelated
+ * self-signed certificates. The first 16 build a trusted path, as OpenSSL builds it from all
+ * of them (`openssl verify -untrusted junk.pem leaf.pem`: OK): a warning, and the verdict
+ * follows the chain; never "trusted" and "no issuer looked for" together. */
 static void test_chain_too_long(void **state)
 {
 	static const struct san sans[] = { SAN("mx1.lab.test") };
@@ -539,15 +543,125 @@ static void test_chain_too_long(void **state)
 
 	(void)state;
 	chain[0] = leaf("mx1.lab.test", sans, 1, 0, 0);
-	chain[1] = inter;
-	for (int i = 2; i <= VERIFY_CHAIN_MAX; i++)
+	for (int i = 1; i <= VERIFY_CHAIN_MAX; i++)
 		chain[i] = other_root;
-	res = check(chain, VERIFY_CHAIN_MAX + 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
-	expect_ids(res, "cert.chain-too-long", "cert.trusted", "cert.name-match");
+	res = check(chain, VERIFY_CHAIN_MAX + 1, write_pem("ca.pem", &inter, 1), mx1, 1, T0);
+	expect_ids(res, "cert.chain-extra", "cert.trusted", "cert.name-match");
+	assert_string_equal(message_of(res, "cert.chain-extra"),
+		"the server sent 17 certificates, more than any chain needs; the first 16 lead to "
+		"a trust anchor, so OpenSSL-based clients (Postfix) accept the chain, but "
+		"GnuTLS-based clients refuse more than 16 certificates");
+	assert_string_equal(message_of(res, "cert.trusted"),
+			    "chain verified: mx1.lab.test <- Test Intermediate");
 	assert_int_equal(res->chain_len, VERIFY_CHAIN_MAX);
-	assert_false(res->would_authenticate);
+	assert_true(res->would_authenticate);
+	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_WARNING);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
+}
+
+/* ca_ladder - n CA certificates "<prefix> 1".."<prefix> n", each issued by the one before,
+ * the first by top/top_key (NULL: the first is self-signed), then a leaf for mx1.lab.test
+ * from the last; out[0] is the leaf, out[1] "<prefix> n" ... out[n] "<prefix> 1" (the order
+ * a server sends). keys[] receives the n CA keys. */
+static void ca_ladder(const char *prefix, int n, X509 *top, EVP_PKEY *top_key, X509 **out,
+		      EVP_PKEY **keys)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *issuer = top;
+	EVP_PKEY *ikey = top_key;
+	char cn[64];
+
+	for (int i = 1; i <= n; i++) {
+		keys[i - 1] = EVP_EC_gen("P-256");
+		assert_non_null(keys[i - 1]);
+		snprintf(cn, sizeof(cn), "%s %d", prefix, i);
+		out[n + 1 - i] = make_cert(&(struct mk){ .cn = cn, .issuer = issuer,
+			.issuer_key = ikey, .key = keys[i - 1], .ca = true,
+			.nb = T0 - 1000 * DAY, .na = T0 + 1000 * DAY });
+		issuer = out[n + 1 - i];
+		ikey = keys[i - 1];
+	}
+	out[0] = make_cert(&(struct mk){ .cn = "mx1.lab.test", .issuer = issuer, .issuer_key = ikey,
+					 .key = leaf_key, .nb = T0 - 30 * DAY, .na = T0 + 90 * DAY,
+					 .sans = sans, .n_sans = 1 });
+}
+
+static void ladder_free(X509 **certs, int n, EVP_PKEY **keys, int nkeys)
+{
+	for (int i = 0; i < n; i++)
+		X509_free(certs[i]);
+	for (int i = 0; i < nkeys; i++)
+		EVP_PKEY_free(keys[i]);
+}
+
+/* test_chain_too_long_untrusted_root - reviewer's reproducer: 16 certificates ending at a
+ * self-signed root that is no anchor report cert.untrusted; one unrelated certificate more
+ * must not hide it behind cert.chain-too-long. */
+static void test_chain_too_long_untrusted_root(void **state)
+{
+	X509 *chain[VERIFY_CHAIN_MAX + 1];
+	EVP_PKEY *keys[VERIFY_CHAIN_MAX - 1];
+	const char *ca = write_pem("ca.pem", &root, 1);
+	const char *untrusted = "the chain ends at root 'UntrustedRoot 1' (depth 15), which is not a "
+				"trust anchor";
+	struct mailtls_result *res;
+
+	(void)state;
+	/* leaf, 14 intermediates, the self-signed root: 16. */
+	ca_ladder("UntrustedRoot", VERIFY_CHAIN_MAX - 1, NULL, NULL, chain, keys);
+	res = check(chain, VERIFY_CHAIN_MAX, ca, mx1, 1, T0);
+	expect_ids(res, "cert.untrusted", "cert.name-match");
+	assert_string_equal(message_of(res, "cert.untrusted"), untrusted);
+	mailtls_result_free(res);
+
+	chain[VERIFY_CHAIN_MAX] = other_root;
+	res = check(chain, VERIFY_CHAIN_MAX + 1, ca, mx1, 1, T0);
+	expect_ids(res, "cert.chain-too-long", "cert.untrusted", "cert.name-match");
+	assert_string_equal(message_of(res, "cert.chain-too-long"),
+		"the server sent 17 certificates; only the first 16 were verified, and the chain "
+		"they make fails (the other findings say why)");
+	assert_string_equal(message_of(res, "cert.untrusted"), untrusted);
+	assert_false(res->would_authenticate);
+	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_CRITICAL);
+	mailtls_result_free(res);
+	ladder_free(chain, VERIFY_CHAIN_MAX, keys, VERIFY_CHAIN_MAX - 1);
+}
+
+/* test_chain_too_long_cut_issuer - the issuer of the 16th certificate is the 17th: it was
+ * sent, so it is not called missing or untrusted; an unrelated 17th does not excuse the
+ * unknown issuer. */
+static void test_chain_too_long_cut_issuer(void **state)
+{
+	X509 *chain[VERIFY_CHAIN_MAX + 1];
+	EVP_PKEY *keys[VERIFY_CHAIN_MAX];
+	const char *ca = write_pem("ca.pem", &root, 1);
+	struct mailtls_result *res;
+	X509 *cut;
+
+	(void)state;
+	/* leaf, then Cut CA 16 .. Cut CA 1 (from Test Root): 17 certificates. */
+	ca_ladder("Cut CA", VERIFY_CHAIN_MAX, root, root_key, chain, keys);
+	res = check(chain, VERIFY_CHAIN_MAX + 1, ca, mx1, 1, T0);
+	expect_ids(res, "cert.chain-too-long", "cert.name-match");
+	assert_string_equal(message_of(res, "cert.chain-too-long"),
+		"the server sent 17 certificates; only the first 16 were verified, and the issuer "
+		"of 'Cut CA 2' (depth 15) is certificate 17 as sent ('Cut CA 1'), beyond them: "
+		"the chain was not followed to a trust anchor");
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+
+	cut = chain[VERIFY_CHAIN_MAX];
+	chain[VERIFY_CHAIN_MAX] = other_root;
+	res = check(chain, VERIFY_CHAIN_MAX + 1, ca, mx1, 1, T0);
+	expect_ids(res, "cert.chain-too-long", "cert.untrusted", "cert.name-match");
+	assert_string_equal(message_of(res, "cert.untrusted"),
+		"the chain leads to issuer 'CN=Cut CA 1,O=mailtls test' of certificate 'Cut CA 2' "
+		"(depth 15), which is not a trust anchor");
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	chain[VERIFY_CHAIN_MAX] = cut;
+	ladder_free(chain, VERIFY_CHAIN_MAX + 1, keys, VERIFY_CHAIN_MAX);
 }
 
 /* test_profile_violation - a leaf without AKI (as Python's cryptography makes by default):
@@ -1101,6 +1215,8 @@ int main(void)
 		cmocka_unit_test(test_embedded_nul),
 		cmocka_unit_test(test_weak_key),
 		cmocka_unit_test(test_chain_too_long),
+		cmocka_unit_test(test_chain_too_long_untrusted_root),
+		cmocka_unit_test(test_chain_too_long_cut_issuer),
 		cmocka_unit_test(test_profile_violation),
 		cmocka_unit_test(test_escaped_names),
 		cmocka_unit_test(test_many_dnsids),
