@@ -217,7 +217,7 @@ int mailtls_cert_check(const struct mailtls_cert_params *params, struct mailtls_
 	int r = cert_check(params, out, why, whylen);
 
 	if (r != 0)
-		escape_inplace(why, whylen);
+		mailtls_escape_inplace(why, whylen);
 	return r;
 }
 

@@ -60,7 +60,7 @@ int mailtls_check_run(const struct mailtls_check_params *params, struct mailtls_
 	*out = NULL;
 	e = engine_new(&ep, why, whylen);
 	if (e == NULL) {
-		escape_inplace(why, whylen);
+		mailtls_escape_inplace(why, whylen);
 		return MAILTLS_ETLS;
 	}
 	r = engine_submit(e, params, keep_result, &res, why, whylen);
@@ -71,7 +71,7 @@ int mailtls_check_run(const struct mailtls_check_params *params, struct mailtls_
 		mailtls_result_free(res);
 		if (why[0] == '\0')
 			snprintf(why, whylen, "%s", mailtls_strerror(r));
-		escape_inplace(why, whylen);
+		mailtls_escape_inplace(why, whylen);
 		return r;
 	}
 	*out = res;

@@ -119,7 +119,7 @@ char *mailtls_escape(const char *s, size_t len)
 	return escape_text(s, len);
 }
 
-void escape_inplace(char *buf, size_t size)
+void mailtls_escape_inplace(char *buf, size_t size)
 {
 	char *e;
 

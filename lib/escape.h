@@ -22,9 +22,8 @@ char *escape_utf8(const char *s, size_t len);
  * on success its code point in *cpp. */
 size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cpp);
 
-/* escape_inplace - make the NUL-terminated message in buf[size] display-safe, in place
- * (truncated to fit). Public entry points call it on every "why" they return: file names,
- * option values and resolver addresses reach those messages raw. */
-void escape_inplace(char *buf, size_t size);
+/* mailtls_escape_inplace (mailtls.h) is also implemented here. Public entry points call it
+ * on every "why" they return: file names, option values and resolver addresses reach those
+ * messages raw. */
 
 #endif

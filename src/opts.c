@@ -41,23 +41,7 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigne
  * as the reports show untrusted text (found by fuzz/fuzz_opts.c). Returns -1. */
 static int err_oneline(char *err, size_t errlen)
 {
-	char *safe = mailtls_escape(err, strlen(err));
-
-	if (safe != NULL) {
-		size_t n = strlen(safe);
-
-		/* Cut where a character starts, never inside a UTF-8 sequence. */
-		if (n >= errlen)
-			for (n = errlen - 1; n > 0 && ((unsigned char)safe[n] & 0xc0) == 0x80; n--)
-				;
-		memcpy(err, safe, n);
-		err[n] = '\0';
-		free(safe);
-	} else {
-		for (unsigned char *c = (unsigned char *)err; *c != '\0'; c++)
-			if (*c < 0x20 || *c >= 0x7f)
-				*c = '?';
-	}
+	mailtls_escape_inplace(err, errlen);
 	return -1;
 }
 

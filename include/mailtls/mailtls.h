@@ -38,6 +38,11 @@ const char *mailtls_version(void);
  * on ENOMEM. Every "why" the library returns is already display-safe. */
 char *mailtls_escape(const char *s, size_t len);
 
+/* mailtls_escape_inplace - the same for the NUL-terminated message in buf[size], in place:
+ * cut to fit, never inside a UTF-8 sequence; without memory for a copy, every byte that
+ * could be unsafe becomes '?'. */
+void mailtls_escape_inplace(char *buf, size_t size);
+
 #ifdef __cplusplus
 }
 #endif
