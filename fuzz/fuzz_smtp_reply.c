@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		free(line);
 		FUZZ_ASSERT(rc == REPLY_MORE || rc == REPLY_DONE || rc == REPLY_MALFORMED
-			    || rc == REPLY_TOO_MANY);
+			    || rc == REPLY_TOO_MANY || rc == REPLY_BAD_CODE);
 		check_limits(&r);
 		if (rc != REPLY_MORE) {
 			check_reply(&r, rc == REPLY_DONE);

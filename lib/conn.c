@@ -147,6 +147,14 @@ static bool is_hangup(const struct conn *c, int err)
 /* tls_io_failed - an SSL_read/SSL_write error after the handshake: an alert (TLS 1.3
  * servers reject a client, e.g. certificate_required, only after the handshake) or a TLS
  * protocol error is a TLS failure; a plain hang-up is a close. */
+/* hangup_detail - what to say of a hang-up: a reset says so (errno is the failed recv's,
+ * read right after SSL_get_error()); otherwise the caller's detail. */
+static const char *hangup_detail(int err, const char *otherwise)
+{
+	return err == SSL_ERROR_SYSCALL && errno == ECONNRESET ?
+	       "connection reset by the server (TCP RST)" : otherwise;
+}
+
 static void tls_io_failed(struct conn *c, int err, const char *closed_detail)
 {
 	char why[256];
@@ -156,6 +164,7 @@ static void tls_io_failed(struct conn *c, int err, const char *closed_detail)
 		fail(c, CONN_FAIL_TLS, why);
 		return;
 	}
+	closed_detail = hangup_detail(err, closed_detail);
 	ERR_clear_error();
 	fail(c, CONN_FAIL_CLOSED, closed_detail);
 }
@@ -234,10 +243,10 @@ static void handshake_step(struct conn *c)
 	/* The peer hung up mid-handshake without an alert: that is a close, not a TLS error.
 	 * A reset says so, as it does outside TLS. */
 	if (is_hangup(c, err)) {
-		int reset = err == SSL_ERROR_SYSCALL && errno == ECONNRESET;
+		const char *detail = hangup_detail(err, NULL);
 
 		ERR_clear_error();
-		fail(c, CONN_FAIL_CLOSED, reset ? "connection reset by the server (TCP RST)" : NULL);
+		fail(c, CONN_FAIL_CLOSED, detail);
 		return;
 	}
 	tls_describe_failure(c->ssl, err, &c->alerts, why, sizeof(why));

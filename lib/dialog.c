@@ -33,31 +33,28 @@ const struct dialog_ops *dialog_ops_for(enum mailtls_proto proto)
 	}
 }
 
-/* transcript_add - append one line; silently stops at DIALOG_TRANSCRIPT_MAX. */
-static void transcript_add(struct probe *p, const char *who, const char *text)
+/* transcript_add - append one line, escaped (server lines, and our commands, which carry
+ * the caller's EHLO name); silently stops at DIALOG_TRANSCRIPT_MAX. */
+static void transcript_add(struct probe *p, const char *who, const char *text, size_t len)
 {
-	size_t need = strlen(who) + strlen(text) + 2;
-	char *t;
+	size_t need;
+	char *e, *t;
 
-	if (!p->want_transcript || p->transcript_len + need + 1 > DIALOG_TRANSCRIPT_MAX)
+	if (!p->want_transcript || (e = escape_text(text, len)) == NULL)
 		return;
-	t = realloc(p->transcript, p->transcript_len + need + 1);
-	if (t == NULL)
-		return;
-	p->transcript = t;
-	p->transcript_len += (size_t)snprintf(t + p->transcript_len, need + 1, "%s%s\n", who, text);
+	need = strlen(who) + strlen(e) + 2;
+	if (p->transcript_len + need + 1 <= DIALOG_TRANSCRIPT_MAX &&
+	    (t = realloc(p->transcript, p->transcript_len + need + 1)) != NULL) {
+		p->transcript = t;
+		p->transcript_len += (size_t)snprintf(t + p->transcript_len, need + 1, "%s%s\n",
+						      who, e);
+	}
+	free(e);
 }
 
 void dialog_log_server(struct probe *p, const char *line, size_t len)
 {
-	char *e;
-
-	if (!p->want_transcript)
-		return;
-	e = escape_text(line, len);
-	if (e != NULL)
-		transcript_add(p, "S: ", e);
-	free(e);
+	transcript_add(p, "S: ", line, len);
 }
 
 void dialog_note(struct probe *p, const char *fmt, ...)
@@ -68,7 +65,7 @@ void dialog_note(struct probe *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	transcript_add(p, "", buf);
+	transcript_add(p, "", buf, strlen(buf));
 }
 
 void dialog_send(struct probe *p, const char *fmt, ...)
@@ -82,13 +79,7 @@ void dialog_send(struct probe *p, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf) - 2)
 		n = (int)strlen(buf);
-	if (p->want_transcript) {
-		/* Our own commands, but they carry the EHLO name the caller gave. */
-		char *e = escape_text(buf, (size_t)n);
-
-		transcript_add(p, "C: ", e != NULL ? e : "?");
-		free(e);
-	}
+	transcript_add(p, "C: ", buf, (size_t)n);
 	memcpy(buf + n, "\r\n", 2);
 	conn_send(p->conn, buf, (size_t)n + 2);
 	conn_set_timeout(p->conn, p->timeout);
@@ -107,13 +98,13 @@ void dialog_finding(struct probe *p, const char *id, const char *fmt, ...)
 
 void dialog_add_cap_lines(const struct reply *r, size_t first, struct mailtls_strlist *l)
 {
-	for (size_t i = first; i < r->nlines; i++) {
+	for (size_t i = first; i < r->nlines && l->n < DIALOG_CAPS_MAX; i++) {
 		size_t len;
 		const char *line = reply_line(r, i, &len);
 		char *e = line ? escape_text(line, len > DIALOG_CAP_MAX ? DIALOG_CAP_MAX : len) : NULL;
 
 		/* Cap the raw bytes, never the escaped text: a cut could split an escape. */
-		if (e != NULL && l->n < DIALOG_CAPS_MAX)
+		if (e != NULL)
 			mailtls_strlist_add(l, e, SIZE_MAX);
 		free(e);
 	}
@@ -197,6 +188,10 @@ void dialog_protocol_error(struct probe *p, enum reply_feed why, const char *lin
 		dialog_finding(p, "proto.too-many-lines",
 			       "%s exceeded %d lines or %d bytes", p->phase,
 			       REPLY_LINES_MAX, REPLY_TEXT_MAX);
+	else if (why == REPLY_BAD_CODE)
+		dialog_finding(p, "proto.malformed-reply",
+			       "reply code %.3s while waiting for %s: SMTP codes run from 200 to 599 "
+			       "(RFC 5321 4.2): \"%s\"", line, p->phase, e ? e : "");
 	else
 		dialog_finding(p, "proto.malformed-reply", "malformed reply while waiting for %s: \"%s\"",
 			       p->phase, e ? e : "");

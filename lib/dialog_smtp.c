@@ -6,8 +6,6 @@
  *
  * Names in the greeting and the EHLO reply are recorded and shown, never used as identities.
  */
-#include <ctype.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,30 +208,12 @@ static void smtp_start(struct probe *p)
 	smtp_enter_state(p, SMTP_GREETING);
 }
 
-/* bad_code - three digits, but not a code RFC 5321 4.2 allows (first digit 2..5). */
-static bool bad_code(const char *line, size_t len)
-{
-	return len >= 3 && isdigit((unsigned char)line[0]) && isdigit((unsigned char)line[1]) &&
-	       isdigit((unsigned char)line[2]) && (len == 3 || line[3] == ' ' || line[3] == '-') &&
-	       (line[0] < '2' || line[0] > '5');
-}
-
 static void smtp_line(struct probe *p, const char *line, size_t len)
 {
 	enum reply_feed rc = smtp_reply_feed(&p->reply, line, len);
 
 	if (rc < 0) {
 		if (p->state == SMTP_QUIT) {
-			dialog_finish(p);
-			return;
-		}
-		if (rc == REPLY_MALFORMED && bad_code(line, len)) {
-			char *e = escape_text(line, len > 200 ? 200 : len);
-
-			dialog_finding(p, "proto.malformed-reply",
-				       "reply code %.3s while waiting for %s: SMTP codes run from 200 "
-				       "to 599 (RFC 5321 4.2): \"%s\"", line, p->phase, e ? e : "");
-			free(e);
 			dialog_finish(p);
 			return;
 		}

@@ -263,6 +263,15 @@ int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
 	p->at = cp->have_at ? cp->at : time(NULL);
 	p->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
 	p->want_transcript = cp->transcript;
+	if (cp->ehlo_name != NULL && !mailtls_ehlo_name_valid(cp->ehlo_name)) {
+		char *esc = escape_text(cp->ehlo_name, strnlen(cp->ehlo_name, 300));
+
+		snprintf(why, whylen, "--ehlo %s: not a valid EHLO name (a domain or an address "
+			 "literal such as [192.0.2.1])", esc ? esc : "?");
+		free(esc);
+		r = MAILTLS_EINVAL;
+		goto fail;
+	}
 	snprintf(p->ehlo_name, sizeof(p->ehlo_name), "%s", cp->ehlo_name ? cp->ehlo_name : "");
 	clock_gettime(CLOCK_MONOTONIC, &p->started);
 	p->host_is_ip = parse_ip(cp->host, j->port, &ss, &sslen);

@@ -59,6 +59,12 @@ static bool is_ldh_us(unsigned char c)
 	    c == '-' || c == '_';
 }
 
+/* ascii_alnum - a letter or digit in ASCII, whatever the locale says. */
+static bool ascii_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 /* ascii_caseeq - compare n bytes as case-insensitive ASCII, locale-independent. */
 static bool ascii_caseeq(const char *a, const char *b, size_t n)
 {
@@ -116,6 +122,7 @@ static bool numeric_tld(const char *s, size_t len)
 }
 
 static bool alabel_ok(const char *label);
+static bool normalize_label(const char *label, size_t n, char *out, size_t outlen, size_t *pos);
 
 /* reference_ok - a reference as mailtls_name_normalize produces it (case and one trailing
  * dot tolerated); anything else never matches. */
@@ -130,21 +137,16 @@ static bool reference_ok(const char *ref, size_t *lenp)
 		return false;
 	/* What normalize_label() refuses never matches either: a hyphen at either end of a
 	 * label (else "-x.example.com" would match "*.example.com"), or an "xn--" label that
-	 * is not a valid A-label. */
+	 * is not a valid A-label. The labels are written to scratch and forgotten. */
+	char scratch[MAILTLS_NAME_MAX + 2];
+	size_t pos = 0;
+
 	for (size_t start = 0; start < len; ) {
 		const char *dot = memchr(ref + start, '.', len - start);
 		size_t n = dot != NULL ? (size_t)(dot - (ref + start)) : len - start;
-		char label[NAME_LABEL_MAX + 1];
 
-		if (ref[start] == '-' || ref[start + n - 1] == '-')
+		if (!normalize_label(ref + start, n, scratch, sizeof(scratch), &pos))
 			return false;
-		if (n >= 4 && ascii_caseeq(ref + start, "xn--", 4)) {
-			for (size_t i = 0; i < n; i++)
-				label[i] = ascii_lower(ref[start + i]);
-			label[n] = '\0';
-			if (!alabel_ok(label))
-				return false;
-		}
 		start += n + 1;
 	}
 	*lenp = len;
@@ -349,4 +351,37 @@ unsigned mailtls_name_distance(const char *reference, const char *presented, siz
 		}
 	}
 	return row[rlen] > 255 ? 255 : row[rlen];
+}
+
+bool mailtls_ehlo_name_valid(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+
+	if (len == 0 || len > 255)
+		return false;
+	if (s[0] == '[') {
+		const char *in = s + 1;
+
+		if (len < 3 || s[len - 1] != ']')
+			return false;
+		for (; in < s + len - 1; in++)
+			if (!ascii_alnum(*in) && *in != '.' && *in != ':')
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (ascii_alnum((char)c) || (c == '-' && label > 0)) {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label > 0 && s[len - 1] != '-';
 }

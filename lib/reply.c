@@ -51,11 +51,11 @@ enum reply_feed smtp_reply_feed(struct reply *r, const char *line, size_t len)
 	bool last;
 
 	/* RFC 5321 4.2: Reply-code = %x32-35 %x30-35 %x30-39; then SP, "-" or end of line. */
-	if (len < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '5' ||
-	    !isdigit((unsigned char)line[2]))
+	if (len < 3 || !isdigit((unsigned char)line[0]) || !isdigit((unsigned char)line[1]) ||
+	    !isdigit((unsigned char)line[2]) || (len > 3 && line[3] != ' ' && line[3] != '-'))
 		return REPLY_MALFORMED;
-	if (len > 3 && line[3] != ' ' && line[3] != '-')
-		return REPLY_MALFORMED;
+	if (line[0] < '2' || line[0] > '5' || line[1] > '5')
+		return REPLY_BAD_CODE;
 	code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 	if (r->nlines > 0 && code != r->code)
 		return REPLY_MALFORMED;

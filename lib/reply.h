@@ -20,6 +20,8 @@ enum reply_feed {
 	REPLY_DONE = 1,          /* line accepted; the reply is complete */
 	REPLY_MALFORMED = -1,    /* the line breaks the protocol's syntax */
 	REPLY_TOO_MANY = -2,     /* too many lines or bytes */
+	REPLY_BAD_CODE = -3,     /* SMTP: three digits and a separator, but no code RFC 5321
+	                          * allows (first digit 2..5, second 0..5) */
 };
 
 /* A (possibly multi-line) reply: SMTP/LMTP 3-digit replies, or a POP3 multi-line response. */

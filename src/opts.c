@@ -2,7 +2,6 @@
  * opts.c - argument parsing for the mailtls command line (getopt_long), kept free of I/O so
  * that it can be tested as a table.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -43,47 +42,6 @@ static int err_oneline(char *err, size_t errlen)
 {
 	mailtls_escape_inplace(err, errlen);
 	return -1;
-}
-
-/*
- * ehlo_name_ok - RFC 5321 4.1.1.1: EHLO takes a domain or an address literal. A domain:
- * labels of letters, digits and hyphens (a hyphen neither first nor last), at most 63
- * bytes each, 255 in all. A literal: "[" then digits, hex, ".", ":" or the "IPv6:" tag,
- * then "]". Nothing else is sent to a server.
- */
-static bool ehlo_name_ok(const char *s)
-{
-	size_t len = strlen(s), label = 0;
-
-	if (len == 0 || len > 255)
-		return false;
-	if (s[0] == '[') {
-		const char *in = s + 1;
-
-		if (len < 3 || s[len - 1] != ']')
-			return false;
-		if (strncmp(in, "IPv6:", 5) == 0)
-			in += 5;
-		for (; in < s + len - 1; in++)
-			if (!isxdigit((unsigned char)*in) && *in != '.' && *in != ':')
-				return false;
-		return true;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (isalnum(c) || (c == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return label > 0 && s[len - 1] != '-';
 }
 
 static int parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port,
@@ -230,7 +188,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			break;
 		case OPT_EHLO:
 			o->ehlo = optarg;
-			if (!ehlo_name_ok(optarg)) {
+			if (!mailtls_ehlo_name_valid(optarg)) {
 				snprintf(err, errlen, "--ehlo: '%s' is not a valid EHLO name (a domain "
 					 "or an address literal such as [192.0.2.1])", optarg);
 				return -1;

@@ -63,6 +63,13 @@ enum mailtls_name_match mailtls_name_match(const char *reference, const char *pr
  * capped at 255; 255 also when either name is NULL or longer than MAILTLS_NAME_MAX. */
 unsigned mailtls_name_distance(const char *reference, const char *presented, size_t len);
 
+/* mailtls_ehlo_name_valid - is s what RFC 5321 4.1.1.1 lets a client say in EHLO, HELO or
+ * LHLO: a domain (labels of letters, digits and hyphens, no hyphen first or last, at most
+ * 63 bytes each and 255 in all) or an address literal (RFC 5321 4.1.3: "[", then letters,
+ * digits, "." and ":" as in [192.0.2.1] or [IPv6:2001:db8::1], then "]")? Nothing else is
+ * ever sent to a server. */
+bool mailtls_ehlo_name_valid(const char *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -111,6 +111,19 @@ static void free_with_checks_in_flight(void **state)
 	close(lfd);
 }
 
+/* read_line - read from fd until a newline (the peer's command); false on EOF or error. */
+static bool read_line(int fd)
+{
+	char c;
+
+	for (;;) {
+		if (read(fd, &c, 1) != 1)
+			return false;
+		if (c == '\n')
+			return true;
+	}
+}
+
 /*
  * flood_peer - fork a child that accepts one connection on lfd, writes greeting, waits for
  * the client's first command line, then writes flood_line flood_count times and lingers at
@@ -131,9 +144,8 @@ static pid_t flood_peer(int lfd, const char *greeting, const char *flood_line, i
 			_exit(1);
 		if (write(fd, greeting, strlen(greeting)) < 0)
 			_exit(1);
-		for (ssize_t n = 0; n >= 0 && memchr(buf, '\n', (size_t)n) == NULL;)
-			if ((n = read(fd, buf, sizeof(buf))) <= 0)
-				_exit(1);
+		if (!read_line(fd))
+			_exit(1);
 		for (int i = 0; i < flood_count; i++)
 			if (write(fd, flood_line, strlen(flood_line)) < 0)
 				break;
@@ -205,19 +217,6 @@ static void pop3_capa_flood(void **state)
 	mailtls_result_free(res);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	close(lfd);
-}
-
-/* read_line - read from fd until a newline (the peer's command); false on EOF or error. */
-static bool read_line(int fd)
-{
-	char c;
-
-	for (;;) {
-		if (read(fd, &c, 1) != 1)
-			return false;
-		if (c == '\n')
-			return true;
-	}
 }
 
 /* read_full - read exactly n bytes. */
@@ -317,6 +316,14 @@ static void invalid_parameters(void **state)
 	cp.family = 4;
 	assert_int_equal(engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
 	assert_string_equal(why, "::1 is an IPv6 address, but -4 was given");
+	/* The library refuses an EHLO name that is no domain or address literal (a caller
+	 * could otherwise inject a command after CR LF). */
+	cp.family = 0;
+	cp.ehlo_name = "client.example\r\nMAIL FROM:<>";
+	assert_int_equal(engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
+	assert_string_equal(why, "--ehlo client.example\\x0d\\x0aMAIL FROM:<>: not a valid EHLO name "
+			    "(a domain or an address literal such as [192.0.2.1])");
+	cp.ehlo_name = NULL;
 	assert_int_equal(engine_run(e), 0);   /* nothing was queued */
 	assert_int_equal(c.n, 0);
 	engine_free(e);
