@@ -193,7 +193,6 @@ static const struct mode modes[] = {
 struct listener {
 	int	fd;
 	const struct mode *mode;
-	const char *cert;		/* certificate name in PKI_DIR */
 	SSL_CTX *ctx;			/* its certificate chain and key */
 	char	spec[256];		/* ADDR:PORT as given, for the log */
 };
@@ -320,17 +319,31 @@ static int conn_getline(struct conn *c, char *line)
 	}
 }
 
+/* write_x_line - a 220 greeting line of LEN 'x', written in chunks; -1 on error */
+
+static int write_x_line(struct conn *c, size_t len)
+{
+	char	buf[16384];
+
+	memset(buf, 'x', sizeof(buf));
+	if (conn_puts(c, "220 ") < 0)
+		return (-1);
+	while (len > 0) {
+		size_t	n = len < sizeof(buf) ? len : sizeof(buf);
+
+		if (conn_write(c, buf, n) < 0)
+			return (-1);
+		len -= n;
+	}
+	return (conn_puts(c, "\r\n"));
+}
+
 /* greet_long_line - an oversized reply line, then a normal session */
 
 static void greet_long_line(struct conn *c, const struct mode *m)
 {
-	char	buf[4 + 4096 + 2];
-
 	(void)m;
-	memcpy(buf, "220 ", 4);
-	memset(buf + 4, 'x', 4096);
-	memcpy(buf + 4 + 4096, "\r\n", 2);
-	if (conn_write(c, buf, sizeof(buf)) < 0)
+	if (write_x_line(c, 4096) < 0)
 		c->why = "write error";
 }
 
@@ -385,21 +398,8 @@ static void ehlo_endless(struct conn *c, const struct mode *m)
 
 static void greet_huge_line(struct conn *c, const struct mode *m)
 {
-	char	buf[16384];
-	size_t	left = HUGE_LINE;
-
 	(void)m;
-	memset(buf, 'x', sizeof(buf));
-	if (conn_puts(c, "220 ") < 0)
-		left = 0;
-	while (left > 0) {
-		size_t	n = left < sizeof(buf) ? left : sizeof(buf);
-
-		if (conn_write(c, buf, n) < 0)
-			break;
-		left -= n;
-	}
-	if (left > 0 || conn_puts(c, "\r\n") < 0)
+	if (write_x_line(c, HUGE_LINE) < 0)
 		c->why = "client went (huge line)";
 }
 
@@ -699,9 +699,8 @@ static SSL_CTX *load_cert(const char *pki, const char *name)
 
 static void open_listener(struct listener *l, const char *arg, const char *pki)
 {
-	static char certs[MAX_LISTEN][64];
-	static int ncerts;
 	char	buf[256];
+	const char *cert;
 	char   *eq, *host, *port, *end, *slash;
 	struct addrinfo hints, *res;
 	int	on = 1, err;
@@ -716,11 +715,10 @@ static void open_listener(struct listener *l, const char *arg, const char *pki)
 		*slash = 0;
 	if ((l->mode = find_mode(eq + 1)) == NULL)
 		fatal("unknown mode \"%s\" (faultd -L lists them)", eq + 1);
-	l->cert = slash ? slash + 1 : l->mode->cert ? l->mode->cert : "good";
-	if (strlen(l->cert) >= sizeof(certs[0]) || ncerts >= MAX_LISTEN)
+	cert = slash ? slash + 1 : l->mode->cert ? l->mode->cert : "good";
+	if (strlen(cert) >= 64)
 		fatal("certificate name too long: %s", arg);
-	l->cert = strcpy(certs[ncerts++], l->cert);
-	l->ctx = load_cert(pki, l->cert);
+	l->ctx = load_cert(pki, cert);
 	snprintf(l->spec, sizeof(l->spec), "%s", buf);
 	if (buf[0] == '[') {
 		host = buf + 1;

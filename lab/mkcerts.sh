@@ -263,8 +263,15 @@ leaf soon        int   soon.lab.test       "DNS:soon.lab.test" \
     "$past" "$(when '+10 days')"
 leaf partialwild int   "m*.pw.lab.test"    "DNS:m*.pw.lab.test" "$past" "$year"
 
+# tohex - the bytes on stdin as hex digits
+tohex() { od -An -v -tx1 | tr -d ' \n'; }
+
 # hex STRING - the bytes of STRING as hex digits
-hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+hex() { printf '%s' "$1" | tohex; }
+
+# ski - the intermediate's subject key identifier, every rawleaf's authority key id
+ski=$(openssl x509 -in "$out/ca/int/ca.pem" -noout -ext subjectKeyIdentifier |
+    sed -n '2s/[ :]//gp')
 
 # rawleaf NAME CN_HEX O_HEX SAN_LINES - a leaf issued by the intermediate whose
 #	subject CN and O (O_HEX "": none) are the raw bytes given in hex, stored
@@ -277,10 +284,7 @@ rawleaf() {
 	mkdir -p "$d"
 	newkey "$out/$name.key"
 	# The EC point is the last 65 bytes of the DER SubjectPublicKeyInfo.
-	pub=$(openssl pkey -in "$out/$name.key" -pubout -outform DER | tail -c 65 |
-	    od -An -v -tx1 | tr -d ' \n')
-	ski=$(openssl x509 -in "$out/ca/int/ca.pem" -noout -ext subjectKeyIdentifier |
-	    sed -n '2s/[ :]//gp')
+	pub=$(openssl pkey -in "$out/$name.key" -pubout -outform DER | tail -c 65 | tohex)
 	[ ${#pub} -eq 130 ] && [ ${#ski} -eq 40 ] || die "rawleaf $name: key or SKI not found"
 	o=
 	[ -n "$ohex" ] && o="o = SET:subject_o"
@@ -354,8 +358,7 @@ EOC
 	{ echo "asn1 = SEQUENCE:tbs"; cat "$d/body.cnf"; } >"$d/tbs.cnf"
 	openssl asn1parse -genconf "$d/tbs.cnf" -noout -out "$d/tbs.der" >/dev/null ||
 	    die "rawleaf $name: to-be-signed part"
-	sig=$(openssl dgst -sha256 -sign "$out/ca/int/ca.key" "$d/tbs.der" |
-	    od -An -v -tx1 | tr -d ' \n')
+	sig=$(openssl dgst -sha256 -sign "$out/ca/int/ca.key" "$d/tbs.der" | tohex)
 	{
 		echo "asn1 = SEQUENCE:cert"
 		cat "$d/body.cnf"

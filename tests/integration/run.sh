@@ -105,10 +105,26 @@ ids_text() {
 	sed -n 's/^  \(OK\|INFO\|WARNING\|CRITICAL\) *\([a-z0-9.-]*\): .*/\2/p' | tr '\n' ' ' | sed 's/ $//'
 }
 
+# run_format FMT - run_case's run again with --format FMT, output in $LAB/FMT: sets fcode
+# (the exit code) and fout (the output without NULs); false, after fail, when the output or
+# stderr holds unsafe bytes. Uses run_case's id and args.
+run_format() {
+	local fmt=$1 f
+	eval "$RUNNER \"\$MAILTLS\" $args --format $fmt" >"$LAB/$fmt" 2>"$LAB/stderr"
+	fcode=$?
+	fout=$(tr -d '\000' <"$LAB/$fmt")
+	for f in "$fmt" stderr; do
+		if unsafe "$LAB/$f"; then
+			fail "$id" "unsafe bytes in --format $fmt output ($f):$(show_unsafe "$LAB/$f")"
+			return 1
+		fi
+	done
+}
+
 run_case() {
 	local id=$1 args=$2 want_exit=$3 want_verdict=$4 want_ids=$5 want_diag=$6 want_stderr=$7
 	local limits=$8 want_jq=$9
-	local out json code jcode got_ids jids verdict jverdict nag ncode
+	local out json code jcode got_ids jids verdict jverdict nag ncode fcode fout
 	local secs=0 kb=0 max_secs max_kb measured="" f
 
 	eval "\"\$TIME\" -f '%e %M' -o \"\$LAB/time\" $RUNNER \"\$MAILTLS\" $args" \
@@ -169,15 +185,8 @@ run_case() {
 		return
 	fi
 	# The same run in JSON: valid, same verdict, exit code and findings.
-	eval "$RUNNER \"\$MAILTLS\" $args --format json" >"$LAB/json" 2>"$LAB/stderr"
-	jcode=$?
-	json=$(tr -d '\000' <"$LAB/json")
-	for f in json stderr; do
-		if unsafe "$LAB/$f"; then
-			fail "$id" "unsafe bytes in --format json output ($f):$(show_unsafe "$LAB/$f")"
-			return
-		fi
-	done
+	run_format json || return
+	jcode=$fcode json=$fout
 	if ! jq -e . "$LAB/json" >/dev/null 2>&1; then
 		fail "$id" "--format json is not valid JSON"
 		return
@@ -199,15 +208,8 @@ run_case() {
 		return
 	fi
 	# And as a monitoring plugin: same exit code, the verdict on the first line.
-	eval "$RUNNER \"\$MAILTLS\" $args --format nagios" >"$LAB/nagios" 2>"$LAB/stderr"
-	ncode=$?
-	nag=$(tr -d '\000' <"$LAB/nagios")
-	for f in nagios stderr; do
-		if unsafe "$LAB/$f"; then
-			fail "$id" "unsafe bytes in --format nagios output ($f):$(show_unsafe "$LAB/$f")"
-			return
-		fi
-	done
+	run_format nagios || return
+	ncode=$fcode nag=$fout
 	if [ "$ncode" != "$want_exit" ] ||
 	   [ "$(printf '%s\n' "$nag" | head -n 1 | sed 's/ |.*//')" != "MAILTLS $(printf '%s' "$want_verdict" | tr '|' '/')" ]; then
 		fail "$id" "--format nagios: exit $ncode, first line '$(printf '%s\n' "$nag" | head -n 1)'"
