@@ -43,7 +43,7 @@ static json_t *jtime(time_t t)
 
 static json_t *cert_json(const struct mailtls_certinfo *c)
 {
-	return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:I s:o s:i s:o s:o s:o s:b s:b}",
+	return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:I s:o s:i s:o s:o s:o s:b s:b s:b}",
 			 "subject", jstr(c->subject),
 			 "subject_cn", jstr(c->subject_cn),
 			 "issuer", jstr(c->issuer),
@@ -61,7 +61,8 @@ static json_t *cert_json(const struct mailtls_certinfo *c)
 			 "sha256", jstr(c->sha256),
 			 "spki_sha256", jstr(c->spki_sha256),
 			 "self_issued", c->self_issued,
-			 "is_ca", c->is_ca);
+			 "is_ca", c->is_ca,
+			 "san_malformed", c->san_malformed);
 }
 
 static json_t *session_json(const struct mailtls_result *res)

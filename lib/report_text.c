@@ -119,7 +119,10 @@ static void cert_text(FILE *f, const struct mailtls_certinfo *c, size_t i)
 	fprintf(f, "  [%zu] subject    ", i);
 	put(f, c->subject);
 	fputs("\n      DNS names  ", f);
-	put_list(f, &c->dns_names, ", ");
+	if (c->san_malformed)
+		fputs("(subjectAltName extension does not decode)", f);
+	else
+		put_list(f, &c->dns_names, ", ");
 	if (c->other_names.n) {
 		fputs("\n      other SANs ", f);
 		put_list(f, &c->other_names, ", ");

@@ -31,7 +31,11 @@
  *	   entries with their real bytes and lengths. The subject CN is never an identity; when
  *	   there is no DNS-ID at all we say what legacy CN-fallback clients would do
  *	   (cert.cn-only, trying every CN as OpenSSL's X509_check_host() does) and still report
- *	   each reference name as not covered. Every DNS-ID is matched (linear; the size of the
+ *	   each reference name as not covered. A subjectAltName extension that is present but
+ *	   does not decode, or appears twice, is cert.malformed-san instead, and no CN
+ *	   fallback is considered; the chain errors OpenSSL derives from it are left to that
+ *	   finding (explained_by_san()).
+ *	   Every DNS-ID is matched (linear; the size of the
  *	   leaf bounds them); only messages are bounded: a mismatch lists at most
  *	   VERIFY_LISTED_MAX DNS-IDs and says when not all are listed, and the nearest near miss
  *	   of an unmatched name is searched among the first VERIFY_NEAREST_MAX DNS-IDs only.
@@ -158,6 +162,19 @@ static void cert_label(X509 *cert, char *buf, size_t len)
 static void issuer_dn(X509 *cert, char *buf, size_t len)
 {
 	put_text(x509info_name_text(X509_get_issuer_name(cert)), buf, len);
+}
+
+/* san_get - the leaf's subjectAltName entries; NULL when there are none. *malformed is set
+ * when the extension is present but cannot be used: bad DER inside it, or more than one
+ * subjectAltName extension (X509_get_ext_d2i() gives NULL with crit -2). */
+static GENERAL_NAMES *san_get(X509 *leaf, bool *malformed, bool *duplicate)
+{
+	int crit = -1;
+	GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, &crit, NULL);
+
+	*malformed = gens == NULL && crit != -1;
+	*duplicate = gens == NULL && crit == -2;
+	return gens;
 }
 
 /* verify_cb - record the error and continue, so that every problem is reported.
@@ -514,10 +531,39 @@ static bool has_err(const struct verify_state *st, int depth, int code)
 	return false;
 }
 
+/* issuer_unknown - the error says the issuer of e->cert was not found. */
+static bool issuer_unknown(int code)
+{
+	return code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+	       || code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+	       || code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+}
+
+/* explained_by_san - an error on a leaf whose subjectAltName cannot be used (san_get())
+ * that cert.malformed-san explains: OpenSSL marks such a certificate invalid, then refuses
+ * its purpose and does not link it to its issuer. "Issuer missing" would blame the wrong
+ * thing when a presented certificate has the leaf's issuer name. */
+static bool explained_by_san(STACK_OF(X509) *presented, int n, bool malformed,
+			     const struct verify_err *e)
+{
+	X509 *leaf = sk_X509_value(presented, 0);
+
+	if (!malformed || e->depth != 0)
+		return false;
+	if (e->code == X509_V_ERR_INVALID_PURPOSE || e->code == X509_V_ERR_INVALID_EXTENSION)
+		return true;
+	for (int k = 1; issuer_unknown(e->code) && k < n; k++)
+		if (X509_NAME_cmp(X509_get_subject_name(sk_X509_value(presented, k)),
+				  X509_get_issuer_name(leaf)) == 0)
+			return true;
+	return false;
+}
+
 /* profile_violation - one cert.profile-violation listing what the strict run recorded and
  * the lenient run did not: "depth D 'label': OpenSSL's text", deduplicated, bounded. */
 static int profile_violation(const struct verify_state *lenient,
-			     const struct verify_state *strict, struct mailtls_result *res)
+			     const struct verify_state *strict, STACK_OF(X509) *presented, int n,
+			     bool malformed, struct mailtls_result *res)
 {
 	char list[VERIFY_PROFILE_MAX];
 	size_t o = 0;
@@ -531,13 +577,15 @@ static int profile_violation(const struct verify_state *lenient,
 		char one[400];
 		bool dup = false;
 
-		if (has_err(lenient, e->depth, e->code))
+		if (has_err(lenient, e->depth, e->code)
+		    || explained_by_san(presented, n, malformed, e))
 			continue;
 		/* Two codes with the same text on one certificate read as one problem. */
 		for (size_t k = 0; k < i && !dup; k++) {
 			const struct verify_err *f = &strict->errs[k];
 
 			dup = f->depth == e->depth && !has_err(lenient, f->depth, f->code)
+			      && !explained_by_san(presented, n, malformed, f)
 			      && strcmp(text, X509_verify_cert_error_string(f->code)) == 0;
 		}
 		if (dup)
@@ -556,14 +604,6 @@ static int profile_violation(const struct verify_state *lenient,
 	return mailtls_result_add(res, "cert.profile-violation",
 		"lenient clients accept the chain; the strict RFC 5280 profile (OpenSSL X509_STRICT) "
 		"refuses it: %s%s", list, extra > shown ? "; ..." : "");
-}
-
-/* issuer_unknown - the error says the issuer of e->cert was not found. */
-static bool issuer_unknown(int code)
-{
-	return code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
-	       || code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-	       || code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
 }
 
 /* chain_cut - the finding on a presented chain longer than n (= VERIFY_CHAIN_MAX), from the
@@ -628,9 +668,13 @@ static int run_chain(STACK_OF(X509) *presented, int n, int total, const struct v
 	struct verify_state *strict = calloc(1, sizeof(*strict));
 	char path[1500] = "";
 	int cut_depth = -1;
+	bool malformed, duplicate;
 	int r = MAILTLS_ENOMEM;
 
 	*ok = false;
+	GENERAL_NAMES_free(san_get(sk_X509_value(presented, 0), &malformed, &duplicate));
+	/* Only when an identity check will add cert.malformed-san to explain them. */
+	malformed = malformed && (p->n_names > 0 || p->ip != NULL);
 	if (lenient == NULL || strict == NULL)
 		goto out;
 	r = chain_run(presented, n, p, 0, lenient, path, sizeof(path));
@@ -641,7 +685,8 @@ static int run_chain(STACK_OF(X509) *presented, int n, int total, const struct v
 
 		/* The issuer was sent but cut off (chain_cut()): saying it is missing or
 		 * untrusted would blame the wrong thing. */
-		if (e->depth == cut_depth && issuer_unknown(e->code))
+		if ((e->depth == cut_depth && issuer_unknown(e->code))
+		    || explained_by_san(presented, n, malformed, e))
 			continue;
 		/* OpenSSL's check_purpose() also reports a rejected anchor as "unsuitable
 		 * certificate purpose" without looking at the purpose: one cause, one finding. */
@@ -657,7 +702,7 @@ static int run_chain(STACK_OF(X509) *presented, int n, int total, const struct v
 	if (r == 0)
 		r = chain_run(presented, n, p, X509_V_FLAG_X509_STRICT, strict, NULL, 0);
 	if (r == 0)
-		r = profile_violation(lenient, strict, res);
+		r = profile_violation(lenient, strict, presented, n, malformed, res);
 out:
 	state_free(lenient);
 	state_free(strict);
@@ -778,6 +823,19 @@ static int cn_only(X509 *leaf, const struct verify_params *p, struct mailtls_res
 		would != NULL ? would : "");
 }
 
+/* malformed_san - cert.malformed-san on the leaf: its SAN cannot be used, so verifying clients
+ * find no identity of the kind wanted ("DNS-ID", "IP-ID") in it. */
+static int malformed_san(X509 *leaf, bool duplicate, const char *kind, struct mailtls_result *res)
+{
+	char label[256];
+
+	cert_label(leaf, label, sizeof(label));
+	return mailtls_result_add(res, "cert.malformed-san",
+		"certificate '%s' (depth 0) has %s: verifying clients find no %s in it", label,
+		duplicate ? "more than one subjectAltName extension"
+			  : "a subjectAltName extension that does not decode (DER error)", kind);
+}
+
 /* match_one - the best DNS-ID for ref among all of them: an exact match, else the first
  * wildcard match. Returns the kind; *which is its index. */
 static enum mailtls_name_match match_one(const char *ref, const struct dnsid *ids, size_t nids,
@@ -860,7 +918,8 @@ static size_t nearest(const char *ref, const struct dnsid *ids, size_t nids)
 static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtls_result *res,
 			bool *all_ok)
 {
-	GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	bool malformed, duplicate;
+	GENERAL_NAMES *gens = san_get(leaf, &malformed, &duplicate);
 	int ngens = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
 	struct dnsid *ids = NULL;
 	size_t nids = 0;
@@ -885,7 +944,9 @@ static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtl
 	if (!dnsids_list(ids, nids, list, sizeof(list)))
 		snprintf(cut, sizeof(cut), "; the certificate has %zu DNS-IDs, not all listed", nids);
 	r = bad_names(ids, nids, res);
-	if (r == 0 && nids == 0)
+	if (r == 0 && malformed)	/* not cn-only: the SAN is there, broken; no CN fallback */
+		r = malformed_san(leaf, duplicate, "DNS-ID", res);
+	else if (r == 0 && nids == 0)
 		r = cn_only(leaf, p, res);
 	for (size_t j = 0; j < p->n_names && r == 0; j++) {
 		size_t which;
@@ -904,8 +965,10 @@ static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtl
 		*all_ok = false;
 		if (nids == 0) {
 			r = mailtls_result_add(res, "cert.name-mismatch",
-				"%s is not covered by the certificate: it presents no DNS-ID",
-				p->names[j]);
+				"%s is not covered by the certificate: %s", p->names[j],
+				!malformed ? "it presents no DNS-ID"
+				: duplicate ? "it has more than one subjectAltName extension"
+				: "its subjectAltName extension does not decode");
 			continue;
 		}
 		which = nearest(p->names[j], ids, nids);
@@ -923,6 +986,7 @@ static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtl
 static int identity_ip(X509 *leaf, const char *ip, struct mailtls_result *res, bool *all_ok)
 {
 	GENERAL_NAMES *gens;
+	bool malformed, duplicate;
 	char list[VERIFY_LIST_MAX];
 	size_t o = 0;
 	int r;
@@ -931,7 +995,9 @@ static int identity_ip(X509 *leaf, const char *ip, struct mailtls_result *res, b
 		return mailtls_result_add(res, "cert.name-match", "%s matches an IP-ID", ip);
 	*all_ok = false;
 	list[0] = '\0';
-	gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	gens = san_get(leaf, &malformed, &duplicate);
+	if (malformed && (r = malformed_san(leaf, duplicate, "IP-ID", res)) != 0)
+		return r;	/* gens is NULL */
 	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens) && o + 64 < sizeof(list); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 		const unsigned char *b;
@@ -948,8 +1014,11 @@ static int identity_ip(X509 *leaf, const char *ip, struct mailtls_result *res, b
 	}
 	GENERAL_NAMES_free(gens);
 	r = mailtls_result_add(res, "cert.name-mismatch",
-		"%s is not covered by the certificate: presented IP-IDs %s", ip,
-		o > 0 ? list : "(none)");
+		"%s is not covered by the certificate: %s%s", ip,
+		!malformed ? "presented IP-IDs "
+		: duplicate ? "it has more than one subjectAltName extension"
+		: "its subjectAltName extension does not decode",
+		malformed ? "" : o > 0 ? list : "(none)");
 	return r;
 }
 

@@ -15,6 +15,8 @@
  *	subject and issuer in RFC 2253 one-line form, their CNs, the subject O, the serial in
  *	hex, the subjectAltName entries, the validity period, the key, the signature algorithm,
  *	the SHA-256 fingerprints of the certificate and of its SubjectPublicKeyInfo.
+ *	A subjectAltName extension that is present but does not decode (bad DER), or that
+ *	appears more than once, sets san_malformed and gives no SAN entries.
  *	Every string is capped at X509INFO_FIELD_MAX bytes; dns_names and other_names each keep
  *	at most X509INFO_SAN_MAX entries (counted apart: all entries are walked).
  *
@@ -158,15 +160,20 @@ static void ip_text(const ASN1_OCTET_STRING *ip, char *buf, size_t len)
 	}
 }
 
-/* sans - fill dns_names and other_names from the subjectAltName extension. */
+/* sans - fill dns_names and other_names from the subjectAltName extension; san_malformed
+ * when the extension is present but does not decode, or appears more than once (then
+ * X509_get_ext_d2i() gives NULL with crit -2; -1 means absent). */
 static int sans(X509 *cert, struct mailtls_certinfo *out)
 {
-	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	int crit = -1;
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, &crit, NULL);
 	int r = 0;
 	int n;
 
-	if (gens == NULL)
+	if (gens == NULL) {
+		out->san_malformed = crit != -1;
 		return 0;
+	}
 	n = sk_GENERAL_NAME_num(gens);
 	/* Every entry is walked; each list has its own cap, so that many entries of one type
 	 * never hide the other. */

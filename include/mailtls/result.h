@@ -116,6 +116,8 @@ struct mailtls_certinfo {
 	char *spki_sha256;        /* hex with colons, of the DER SubjectPublicKeyInfo */
 	bool self_issued;         /* subject == issuer */
 	bool is_ca;
+	bool san_malformed;       /* a subjectAltName extension is present but does not decode
+	                           * (DER error), or there is more than one: no SAN listed */
 };
 
 struct mailtls_result {

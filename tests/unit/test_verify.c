@@ -53,6 +53,7 @@ struct mk {
 	const struct san *sans;
 	size_t n_sans;
 	size_t n_ips;             /* iPAddress SANs 10.0.x.y put before the dNSNames */
+	int bad_san;              /* 1: a SAN extension of bad DER; 2: sans added twice */
 };
 
 static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -125,7 +126,23 @@ static X509 *make_cert(const struct mk *m)
 			sk_GENERAL_NAME_push(gens, g);
 		}
 		assert_int_equal(X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, 0), 1);
+		if (m->bad_san == 2)	/* a second subjectAltName extension, the same names */
+			assert_int_equal(X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0,
+							   X509V3_ADD_APPEND), 1);
 		GENERAL_NAMES_free(gens);
+	}
+	if (m->bad_san == 1) {
+		/* A SEQUENCE whose dNSName claims 5 bytes and has 1: X509_get_ext_d2i() fails. */
+		static const unsigned char bad[] = { 0x30, 0x03, 0x82, 0x05, 0x61 };
+		ASN1_OCTET_STRING *o = ASN1_OCTET_STRING_new();
+		X509_EXTENSION *ext;
+
+		assert_int_equal(ASN1_OCTET_STRING_set(o, bad, (int)sizeof(bad)), 1);
+		ext = X509_EXTENSION_create_by_NID(NULL, NID_subject_alt_name, 0, o);
+		assert_non_null(ext);
+		assert_int_equal(X509_add_ext(x, ext, -1), 1);
+		X509_EXTENSION_free(ext);
+		ASN1_OCTET_STRING_free(o);
 	}
 	assert_true(X509_sign(x, m->issuer_key != NULL ? m->issuer_key : m->key, EVP_sha256()) > 0);
 	return x;
@@ -328,6 +345,95 @@ static void test_cn_only(void **state)
 	expect_ids(res, "cert.trusted", "cert.cn-only", "cert.name-mismatch");
 	assert_non_null(strstr(message_of(res, "cert.cn-only"), "would match mx1.lab.test"));
 	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+/* malformed_leaf - a leaf from the intermediate whose SAN cannot be used (struct mk bad_san). */
+static X509 *malformed_leaf(int bad_san, const struct san *sans, size_t n)
+{
+	return make_cert(&(struct mk){ .cn = "mx1.lab.test", .issuer = inter,
+				       .issuer_key = inter_key, .key = leaf_key,
+				       .nb = T0 - 30 * DAY, .na = T0 + 90 * DAY,
+				       .sans = sans, .n_sans = n, .bad_san = bad_san });
+}
+
+/* write_der - a certificate as DER to path (the fuzz seed); 0 or -1. */
+static int write_der(const char *path, X509 *x)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(x, &der);
+	FILE *fp = len > 0 ? fopen(path, "wb") : NULL;
+	int r = -1;
+
+	if (fp != NULL) {
+		r = fwrite(der, 1, (size_t)len, fp) == (size_t)len ? 0 : -1;
+		if (fclose(fp) != 0)
+			r = -1;
+	}
+	OPENSSL_free(der);
+	return r;
+}
+
+/* test_malformed_san - a SAN extension of bad DER is cert.malformed-san, not cert.cn-only,
+ * and the CN (which is the reference name) never matches. MAILTLS_WRITE_SEED=path writes
+ * the leaf as DER there (fuzz/corpus/cert_der/malformed-san.der was made so). */
+static void test_malformed_san(void **state)
+{
+	const char *seed = getenv("MAILTLS_WRITE_SEED");
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = malformed_leaf(1, NULL, 0);
+	chain[1] = inter;
+	if (seed != NULL)
+		assert_int_equal(write_der(seed, chain[0]), 0);
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	/* OpenSSL links no certificate with an undecodable extension to its issuer: the chain
+	 * fails ("unable to get local issuer certificate"), which cert.malformed-san explains;
+	 * no cert.incomplete-chain blaming the intermediate that was sent. */
+	expect_ids(res, "cert.malformed-san", "cert.name-mismatch");
+	assert_string_equal(message_of(res, "cert.malformed-san"),
+		"certificate 'mx1.lab.test' (depth 0) has a subjectAltName extension that does "
+		"not decode (DER error): verifying clients find no DNS-ID in it");
+	assert_string_equal(message_of(res, "cert.name-mismatch"),
+		"mx1.lab.test is not covered by the certificate: its subjectAltName extension "
+		"does not decode");
+	assert_false(res->would_authenticate);
+	assert_int_equal(res->chain_len, 2);
+	assert_true(res->chain[0].san_malformed);
+	assert_int_equal(res->chain[0].dns_names.n, 0);
+	assert_false(res->chain[1].san_malformed);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+}
+
+/* test_duplicate_san - two SAN extensions (RFC 5280 4.2: at most one) are unusable too, even
+ * when both hold the reference name. */
+static void test_duplicate_san(void **state)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = malformed_leaf(2, sans, 1);
+	chain[1] = inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	/* OpenSSL links no certificate with an undecodable extension to its issuer: the chain
+	 * fails ("unable to get local issuer certificate"), which cert.malformed-san explains;
+	 * no cert.incomplete-chain blaming the intermediate that was sent. */
+	expect_ids(res, "cert.malformed-san", "cert.name-mismatch");
+	assert_string_equal(message_of(res, "cert.malformed-san"),
+		"certificate 'mx1.lab.test' (depth 0) has more than one subjectAltName "
+		"extension: verifying clients find no DNS-ID in it");
+	assert_string_equal(message_of(res, "cert.name-mismatch"),
+		"mx1.lab.test is not covered by the certificate: it has more than one "
+		"subjectAltName extension");
+	assert_false(res->would_authenticate);
+	assert_true(res->chain[0].san_malformed);
+	assert_int_equal(res->chain[0].dns_names.n, 0);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
 }
@@ -1203,6 +1309,8 @@ int main(void)
 		cmocka_unit_test(test_good_chain),
 		cmocka_unit_test(test_name_mismatch),
 		cmocka_unit_test(test_cn_only),
+		cmocka_unit_test(test_malformed_san),
+		cmocka_unit_test(test_duplicate_san),
 		cmocka_unit_test(test_wildcard),
 		cmocka_unit_test(test_partial_wildcard),
 		cmocka_unit_test(test_expired),
