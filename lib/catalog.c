@@ -1,167 +1,215 @@
 /*
- * catalog.c - the table of finding ids: severity, meaning, standard, remedy.
+ * catalog.c - what each finding id means: summary, standard, remedy.
  *
- * Ids are stable: never rename or reuse one. docs/findings.md documents every id here, and a
- * unit test checks that it does.
+ * The ids and their severities are the list in <mailtls/findings.h>. Each id has its texts
+ * here as a macro T_<SYMBOL>; the table is built from the list, so an id without texts does
+ * not build. Ids are stable: never rename or reuse one. docs/findings.md documents every id,
+ * and a unit test checks that it does.
  */
 #include <string.h>
 #include <mailtls/result.h>
 
-static const struct mailtls_catalog_entry catalog[] = {
-	/* Connection. */
-	{ "conn.resolve-failed", MAILTLS_SEV_CRITICAL,
-	  "The server name did not resolve to any address.", "RFC 5321 5.1",
-	  "Check the host name, or publish A/AAAA records for it." },
-	{ "conn.refused", MAILTLS_SEV_CRITICAL,
-	  "The TCP connection was refused: nothing listens on that port.", "RFC 5321 3.1",
-	  "Start the mail service or open the port in the firewall; check the port number." },
-	{ "conn.timeout", MAILTLS_SEV_CRITICAL,
-	  "A network step did not complete within the timeout; the message names the phase.",
-	  "RFC 5321 4.5.3.2",
-	  "Check firewalls and the server's load; a server must answer each step within seconds." },
-	{ "conn.closed", MAILTLS_SEV_CRITICAL,
-	  "The server closed the connection; the message names the phase.", "RFC 5321 3.8",
-	  "Read the server's log for the reason it dropped the client at that phase." },
-	{ "conn.error", MAILTLS_SEV_CRITICAL,
-	  "A network error (reset, unreachable) ended the connection; the message names the phase.",
-	  "RFC 5321 3.8", "Check routing and firewalls between client and server." },
+/* T_<SYMBOL>: summary, standard, remedy ("" when nothing needs doing). */
 
-	/* Protocol dialogue. */
-	{ "proto.greeting-rejected", MAILTLS_SEV_CRITICAL,
-	  "The server greeted with a refusal (SMTP 4xx/5xx, IMAP BYE, POP3 -ERR).", "RFC 5321 3.1",
-	  "Make the server accept connections from clients; check its access rules and load limits." },
-	{ "proto.line-too-long", MAILTLS_SEV_CRITICAL,
-	  "A reply line exceeded the line limit; a strict client drops the connection.",
-	  "RFC 5321 4.5.3.1.5", "Keep reply lines within 512 octets (SMTP) or the protocol's limit." },
-	{ "proto.too-many-lines", MAILTLS_SEV_CRITICAL,
-	  "A multi-line reply had more lines or bytes than any sane server sends.", "RFC 5321 4.2.1",
-	  "Fix the server's reply; it should not send an endless continuation." },
-	{ "proto.malformed-reply", MAILTLS_SEV_CRITICAL,
-	  "A reply did not follow the protocol's syntax (bad reply code, bad continuation).",
-	  "RFC 5321 4.2", "Fix the server (or whatever sits in front of it) so replies follow the protocol." },
-	{ "proto.unsolicited-reply", MAILTLS_SEV_CRITICAL,
-	  "The SMTP or LMTP server sent more after a complete reply, before the client's next command: replies can no longer be matched to commands, so a strict client hangs up.",
-	  "RFC 5321 4.3.1; RFC 2920 3.1",
-	  "Fix the server or the middlebox in front of it: an SMTP server speaks only in reply to a command." },
-	{ "proto.ehlo-rejected", MAILTLS_SEV_WARNING,
-	  "EHLO was refused and HELO used: no ESMTP extensions, so no STARTTLS.", "RFC 5321 4.1.1.1",
-	  "Enable ESMTP on the server (or remove the proxy that blocks EHLO)." },
-	{ "proto.data-after-starttls", MAILTLS_SEV_WARNING,
-	  "The server sent bytes after its STARTTLS go-ahead and before the handshake; they were discarded (command-injection defence).",
-	  "RFC 3207 5; CVE-2011-0411",
-	  "Fix the server or middlebox: nothing may follow the STARTTLS reply in plaintext." },
-	{ "proto.post-tls-failed", MAILTLS_SEV_WARNING,
-	  "After the TLS handshake the server refused the post-TLS greeting or capability request.",
-	  "RFC 3207 4.2", "The server must accept EHLO (CAPABILITY, CAPA) again after TLS." },
-	{ "proto.banner-name-differs", MAILTLS_SEV_INFO,
-	  "The name in the server's greeting or EHLO reply differs from the name the client used; it is shown, never used as an identity.",
-	  "RFC 9525 6.1; RFC 3207 4.1", "Nothing required. The certificate must cover the name clients use." },
+/* Connection. */
+#define T_CONN_RESOLVE_FAILED \
+	"The server name did not resolve to any address.", \
+	"RFC 5321 5.1", \
+	"Check the host name, or publish A/AAAA records for it."
+#define T_CONN_REFUSED \
+	"The TCP connection was refused: nothing listens on that port.", \
+	"RFC 5321 3.1", \
+	"Start the mail service or open the port in the firewall; check the port number."
+#define T_CONN_TIMEOUT \
+	"A network step did not complete within the timeout; the message names the phase.", \
+	"RFC 5321 4.5.3.2", \
+	"Check firewalls and the server's load; a server must answer each step within seconds."
+#define T_CONN_CLOSED \
+	"The server closed the connection; the message names the phase.", \
+	"RFC 5321 3.8", \
+	"Read the server's log for the reason it dropped the client at that phase."
+#define T_CONN_ERROR \
+	"A network error (reset, unreachable) ended the connection; the message names the phase.", \
+	"RFC 5321 3.8", \
+	"Check routing and firewalls between client and server."
 
-	/* STARTTLS. */
-	{ "starttls.offered", MAILTLS_SEV_OK,
-	  "The server advertises STARTTLS (STLS).", "RFC 3207 4; RFC 2595 3.1", "" },
-	{ "starttls.not-offered", MAILTLS_SEV_CRITICAL,
-	  "The server does not advertise STARTTLS: mail goes in plaintext, or not at all to senders that require TLS (a man in the middle can also strip it).",
-	  "RFC 3207 4; RFC 2595 3.1; RFC 8314 3",
-	  "Enable STARTTLS with a certificate (Postfix: smtpd_tls_security_level = may with smtpd_tls_chain_files)." },
-	{ "starttls.refused", MAILTLS_SEV_CRITICAL,
-	  "The server advertises STARTTLS but refused the command.", "RFC 3207 4",
-	  "Fix the server's TLS setup (a 454 usually means the certificate or key could not be loaded)." },
-	{ "imap.login-disabled", MAILTLS_SEV_OK,
-	  "The IMAP server advertises LOGINDISABLED before TLS: passwords are not accepted in the clear.",
-	  "RFC 2595 3.2; RFC 9051 6.2.3", "" },
-	{ "imap.plaintext-login-offered", MAILTLS_SEV_INFO,
-	  "The IMAP server accepts LOGIN before TLS; careless clients can send a password in the clear.",
-	  "RFC 2595 3.2; RFC 8314 4",
-	  "Advertise LOGINDISABLED before STARTTLS (Dovecot: disable_plaintext_auth = yes)." },
+/* Protocol dialogue. */
+#define T_PROTO_GREETING_REJECTED \
+	"The server greeted with a refusal (SMTP 4xx/5xx, IMAP BYE, POP3 -ERR).", \
+	"RFC 5321 3.1", \
+	"Make the server accept connections from clients; check its access rules and load limits."
+#define T_PROTO_LINE_TOO_LONG \
+	"A reply line exceeded the line limit; a strict client drops the connection.", \
+	"RFC 5321 4.5.3.1.5", \
+	"Keep reply lines within 512 octets (SMTP) or the protocol's limit."
+#define T_PROTO_TOO_MANY_LINES \
+	"A multi-line reply had more lines or bytes than any sane server sends.", \
+	"RFC 5321 4.2.1", \
+	"Fix the server's reply; it should not send an endless continuation."
+#define T_PROTO_MALFORMED_REPLY \
+	"A reply did not follow the protocol's syntax (bad reply code, bad continuation).", \
+	"RFC 5321 4.2", \
+	"Fix the server (or whatever sits in front of it) so replies follow the protocol."
+#define T_PROTO_UNSOLICITED_REPLY \
+	"The SMTP or LMTP server sent more after a complete reply, before the client's next command: replies can no longer be matched to commands, so a strict client hangs up.", \
+	"RFC 5321 4.3.1; RFC 2920 3.1", \
+	"Fix the server or the middlebox in front of it: an SMTP server speaks only in reply to a command."
+#define T_PROTO_EHLO_REJECTED \
+	"EHLO was refused and HELO used: no ESMTP extensions, so no STARTTLS.", \
+	"RFC 5321 4.1.1.1", \
+	"Enable ESMTP on the server (or remove the proxy that blocks EHLO)."
+#define T_PROTO_DATA_AFTER_STARTTLS \
+	"The server sent bytes after its STARTTLS go-ahead and before the handshake; they were discarded (command-injection defence).", \
+	"RFC 3207 5; CVE-2011-0411", \
+	"Fix the server or middlebox: nothing may follow the STARTTLS reply in plaintext."
+#define T_PROTO_POST_TLS_FAILED \
+	"After the TLS handshake the server refused the post-TLS greeting or capability request.", \
+	"RFC 3207 4.2", \
+	"The server must accept EHLO (CAPABILITY, CAPA) again after TLS."
+#define T_PROTO_BANNER_NAME_DIFFERS \
+	"The name in the server's greeting or EHLO reply differs from the name the client used; it is shown, never used as an identity.", \
+	"RFC 9525 6.1; RFC 3207 4.1", \
+	"Nothing required. The certificate must cover the name clients use."
 
-	/* TLS. */
-	{ "tls.established", MAILTLS_SEV_OK,
-	  "The TLS handshake completed.", "RFC 8446", "" },
-	{ "tls.handshake-failed", MAILTLS_SEV_CRITICAL,
-	  "The TLS handshake failed; the message gives the alert and its likely cause.",
-	  "RFC 8446 6.2; RFC 3207 4.1",
-	  "Act on the cause the message gives: most often give the server a certificate and key it can load, TLS 1.2 or 1.3 and a modern cipher list; a public MX must not demand client certificates. Read the server's TLS log." },
-	{ "tls.legacy-version", MAILTLS_SEV_WARNING,
-	  "The session uses TLS 1.0 or 1.1, which are deprecated.", "RFC 8996",
-	  "Enable TLS 1.2 and 1.3 on the server." },
+/* STARTTLS. */
+#define T_STARTTLS_OFFERED \
+	"The server advertises STARTTLS (STLS).", \
+	"RFC 3207 4; RFC 2595 3.1", \
+	""
+#define T_STARTTLS_NOT_OFFERED \
+	"The server does not advertise STARTTLS: mail goes in plaintext, or not at all to senders that require TLS (a man in the middle can also strip it).", \
+	"RFC 3207 4; RFC 2595 3.1; RFC 8314 3", \
+	"Enable STARTTLS with a certificate (Postfix: smtpd_tls_security_level = may with smtpd_tls_chain_files)."
+#define T_STARTTLS_REFUSED \
+	"The server advertises STARTTLS but refused the command.", \
+	"RFC 3207 4", \
+	"Fix the server's TLS setup (a 454 usually means the certificate or key could not be loaded)."
+#define T_IMAP_LOGIN_DISABLED \
+	"The IMAP server advertises LOGINDISABLED before TLS: passwords are not accepted in the clear.", \
+	"RFC 2595 3.2; RFC 9051 6.2.3", \
+	""
+#define T_IMAP_PLAINTEXT_LOGIN_OFFERED \
+	"The IMAP server accepts LOGIN before TLS; careless clients can send a password in the clear.", \
+	"RFC 2595 3.2; RFC 8314 4", \
+	"Advertise LOGINDISABLED before STARTTLS (Dovecot: disable_plaintext_auth = yes)."
 
-	/* Certificate. */
-	{ "cert.trusted", MAILTLS_SEV_OK,
-	  "The chain leads to a trusted anchor and every certificate in it is valid.", "RFC 5280 6", "" },
-	{ "cert.untrusted", MAILTLS_SEV_CRITICAL,
-	  "The chain leads to a root that is not a trust anchor.", "RFC 5280 6",
-	  "Use a certificate from a CA the clients trust, or give verifying clients this CA." },
-	{ "cert.self-signed", MAILTLS_SEV_CRITICAL,
-	  "The server certificate is self-signed: verifying clients refuse it (opportunistic senders still encrypt).",
-	  "RFC 5280 6; RFC 7672 1.3",
-	  "Get a certificate from a public CA (ACME works for mail servers), or publish a DANE TLSA record." },
-	{ "cert.incomplete-chain", MAILTLS_SEV_CRITICAL,
-	  "The server did not send the intermediate certificate that issued its certificate, and no trust anchor supplies it.",
-	  "RFC 8446 4.4.2; RFC 5246 7.4.2",
-	  "Configure the full chain file (Postfix smtpd_tls_chain_files, Dovecot ssl_cert with the intermediates appended)." },
-	{ "cert.expired", MAILTLS_SEV_CRITICAL,
-	  "A certificate in the chain is past its notAfter date.", "RFC 5280 4.1.2.5",
-	  "Renew the certificate and reload the server; automate renewal." },
-	{ "cert.not-yet-valid", MAILTLS_SEV_CRITICAL,
-	  "A certificate in the chain is before its notBefore date.", "RFC 5280 4.1.2.5",
-	  "Check the server's and the CA's clocks; install a certificate that is already valid." },
-	{ "cert.expires-soon", MAILTLS_SEV_WARNING,
-	  "The server certificate expires within the warning period.", "RFC 5280 4.1.2.5",
-	  "Renew the certificate now and reload the server." },
-	{ "cert.name-match", MAILTLS_SEV_OK,
-	  "A reference name is covered by a DNS-ID in the certificate.", "RFC 9525 6", "" },
-	{ "cert.name-mismatch", MAILTLS_SEV_CRITICAL,
-	  "A reference name is not covered by any DNS-ID in the certificate; one finding per name.",
-	  "RFC 9525 6; RFC 3207 4.1",
-	  "Add the name to the certificate's subjectAltName, or point clients (MX, SRV, client settings) at a name the certificate covers." },
-	{ "cert.cn-only", MAILTLS_SEV_CRITICAL,
-	  "The certificate has no DNS-ID; its name is only in the subject CN, which strict clients ignore (legacy clients fall back to it).",
-	  "RFC 9525 6.3; RFC 6125 6.4.4",
-	  "Reissue the certificate with the names in subjectAltName dNSName entries." },
-	{ "cert.malformed-san", MAILTLS_SEV_CRITICAL,
-	  "The leaf's subjectAltName extension does not decode (bad DER inside it), or the leaf has more than one: verifying clients find no DNS-ID or IP-ID in it.",
-	  "RFC 5280 4.2.1.6",
-	  "Reissue the certificate with one well-formed subjectAltName extension holding the names." },
-	{ "cert.wildcard", MAILTLS_SEV_INFO,
-	  "A reference name matched through a wildcard DNS-ID.", "RFC 9525 6.3", "" },
-	{ "cert.partial-wildcard", MAILTLS_SEV_WARNING,
-	  "A DNS-ID holds a partial wildcard (f*.example.com): strict clients never match it, RFC 6125 clients might.",
-	  "RFC 9525 6.3", "Use full names or a whole-label wildcard (*.example.com)." },
-	{ "cert.invalid-name", MAILTLS_SEV_WARNING,
-	  "A DNS-ID is not a valid name (embedded NUL, non-ASCII bytes, empty label, misplaced or too broad wildcard); it never matches.",
-	  "RFC 9525 6.3; RFC 5280 4.2.1.6", "Reissue the certificate with valid DNS names (A-labels for IDNs)." },
-	{ "cert.weak-key", MAILTLS_SEV_CRITICAL,
-	  "A key in the chain is too weak for a client at OpenSSL security level 2 (RSA or DSA below 2048 bits, EC below 224 bits): such clients refuse it.", "NIST SP 800-57; RFC 8603",
-	  "Generate a new key (RSA 2048+ or ECDSA P-256) and reissue the certificate." },
-	{ "cert.weak-signature", MAILTLS_SEV_CRITICAL,
-	  "A certificate is signed with a broken hash (MD5 or SHA-1).", "RFC 6194; CA/B BR 7.1.3",
-	  "Reissue the certificate with a SHA-256 (or better) signature." },
-	{ "cert.chain-too-long", MAILTLS_SEV_CRITICAL,
-	  "The server sent more than 16 certificates and the first 16 do not verify to a trust anchor.", "RFC 8446 4.4.2",
-	  "Send the leaf and its intermediates only." },
-	{ "cert.chain-extra", MAILTLS_SEV_WARNING,
-	  "The server sent more than 16 certificates; the first 16 verify to a trust anchor (OpenSSL-based clients accept), GnuTLS-based clients refuse the chain.",
-	  "RFC 8446 4.4.2", "Send the leaf and its intermediates only." },
-	{ "cert.verify-error", MAILTLS_SEV_CRITICAL,
-	  "Chain verification failed for another reason; the message gives OpenSSL's reason.",
-	  "RFC 5280 6", "Fix the certificate or chain as the message says." },
-	{ "cert.profile-violation", MAILTLS_SEV_WARNING,
-	  "The chain breaks the RFC 5280 profile in ways lenient clients accept and strict ones (OpenSSL X509_STRICT, x509-limbo) refuse; the message lists the problems.",
-	  "RFC 5280 4.2",
-	  "Reissue the certificates from a CA that follows RFC 5280 (key identifiers, basicConstraints critical on CAs, non-empty subject or critical SAN)." },
+/* TLS. */
+#define T_TLS_ESTABLISHED \
+	"The TLS handshake completed.", \
+	"RFC 8446", \
+	""
+#define T_TLS_HANDSHAKE_FAILED \
+	"The TLS handshake failed; the message gives the alert and its likely cause.", \
+	"RFC 8446 6.2; RFC 3207 4.1", \
+	"Act on the cause the message gives: most often give the server a certificate and key it can load, TLS 1.2 or 1.3 and a modern cipher list; a public MX must not demand client certificates. Read the server's TLS log."
+#define T_TLS_LEGACY_VERSION \
+	"The session uses TLS 1.0 or 1.1, which are deprecated.", \
+	"RFC 8996", \
+	"Enable TLS 1.2 and 1.3 on the server."
+
+/* Certificate. */
+#define T_CERT_TRUSTED \
+	"The chain leads to a trusted anchor and every certificate in it is valid.", \
+	"RFC 5280 6", \
+	""
+#define T_CERT_UNTRUSTED \
+	"The chain leads to a root that is not a trust anchor.", \
+	"RFC 5280 6", \
+	"Use a certificate from a CA the clients trust, or give verifying clients this CA."
+#define T_CERT_SELF_SIGNED \
+	"The server certificate is self-signed: verifying clients refuse it (opportunistic senders still encrypt).", \
+	"RFC 5280 6; RFC 7672 1.3", \
+	"Get a certificate from a public CA (ACME works for mail servers), or publish a DANE TLSA record."
+#define T_CERT_INCOMPLETE_CHAIN \
+	"The server did not send the intermediate certificate that issued its certificate, and no trust anchor supplies it.", \
+	"RFC 8446 4.4.2; RFC 5246 7.4.2", \
+	"Configure the full chain file (Postfix smtpd_tls_chain_files, Dovecot ssl_cert with the intermediates appended)."
+#define T_CERT_EXPIRED \
+	"A certificate in the chain is past its notAfter date.", \
+	"RFC 5280 4.1.2.5", \
+	"Renew the certificate and reload the server; automate renewal."
+#define T_CERT_NOT_YET_VALID \
+	"A certificate in the chain is before its notBefore date.", \
+	"RFC 5280 4.1.2.5", \
+	"Check the server's and the CA's clocks; install a certificate that is already valid."
+#define T_CERT_EXPIRES_SOON \
+	"The server certificate expires within the warning period.", \
+	"RFC 5280 4.1.2.5", \
+	"Renew the certificate now and reload the server."
+#define T_CERT_NAME_MATCH \
+	"A reference name is covered by a DNS-ID in the certificate.", \
+	"RFC 9525 6", \
+	""
+#define T_CERT_NAME_MISMATCH \
+	"A reference name is not covered by any DNS-ID in the certificate; one finding per name.", \
+	"RFC 9525 6; RFC 3207 4.1", \
+	"Add the name to the certificate's subjectAltName, or point clients (MX, SRV, client settings) at a name the certificate covers."
+#define T_CERT_CN_ONLY \
+	"The certificate has no DNS-ID; its name is only in the subject CN, which strict clients ignore (legacy clients fall back to it).", \
+	"RFC 9525 6.3; RFC 6125 6.4.4", \
+	"Reissue the certificate with the names in subjectAltName dNSName entries."
+#define T_CERT_MALFORMED_SAN \
+	"The leaf's subjectAltName extension does not decode (bad DER inside it), or the leaf has more than one: verifying clients find no DNS-ID or IP-ID in it.", \
+	"RFC 5280 4.2.1.6", \
+	"Reissue the certificate with one well-formed subjectAltName extension holding the names."
+#define T_CERT_WILDCARD \
+	"A reference name matched through a wildcard DNS-ID.", \
+	"RFC 9525 6.3", \
+	""
+#define T_CERT_PARTIAL_WILDCARD \
+	"A DNS-ID holds a partial wildcard (f*.example.com): strict clients never match it, RFC 6125 clients might.", \
+	"RFC 9525 6.3", \
+	"Use full names or a whole-label wildcard (*.example.com)."
+#define T_CERT_INVALID_NAME \
+	"A DNS-ID is not a valid name (embedded NUL, non-ASCII bytes, empty label, misplaced or too broad wildcard); it never matches.", \
+	"RFC 9525 6.3; RFC 5280 4.2.1.6", \
+	"Reissue the certificate with valid DNS names (A-labels for IDNs)."
+#define T_CERT_WEAK_KEY \
+	"A key in the chain is too weak for a client at OpenSSL security level 2 (RSA or DSA below 2048 bits, EC below 224 bits): such clients refuse it.", \
+	"NIST SP 800-57; RFC 8603", \
+	"Generate a new key (RSA 2048+ or ECDSA P-256) and reissue the certificate."
+#define T_CERT_WEAK_SIGNATURE \
+	"A certificate is signed with a broken hash (MD5 or SHA-1).", \
+	"RFC 6194; CA/B BR 7.1.3", \
+	"Reissue the certificate with a SHA-256 (or better) signature."
+#define T_CERT_CHAIN_TOO_LONG \
+	"The server sent more than 16 certificates and the first 16 do not verify to a trust anchor.", \
+	"RFC 8446 4.4.2", \
+	"Send the leaf and its intermediates only."
+#define T_CERT_CHAIN_EXTRA \
+	"The server sent more than 16 certificates; the first 16 verify to a trust anchor (OpenSSL-based clients accept), GnuTLS-based clients refuse the chain.", \
+	"RFC 8446 4.4.2", \
+	"Send the leaf and its intermediates only."
+#define T_CERT_VERIFY_ERROR \
+	"Chain verification failed for another reason; the message gives OpenSSL's reason.", \
+	"RFC 5280 6", \
+	"Fix the certificate or chain as the message says."
+#define T_CERT_PROFILE_VIOLATION \
+	"The chain breaks the RFC 5280 profile in ways lenient clients accept and strict ones (OpenSSL X509_STRICT, x509-limbo) refuse; the message lists the problems.", \
+	"RFC 5280 4.2", \
+	"Reissue the certificates from a CA that follows RFC 5280 (key identifiers, basicConstraints critical on CAs, non-empty subject or critical SAN)."
+
+static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
+#define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },
+	MAILTLS_FINDINGS(ENTRY_)
+#undef ENTRY_
 };
 
 const struct mailtls_catalog_entry *mailtls_catalog(size_t *n)
 {
-	*n = sizeof(catalog) / sizeof(catalog[0]);
+	*n = MAILTLS_F_COUNT;
 	return catalog;
 }
 
 const struct mailtls_catalog_entry *mailtls_catalog_find(const char *id)
 {
-	for (size_t i = 0; i < sizeof(catalog) / sizeof(catalog[0]); i++)
+	for (size_t i = 0; i < MAILTLS_F_COUNT; i++)
 		if (strcmp(catalog[i].id, id) == 0)
 			return &catalog[i];
 	return NULL;
+}
+
+const struct mailtls_catalog_entry *mailtls_catalog_get(enum mailtls_fid fid)
+{
+	return (unsigned)fid < MAILTLS_F_COUNT ? &catalog[fid] : NULL;
 }

@@ -1,44 +1,11 @@
 /*
- * check.c - the one-shot public face of the engine: mailtls_check_run(), protocol names and
- * default ports.
+ * check.c - the one-shot public face of the engine: mailtls_check_run().
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <mailtls/mailtls.h>
 #include "engine.h"
 #include "escape.h"
-
-static const struct {
-	const char *name;
-	enum mailtls_proto proto;
-	unsigned port;
-} protos[] = {
-	{ "smtp", MAILTLS_PROTO_SMTP, 25 },
-	{ "submission", MAILTLS_PROTO_SUBMISSION, 587 },
-	{ "smtps", MAILTLS_PROTO_SMTPS, 465 },
-	{ "lmtp", MAILTLS_PROTO_LMTP, 24 },
-	{ "imap", MAILTLS_PROTO_IMAP, 143 },
-	{ "imaps", MAILTLS_PROTO_IMAPS, 993 },
-	{ "pop3", MAILTLS_PROTO_POP3, 110 },
-	{ "pop3s", MAILTLS_PROTO_POP3S, 995 },
-};
-
-unsigned mailtls_default_port(enum mailtls_proto proto)
-{
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i].proto == proto)
-			return protos[i].port;
-	return 0;
-}
-
-enum mailtls_proto mailtls_proto_parse(const char *s)
-{
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (strcasecmp(protos[i].name, s) == 0)
-			return protos[i].proto;
-	return MAILTLS_PROTO_NONE;
-}
 
 static void keep_result(struct mailtls_result *res, void *arg)
 {

@@ -12,25 +12,24 @@
 #include <mailtls/mailtls.h>
 #include "dialog.h"
 #include "escape.h"
+#include "proto.h"
 #include "verify.h"
 
 const struct dialog_ops *dialog_ops_for(enum mailtls_proto proto)
 {
-	switch (proto) {
-	case MAILTLS_PROTO_SMTP:
-	case MAILTLS_PROTO_SUBMISSION:
-	case MAILTLS_PROTO_SMTPS:
-	case MAILTLS_PROTO_LMTP:
-		return &dialog_smtp_ops;
-	case MAILTLS_PROTO_IMAP:
-	case MAILTLS_PROTO_IMAPS:
-		return &dialog_imap_ops;
-	case MAILTLS_PROTO_POP3:
-	case MAILTLS_PROTO_POP3S:
-		return &dialog_pop3_ops;
-	default:
+	const struct proto_info *pi = proto_info(proto);
+
+	if (pi == NULL)
 		return NULL;
+	switch (pi->dialog) {
+	case PROTO_DIALOG_SMTP:
+		return &dialog_smtp_ops;
+	case PROTO_DIALOG_IMAP:
+		return &dialog_imap_ops;
+	case PROTO_DIALOG_POP3:
+		return &dialog_pop3_ops;
 	}
+	return NULL;
 }
 
 /* transcript_add - append one line, escaped (server lines, and our commands, which carry
@@ -85,7 +84,7 @@ void dialog_send(struct probe *p, const char *fmt, ...)
 	conn_set_timeout(p->conn, p->timeout);
 }
 
-void dialog_finding(struct probe *p, const char *id, const char *fmt, ...)
+void dialog_finding(struct probe *p, enum mailtls_fid id, const char *fmt, ...)
 {
 	char buf[1500];
 	va_list ap;
@@ -134,7 +133,7 @@ static void verdict(struct probe *p)
 	/* A session the server aborted right after the handshake (TLS 1.3 rejects a client
 	 * certificate only then) carries no mail: it counts as failed. */
 	res->would_encrypt = res->session.tls_established &&
-			     !mailtls_result_has(res, "tls.handshake-failed");
+			     !mailtls_result_has(res, MAILTLS_F_TLS_HANDSHAKE_FAILED);
 	if (!res->would_encrypt)
 		res->would_authenticate = false;
 }
@@ -185,15 +184,15 @@ void dialog_protocol_error(struct probe *p, enum reply_feed why, const char *lin
 	char *e = escape_text(line, len > 200 ? 200 : len);
 
 	if (why == REPLY_TOO_MANY)
-		dialog_finding(p, "proto.too-many-lines",
+		dialog_finding(p, MAILTLS_F_PROTO_TOO_MANY_LINES,
 			       "%s exceeded %d lines or %d bytes", p->phase,
 			       REPLY_LINES_MAX, REPLY_TEXT_MAX);
 	else if (why == REPLY_BAD_CODE)
-		dialog_finding(p, "proto.malformed-reply",
+		dialog_finding(p, MAILTLS_F_PROTO_MALFORMED_REPLY,
 			       "reply code %.3s while waiting for %s: SMTP codes run from 200 to 599 "
 			       "(RFC 5321 4.2): \"%s\"", line, p->phase, e ? e : "");
 	else
-		dialog_finding(p, "proto.malformed-reply", "malformed reply while waiting for %s: \"%s\"",
+		dialog_finding(p, MAILTLS_F_PROTO_MALFORMED_REPLY, "malformed reply while waiting for %s: \"%s\"",
 			       p->phase, e ? e : "");
 	free(e);
 	dialog_finish(p);
@@ -215,7 +214,7 @@ void dialog_starttls(struct probe *p)
 	dialog_note(p, "--- TLS handshake%s%s", sni ? " with SNI " : "", sni ? sni : "");
 	injected = conn_start_tls(p->conn, ssl, p->timeout);
 	if (injected > 0)
-		dialog_finding(p, "proto.data-after-starttls",
+		dialog_finding(p, MAILTLS_F_PROTO_DATA_AFTER_STARTTLS,
 			       "server sent %zu bytes after its STARTTLS reply, before the handshake; "
 			       "discarded, never read as TLS data", injected);
 }
@@ -245,15 +244,15 @@ void dialog_tls_up(struct probe *p)
 	}
 	dialog_note(p, "--- TLS established: %s, %s%s%s", s->tls_version, s->cipher,
 		    s->group ? ", " : "", s->group ? s->group : "");
-	dialog_finding(p, "tls.established", "%s, cipher %s%s%s", s->tls_version,
+	dialog_finding(p, MAILTLS_F_TLS_ESTABLISHED, "%s, cipher %s%s%s", s->tls_version,
 			   s->cipher, s->group ? ", key exchange " : "", s->group ? s->group : "");
 	if (strcmp(s->tls_version, "TLSv1") == 0 || strcmp(s->tls_version, "TLSv1.1") == 0)
-		dialog_finding(p, "tls.legacy-version", "the session uses %s",
+		dialog_finding(p, MAILTLS_F_TLS_LEGACY_VERSION, "the session uses %s",
 				   s->tls_version);
 	for (size_t i = 0; i < p->n_names; i++)
 		names[i] = p->names[i];
 	if (chain == NULL || sk_X509_num(chain) == 0) {
-		mailtls_result_add(p->res, "cert.verify-error", "the server sent no certificate");
+		mailtls_result_add(p->res, MAILTLS_F_CERT_VERIFY_ERROR, "the server sent no certificate");
 		return;
 	}
 	verify_chain(chain, &vp, p->res);
@@ -311,32 +310,32 @@ static void on_fail(void *arg, enum conn_fail why, const char *detail)
 	}
 	switch (why) {
 	case CONN_FAIL_REFUSED:
-		dialog_finding(p, "conn.refused", "connection refused");
+		dialog_finding(p, MAILTLS_F_CONN_REFUSED, "connection refused");
 		break;
 	case CONN_FAIL_TIMEOUT:
-		dialog_finding(p, "conn.timeout", "timed out after %gs waiting for %s%s%s%s", p->timeout,
+		dialog_finding(p, MAILTLS_F_CONN_TIMEOUT, "timed out after %gs waiting for %s%s%s%s", p->timeout,
 			       p->phase, detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
 		break;
 	case CONN_FAIL_CLOSED:
-		dialog_finding(p, "conn.closed", "server closed the connection while the client waited for %s%s%s",
+		dialog_finding(p, MAILTLS_F_CONN_CLOSED, "server closed the connection while the client waited for %s%s%s",
 			       p->phase, detail ? ": " : "", detail ? detail : "");
 		break;
 	case CONN_FAIL_ERROR:
-		dialog_finding(p, "conn.error", "network error while waiting for %s: %s", p->phase,
+		dialog_finding(p, MAILTLS_F_CONN_ERROR, "network error while waiting for %s: %s", p->phase,
 			       detail ? detail : "unknown");
 		break;
 	case CONN_FAIL_LINE_TOO_LONG:
-		dialog_finding(p, "proto.line-too-long",
+		dialog_finding(p, MAILTLS_F_PROTO_LINE_TOO_LONG,
 			       "reply line longer than %d bytes while waiting for %s",
 			       REPLY_LINE_MAX, p->phase);
 		break;
 	case CONN_FAIL_TLS:
 		if (p->tls)
-			dialog_finding(p, "tls.handshake-failed",
+			dialog_finding(p, MAILTLS_F_TLS_HANDSHAKE_FAILED,
 				       "TLS session failed after the handshake, while waiting for %s: %s",
 				       p->phase, detail ? detail : "unknown error");
 		else
-			dialog_finding(p, "tls.handshake-failed", "%s failed: %s",
+			dialog_finding(p, MAILTLS_F_TLS_HANDSHAKE_FAILED, "%s failed: %s",
 				       p->implicit_tls ? "TLS handshake" : "STARTTLS handshake",
 				       detail ? detail : "unknown error");
 		break;
@@ -356,8 +355,7 @@ int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen)
 	if (p->started.tv_sec == 0 && p->started.tv_nsec == 0)
 		clock_gettime(CLOCK_MONOTONIC, &p->started);
 	p->ops = dialog_ops_for(p->proto);
-	p->implicit_tls = p->proto == MAILTLS_PROTO_SMTPS || p->proto == MAILTLS_PROTO_IMAPS ||
-			  p->proto == MAILTLS_PROTO_POP3S;
+	p->implicit_tls = proto_info(p->proto) != NULL && proto_info(p->proto)->implicit_tls;
 	p->res->session.implicit_tls = p->implicit_tls;
 	p->phase = "the TCP connection";
 	p->ev_done = event_new(p->base, -1, 0, on_done_event, p);

@@ -116,7 +116,7 @@ void dialog_starttls(struct probe *p);
 void dialog_tls_up(struct probe *p);
 
 /* dialog_finding - add a finding with the "host[addr]:port: " prefix. */
-void dialog_finding(struct probe *p, const char *id, const char *fmt, ...)
+void dialog_finding(struct probe *p, enum mailtls_fid id, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif

@@ -78,12 +78,12 @@ static void on_greeting(struct probe *p, const struct imap_line *il, const char 
 		break;
 	case IMAP_PREAUTH:
 		/* RFC 2595 3.1 / RFC 9051 6.2.1: STARTTLS is only valid in the not-authenticated state. */
-		dialog_finding(p, "starttls.not-offered",
+		dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED,
 			       "server greets with PREAUTH: the session is authenticated in plaintext and STARTTLS is impossible");
 		imap_command(p, IMAP_LOGOUT, "LOGOUT");
 		break;
 	case IMAP_BYE:
-		dialog_finding(p, "proto.greeting-rejected", "server refused the session: * BYE %s",
+		dialog_finding(p, MAILTLS_F_PROTO_GREETING_REJECTED, "server refused the session: * BYE %s",
 			       s->banner ? s->banner : "");
 		dialog_finish(p);
 		break;
@@ -100,7 +100,7 @@ static void on_capability_done(struct probe *p, const struct imap_line *il)
 	const struct mailtls_strlist *caps = p->implicit_tls ? &s->caps_post : &s->caps_pre;
 
 	if (il->status != IMAP_OK) {
-		dialog_finding(p, "starttls.not-offered", "CAPABILITY failed, so STARTTLS cannot be discovered");
+		dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED, "CAPABILITY failed, so STARTTLS cannot be discovered");
 		imap_command(p, IMAP_LOGOUT, "LOGOUT");
 		return;
 	}
@@ -110,16 +110,16 @@ static void on_capability_done(struct probe *p, const struct imap_line *il)
 	}
 	s->login_disabled = caps_have(caps, "LOGINDISABLED");
 	if (!caps_have(caps, "STARTTLS")) {
-		dialog_finding(p, "starttls.not-offered", "STARTTLS is not in the CAPABILITY list");
+		dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED, "STARTTLS is not in the CAPABILITY list");
 		imap_command(p, IMAP_LOGOUT, "LOGOUT");
 		return;
 	}
 	s->starttls_offered = true;
-	dialog_finding(p, "starttls.offered", "STARTTLS in the CAPABILITY list");
+	dialog_finding(p, MAILTLS_F_STARTTLS_OFFERED, "STARTTLS in the CAPABILITY list");
 	if (s->login_disabled)
-		dialog_finding(p, "imap.login-disabled", "LOGINDISABLED advertised before TLS");
+		dialog_finding(p, MAILTLS_F_IMAP_LOGIN_DISABLED, "LOGINDISABLED advertised before TLS");
 	else
-		dialog_finding(p, "imap.plaintext-login-offered",
+		dialog_finding(p, MAILTLS_F_IMAP_PLAINTEXT_LOGIN_OFFERED,
 				   "no LOGINDISABLED before TLS: the server would accept a password in the clear");
 	imap_command(p, IMAP_STARTTLS, "STARTTLS");
 }
@@ -154,7 +154,7 @@ static void imap_line(struct probe *p, const char *line, size_t len)
 		    imap_capabilities(&il, &list, &listlen))
 			dialog_add_caps(p, list, listlen);
 		if (il.status == IMAP_BYE && p->state != IMAP_LOGOUT) {
-			dialog_finding(p, "conn.closed", "server said BYE while the client waited for %s",
+			dialog_finding(p, MAILTLS_F_CONN_CLOSED, "server said BYE while the client waited for %s",
 				       p->phase);
 			dialog_finish(p);
 		}
@@ -169,7 +169,7 @@ static void imap_line(struct probe *p, const char *line, size_t len)
 		if (il.status != IMAP_OK) {
 			char *e = escape_text(line, len > 300 ? 300 : len);
 
-			dialog_finding(p, "starttls.refused", "STARTTLS refused: %s", e ? e : "");
+			dialog_finding(p, MAILTLS_F_STARTTLS_REFUSED, "STARTTLS refused: %s", e ? e : "");
 			free(e);
 			imap_command(p, IMAP_LOGOUT, "LOGOUT");
 			break;
@@ -179,7 +179,7 @@ static void imap_line(struct probe *p, const char *line, size_t len)
 		break;
 	case IMAP_CAPABILITY_TLS:
 		if (il.status != IMAP_OK)
-			dialog_finding(p, "proto.post-tls-failed", "CAPABILITY after TLS failed");
+			dialog_finding(p, MAILTLS_F_PROTO_POST_TLS_FAILED, "CAPABILITY after TLS failed");
 		imap_command(p, IMAP_LOGOUT, "LOGOUT");
 		break;
 	case IMAP_LOGOUT:

@@ -71,12 +71,12 @@ static void on_capa_done(struct probe *p)
 	}
 	dialog_add_cap_lines(&p->reply, 0, &s->caps_pre);
 	if (!capa_has(&p->reply, "STLS")) {
-		dialog_finding(p, "starttls.not-offered", "STLS is not in the CAPA list");
+		dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED, "STLS is not in the CAPA list");
 		pop3_command(p, POP3_QUIT, "QUIT");
 		return;
 	}
 	s->starttls_offered = true;
-	dialog_finding(p, "starttls.offered", "STLS in the CAPA list");
+	dialog_finding(p, MAILTLS_F_STARTTLS_OFFERED, "STLS in the CAPA list");
 	pop3_command(p, POP3_STLS, "STLS");
 }
 
@@ -108,7 +108,7 @@ static void pop3_line(struct probe *p, const char *line, size_t len)
 	case POP3_GREETING:
 		p->res->session.banner = escape_text(rest, restlen > 300 ? 300 : restlen);
 		if (st != POP3_OK) {
-			dialog_finding(p, "proto.greeting-rejected", "server refused the session: -ERR %s",
+			dialog_finding(p, MAILTLS_F_PROTO_GREETING_REJECTED, "server refused the session: -ERR %s",
 				       p->res->session.banner ? p->res->session.banner : "");
 			pop3_command(p, POP3_QUIT, "QUIT");
 			break;
@@ -122,9 +122,9 @@ static void pop3_line(struct probe *p, const char *line, size_t len)
 			break;
 		}
 		if (p->state == POP3_CAPA_TLS) {
-			dialog_finding(p, "proto.post-tls-failed", "CAPA after TLS refused");
+			dialog_finding(p, MAILTLS_F_PROTO_POST_TLS_FAILED, "CAPA after TLS refused");
 		} else if (!p->implicit_tls) {
-			dialog_finding(p, "starttls.not-offered",
+			dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED,
 				       "CAPA is not supported (RFC 2449), so STLS cannot be discovered");
 		}
 		pop3_command(p, POP3_QUIT, "QUIT");
@@ -133,7 +133,7 @@ static void pop3_line(struct probe *p, const char *line, size_t len)
 		if (st != POP3_OK) {
 			char *e = escape_text(line, len > 300 ? 300 : len);
 
-			dialog_finding(p, "starttls.refused", "STLS refused: %s", e ? e : "");
+			dialog_finding(p, MAILTLS_F_STARTTLS_REFUSED, "STLS refused: %s", e ? e : "");
 			free(e);
 			pop3_command(p, POP3_QUIT, "QUIT");
 			break;

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include "dialog.h"
 #include "escape.h"
+#include "proto.h"
 
 enum smtp_state {
 	SMTP_GREETING,
@@ -41,7 +42,7 @@ static void smtp_enter_state(struct probe *p, enum smtp_state st)
 
 static const char *hello_verb(const struct probe *p)
 {
-	return p->proto == MAILTLS_PROTO_LMTP ? "LHLO" : "EHLO";
+	return proto_info(p->proto)->hello;
 }
 
 static void smtp_quit(struct probe *p)
@@ -99,7 +100,7 @@ static void on_greeting(struct probe *p)
 		s->banner_name = first_word(&p->reply, 0);
 	if (p->reply.code != 220) {
 		reply_summary(&p->reply, sum, sizeof(sum));
-		dialog_finding(p, "proto.greeting-rejected", "server refused the session in its greeting: %s", sum);
+		dialog_finding(p, MAILTLS_F_PROTO_GREETING_REJECTED, "server refused the session in its greeting: %s", sum);
 		smtp_quit(p);
 		return;
 	}
@@ -117,7 +118,7 @@ static void note_names(struct probe *p)
 	for (size_t i = 0; i < p->n_names; i++)
 		if (strcasecmp(shown, p->names[i]) == 0)
 			return;
-	dialog_finding(p, "proto.banner-name-differs",
+	dialog_finding(p, MAILTLS_F_PROTO_BANNER_NAME_DIFFERS,
 		       "server calls itself %s; the client's reference name is %s (shown, never used as an identity)",
 		       shown, p->names[0]);
 }
@@ -129,12 +130,12 @@ static void on_ehlo(struct probe *p)
 
 	if (p->reply.code != 250) {
 		reply_summary(&p->reply, sum, sizeof(sum));
-		if (p->proto == MAILTLS_PROTO_LMTP) {
-			dialog_finding(p, "proto.ehlo-rejected", "LHLO refused: %s", sum);
+		if (!proto_info(p->proto)->helo_fallback) {
+			dialog_finding(p, MAILTLS_F_PROTO_EHLO_REJECTED, "LHLO refused: %s", sum);
 			smtp_quit(p);
 			return;
 		}
-		dialog_finding(p, "proto.ehlo-rejected", "EHLO refused (%s); trying HELO", sum);
+		dialog_finding(p, MAILTLS_F_PROTO_EHLO_REJECTED, "EHLO refused (%s); trying HELO", sum);
 		send_hello(p, SMTP_HELO);
 		return;
 	}
@@ -147,13 +148,13 @@ static void on_ehlo(struct probe *p)
 		return;
 	}
 	if (!smtp_ehlo_has(&p->reply, "STARTTLS")) {
-		dialog_finding(p, "starttls.not-offered", "STARTTLS is not offered in the reply to %s",
+		dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED, "STARTTLS is not offered in the reply to %s",
 			       hello_verb(p));
 		smtp_quit(p);
 		return;
 	}
 	s->starttls_offered = true;
-	dialog_finding(p, "starttls.offered", "STARTTLS offered in the reply to %s",
+	dialog_finding(p, MAILTLS_F_STARTTLS_OFFERED, "STARTTLS offered in the reply to %s",
 			   hello_verb(p));
 	smtp_enter_state(p, SMTP_STARTTLS);
 	dialog_send(p, "STARTTLS");
@@ -166,11 +167,11 @@ static void on_helo(struct probe *p)
 	p->res->session.helo_fallback = true;
 	if (p->reply.code != 250) {
 		reply_summary(&p->reply, sum, sizeof(sum));
-		dialog_finding(p, "proto.greeting-rejected", "HELO refused: %s", sum);
+		dialog_finding(p, MAILTLS_F_PROTO_GREETING_REJECTED, "HELO refused: %s", sum);
 	} else {
 		note_names(p);
 		if (!p->implicit_tls)
-			dialog_finding(p, "starttls.not-offered",
+			dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED,
 				       "STARTTLS cannot be offered: EHLO was refused and HELO has no extensions");
 	}
 	smtp_quit(p);
@@ -182,7 +183,7 @@ static void on_starttls(struct probe *p)
 
 	if (p->reply.code != 220) {
 		reply_summary(&p->reply, sum, sizeof(sum));
-		dialog_finding(p, "starttls.refused", "STARTTLS refused: %s", sum);
+		dialog_finding(p, MAILTLS_F_STARTTLS_REFUSED, "STARTTLS refused: %s", sum);
 		smtp_quit(p);
 		return;
 	}
@@ -196,7 +197,7 @@ static void on_ehlo_tls(struct probe *p)
 
 	if (p->reply.code != 250) {
 		reply_summary(&p->reply, sum, sizeof(sum));
-		dialog_finding(p, "proto.post-tls-failed", "%s after TLS refused: %s", hello_verb(p), sum);
+		dialog_finding(p, MAILTLS_F_PROTO_POST_TLS_FAILED, "%s after TLS refused: %s", hello_verb(p), sum);
 	} else {
 		dialog_add_cap_lines(&p->reply, 1, &p->res->session.caps_post);
 	}
@@ -227,7 +228,7 @@ static void smtp_line(struct probe *p, const char *line, size_t len)
 	 * go-ahead the bytes are discarded and reported by dialog_starttls() instead. */
 	if (p->state != SMTP_QUIT && !(p->state == SMTP_STARTTLS && p->reply.code == 220) &&
 	    conn_pending(p->conn) > 0) {
-		dialog_finding(p, "proto.unsolicited-reply",
+		dialog_finding(p, MAILTLS_F_PROTO_UNSOLICITED_REPLY,
 			       "server sent %zu more bytes after %s, before the client's next command",
 			       conn_pending(p->conn), p->phase);
 		dialog_finish(p);

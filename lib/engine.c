@@ -163,7 +163,7 @@ static void unresolved(struct job *j, const char *why)
 	struct probe *p = j->p;
 
 	snprintf(p->prefix, sizeof(p->prefix), "%s:%u", p->res->session.host, j->port);
-	mailtls_result_add(p->res, "conn.resolve-failed", "%s: %s does not resolve: %s",
+	mailtls_result_add(p->res, MAILTLS_F_CONN_RESOLVE_FAILED, "%s: %s does not resolve: %s",
 			   p->prefix, p->res->session.host, why);
 	p->res->checked = false;
 	p->res->unknown_reason = strdup("the host name could not be resolved");

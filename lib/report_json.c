@@ -96,6 +96,17 @@ static json_t *session_json(const struct mailtls_result *res)
 	return o;
 }
 
+/* subject_json - what a finding is about: {"host", "address", "port", "certificate"}, each
+ * null when it does not apply ("certificate" is the position in the chain, 0 the leaf). */
+static json_t *subject_json(const struct mailtls_subject *s)
+{
+	return json_pack("{s:o s:o s:o s:o}",
+			 "host", jstr(s->host),
+			 "address", jstr(s->addr),
+			 "port", s->port ? json_integer(s->port) : json_null(),
+			 "certificate", s->cert_depth >= 0 ? json_integer(s->cert_depth) : json_null());
+}
+
 char *mailtls_report_json(const struct mailtls_result *res)
 {
 	char verdict[1024];
@@ -107,9 +118,10 @@ char *mailtls_report_json(const struct mailtls_result *res)
 	for (size_t i = 0; findings && i < res->findings.n; i++) {
 		const struct mailtls_finding *f = &res->findings.v[i];
 
-		json_array_append_new(findings, json_pack("{s:s s:s s:o s:s s:s}",
+		json_array_append_new(findings, json_pack("{s:s s:s s:o s:s s:s s:o}",
 			"id", f->id, "severity", mailtls_severity_name(f->severity),
-			"message", jstr(f->message), "remedy", f->remedy, "standard", f->standard));
+			"message", jstr(f->message), "remedy", f->remedy, "standard", f->standard,
+			"subject", subject_json(&f->subject)));
 	}
 	for (size_t i = 0; chain && i < res->chain_len; i++)
 		json_array_append_new(chain, cert_json(&res->chain[i]));

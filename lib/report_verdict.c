@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <mailtls/mailtls.h>
+#include "proto.h"
 #include "report_verdict.h"
 
 /* ids_of - the ids of findings at or above min severity, comma-separated, deduplicated. */
@@ -34,8 +35,9 @@ static void ids_of(const struct mailtls_result *res, enum mailtls_severity min, 
 
 static bool is_smtp(enum mailtls_proto p)
 {
-	return p == MAILTLS_PROTO_SMTP || p == MAILTLS_PROTO_SUBMISSION ||
-	       p == MAILTLS_PROTO_SMTPS || p == MAILTLS_PROTO_LMTP;
+	const struct proto_info *pi = proto_info(p);
+
+	return pi != NULL && pi->dialog == PROTO_DIALOG_SMTP;
 }
 
 /* dialogue_failed - a critical connection or protocol finding: the dialogue broke. */
@@ -54,7 +56,7 @@ static bool no_session(const struct mailtls_result *res)
 {
 	if (res->session.starttls_accepted || res->session.tls_established)
 		return false;
-	if (res->session.implicit_tls && mailtls_result_has(res, "tls.handshake-failed"))
+	if (res->session.implicit_tls && mailtls_result_has(res, MAILTLS_F_TLS_HANDSHAKE_FAILED))
 		return false;
 	return dialogue_failed(res);
 }
@@ -78,7 +80,7 @@ void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
 			 is_smtp(res->session.proto) ? "senders cannot deliver and will retry" :
 			 "clients cannot reach their mail", ids[0] ? ids : "no session");
 	} else if (!res->would_encrypt) {
-		bool failed = mailtls_result_has(res, "tls.handshake-failed") ||
+		bool failed = mailtls_result_has(res, MAILTLS_F_TLS_HANDSHAKE_FAILED) ||
 			      res->session.starttls_accepted;
 
 		if (is_smtp(res->session.proto))

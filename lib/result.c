@@ -1,13 +1,11 @@
 /*
  * result.c - lifetime of struct mailtls_result, findings, string lists, enum names.
  */
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <mailtls/mailtls.h>
-#include "x509info.h"
 
 #define FINDINGS_MAX 256          /* more findings than this are dropped */
 #define MESSAGE_MAX 2048          /* longest finding message kept */
@@ -51,6 +49,23 @@ void mailtls_strlist_clear(struct mailtls_strlist *l)
 	l->n = 0;
 }
 
+void mailtls_certinfo_clear(struct mailtls_certinfo *info)
+{
+	free(info->subject);
+	free(info->subject_cn);
+	free(info->issuer);
+	free(info->issuer_cn);
+	free(info->organization);
+	free(info->serial);
+	mailtls_strlist_clear(&info->dns_names);
+	mailtls_strlist_clear(&info->other_names);
+	free(info->key_type);
+	free(info->sig_alg);
+	free(info->sha256);
+	free(info->spki_sha256);
+	memset(info, 0, sizeof(*info));
+}
+
 static void session_clear(struct mailtls_session *s)
 {
 	free(s->host);
@@ -73,25 +88,28 @@ void mailtls_result_free(struct mailtls_result *res)
 		return;
 	session_clear(&res->session);
 	for (size_t i = 0; i < res->chain_len; i++)
-		x509info_clear(&res->chain[i]);
+		mailtls_certinfo_clear(&res->chain[i]);
 	free(res->chain);
 	mailtls_strlist_clear(&res->reference_names);
-	for (size_t i = 0; i < res->findings.n; i++)
+	for (size_t i = 0; i < res->findings.n; i++) {
 		free(res->findings.v[i].message);
+		free(res->findings.v[i].subject.host);
+		free(res->findings.v[i].subject.addr);
+	}
 	free(res->findings.v);
 	free(res->unknown_reason);
 	free(res);
 }
 
-int mailtls_result_add(struct mailtls_result *res, const char *id, const char *fmt, ...)
+/* add_v - append finding fid about the certificate at depth (-1: none) with a message. */
+static int add_v(struct mailtls_result *res, enum mailtls_fid fid, int depth, const char *fmt,
+		 va_list ap)
 {
-	const struct mailtls_catalog_entry *e = mailtls_catalog_find(id);
+	const struct mailtls_catalog_entry *e = mailtls_catalog_get(fid);
 	struct mailtls_findings *f = &res->findings;
 	struct mailtls_finding *fi;
 	char buf[MESSAGE_MAX];
-	va_list ap;
 
-	assert(e != NULL && "finding id missing from the catalogue");
 	if (e == NULL)
 		return MAILTLS_EINVAL;
 	if (f->n >= FINDINGS_MAX)
@@ -105,25 +123,59 @@ int mailtls_result_add(struct mailtls_result *res, const char *id, const char *f
 		f->v = v;
 		f->cap = cap;
 	}
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	fi = &f->v[f->n];
-	fi->message = strdup(buf);
-	if (fi->message == NULL)
-		return MAILTLS_ENOMEM;
+	memset(fi, 0, sizeof(*fi));
+	fi->subject.cert_depth = depth;
+	if (res->have_session) {
+		fi->subject.port = res->session.port;
+		if (res->session.host != NULL && (fi->subject.host = strdup(res->session.host)) == NULL)
+			goto nomem;
+		if (res->session.addr != NULL && (fi->subject.addr = strdup(res->session.addr)) == NULL)
+			goto nomem;
+	}
+	if ((fi->message = strdup(buf)) == NULL)
+		goto nomem;
+	fi->fid = fid;
 	fi->id = e->id;
 	fi->severity = e->severity;
 	fi->remedy = e->remedy;
 	fi->standard = e->standard;
 	f->n++;
 	return 0;
+nomem:
+	free(fi->subject.host);
+	free(fi->subject.addr);
+	return MAILTLS_ENOMEM;
 }
 
-bool mailtls_result_has(const struct mailtls_result *res, const char *id)
+int mailtls_result_add(struct mailtls_result *res, enum mailtls_fid fid, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = add_v(res, fid, -1, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int mailtls_result_add_cert(struct mailtls_result *res, enum mailtls_fid fid, int depth,
+			    const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = add_v(res, fid, depth < 0 ? -1 : depth, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+bool mailtls_result_has(const struct mailtls_result *res, enum mailtls_fid fid)
 {
 	for (size_t i = 0; i < res->findings.n; i++)
-		if (strcmp(res->findings.v[i].id, id) == 0)
+		if (res->findings.v[i].fid == fid)
 			return true;
 	return false;
 }
@@ -172,22 +224,6 @@ const char *mailtls_exit_name(enum mailtls_exit code)
 	case MAILTLS_EXIT_UNKNOWN: return "UNKNOWN";
 	}
 	return "UNKNOWN";
-}
-
-const char *mailtls_proto_name(enum mailtls_proto proto)
-{
-	switch (proto) {
-	case MAILTLS_PROTO_NONE: return "none";
-	case MAILTLS_PROTO_SMTP: return "smtp";
-	case MAILTLS_PROTO_SUBMISSION: return "submission";
-	case MAILTLS_PROTO_SMTPS: return "smtps";
-	case MAILTLS_PROTO_LMTP: return "lmtp";
-	case MAILTLS_PROTO_IMAP: return "imap";
-	case MAILTLS_PROTO_IMAPS: return "imaps";
-	case MAILTLS_PROTO_POP3: return "pop3";
-	case MAILTLS_PROTO_POP3S: return "pop3s";
-	}
-	return "?";
 }
 
 const char *mailtls_strerror(int err)

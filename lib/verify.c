@@ -320,16 +320,16 @@ fail:
 
 /* Findings added so far, for "one per (id, certificate)". */
 struct added {
-	const char *id[VERIFY_ERRS_MAX];
+	enum mailtls_fid id[VERIFY_ERRS_MAX];
 	int depth[VERIFY_ERRS_MAX];
 	size_t n;
 };
 
 /* once - true the first time (id, depth) is seen. */
-static bool once(struct added *a, const char *id, int depth)
+static bool once(struct added *a, enum mailtls_fid id, int depth)
 {
 	for (size_t i = 0; i < a->n; i++)
-		if (a->depth[i] == depth && strcmp(a->id[i], id) == 0)
+		if (a->depth[i] == depth && a->id[i] == id)
 			return false;
 	if (a->n < VERIFY_ERRS_MAX) {
 		a->id[a->n] = id;
@@ -356,37 +356,37 @@ static int map_error(const struct verify_err *e, const struct verify_params *p,
 	cert_label(e->cert, label, sizeof(label));
 	switch (e->code) {
 	case X509_V_ERR_CERT_HAS_EXPIRED:
-		if (!once(a, "cert.expired", e->depth))
+		if (!once(a, MAILTLS_F_CERT_EXPIRED, e->depth))
 			return 0;
 		t = e->cert != NULL ? x509info_asn1_time(X509_get0_notAfter(e->cert)) : 0;
-		return mailtls_result_add(res, "cert.expired",
+		return mailtls_result_add(res, MAILTLS_F_CERT_EXPIRED,
 			"certificate '%s' (depth %d) expired on %s, %lld days ago", label, e->depth,
 			mailtls_time_format(t, date, sizeof(date)), (long long)((p->at - t) / 86400));
 	case X509_V_ERR_CERT_NOT_YET_VALID:
-		if (!once(a, "cert.not-yet-valid", e->depth))
+		if (!once(a, MAILTLS_F_CERT_NOT_YET_VALID, e->depth))
 			return 0;
 		t = e->cert != NULL ? x509info_asn1_time(X509_get0_notBefore(e->cert)) : 0;
-		return mailtls_result_add(res, "cert.not-yet-valid",
+		return mailtls_result_add(res, MAILTLS_F_CERT_NOT_YET_VALID,
 			"certificate '%s' (depth %d) is not valid before %s, %lld days from the validation time",
 			label, e->depth, mailtls_time_format(t, date, sizeof(date)),
 			(long long)((t - p->at + 86399) / 86400));
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-		if (!once(a, "cert.self-signed", e->depth))
+		if (!once(a, MAILTLS_F_CERT_SELF_SIGNED, e->depth))
 			return 0;
-		return mailtls_result_add(res, "cert.self-signed",
+		return mailtls_result_add(res, MAILTLS_F_CERT_SELF_SIGNED,
 			"the server certificate '%s' is self-signed and not a trust anchor", label);
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-		if (!once(a, "cert.untrusted", e->depth))
+		if (!once(a, MAILTLS_F_CERT_UNTRUSTED, e->depth))
 			return 0;
-		return mailtls_result_add(res, "cert.untrusted",
+		return mailtls_result_add(res, MAILTLS_F_CERT_UNTRUSTED,
 			"the chain ends at root '%s' (depth %d), which is not a trust anchor",
 			label, e->depth);
 	case X509_V_ERR_CERT_REJECTED:
 	case X509_V_ERR_CERT_UNTRUSTED:
 		/* The anchor's trust settings (a TRUSTED CERTIFICATE's -addreject/-addtrust). */
-		if (!once(a, "cert.untrusted", e->depth))
+		if (!once(a, MAILTLS_F_CERT_UNTRUSTED, e->depth))
 			return 0;
-		return mailtls_result_add(res, "cert.untrusted",
+		return mailtls_result_add(res, MAILTLS_F_CERT_UNTRUSTED,
 			"the chain ends at '%s' (depth %d), which the trust store marks as %s "
 			"for TLS server authentication", label, e->depth,
 			e->code == X509_V_ERR_CERT_REJECTED ? "rejected" : "not trusted");
@@ -394,9 +394,9 @@ static int map_error(const struct verify_err *e, const struct verify_params *p,
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 		if (e->cert == NULL || is_self_issued(e->cert)) {
-			if (!once(a, "cert.untrusted", e->depth))
+			if (!once(a, MAILTLS_F_CERT_UNTRUSTED, e->depth))
 				return 0;
-			return mailtls_result_add(res, "cert.untrusted",
+			return mailtls_result_add(res, MAILTLS_F_CERT_UNTRUSTED,
 				"the chain ends at '%s' (depth %d), which is not a trust anchor",
 				label, e->depth);
 		}
@@ -404,43 +404,43 @@ static int map_error(const struct verify_err *e, const struct verify_params *p,
 		 * reason is a root the client does not trust (servers need not send roots,
 		 * RFC 8446 4.4.2), not a missing intermediate. */
 		if (e->depth > 0) {
-			if (!once(a, "cert.untrusted", e->depth))
+			if (!once(a, MAILTLS_F_CERT_UNTRUSTED, e->depth))
 				return 0;
 			issuer_dn(e->cert, dn, sizeof(dn));
-			return mailtls_result_add(res, "cert.untrusted",
+			return mailtls_result_add(res, MAILTLS_F_CERT_UNTRUSTED,
 				"the chain leads to issuer '%s' of certificate '%s' (depth %d), which is not a trust anchor",
 				dn, label, e->depth);
 		}
 		/* The leaf's issuer is unknown: a missing intermediate, or a root (or other CA)
 		 * that is no anchor and was not sent; nothing here tells the two apart. */
-		if (!once(a, "cert.incomplete-chain", e->depth))
+		if (!once(a, MAILTLS_F_CERT_INCOMPLETE_CHAIN, e->depth))
 			return 0;
 		issuer_dn(e->cert, dn, sizeof(dn));
-		return mailtls_result_add(res, "cert.incomplete-chain",
+		return mailtls_result_add(res, MAILTLS_F_CERT_INCOMPLETE_CHAIN,
 			"the server did not send the intermediate certificate for issuer '%s', "
 			"which certificate '%s' (depth %d) needs, and no trust anchor supplies it; "
 			"or that issuer is a CA the client does not trust (without its certificate "
 			"the two cannot be told apart)",
 			dn, label, e->depth);
 	case X509_V_ERR_CA_MD_TOO_WEAK:
-		if (!once(a, "cert.weak-signature", e->depth))
+		if (!once(a, MAILTLS_F_CERT_WEAK_SIGNATURE, e->depth))
 			return 0;
-		return mailtls_result_add(res, "cert.weak-signature",
+		return mailtls_result_add(res, MAILTLS_F_CERT_WEAK_SIGNATURE,
 			"certificate '%s' (depth %d) is signed with %s, too weak for verifying clients",
 			label, e->depth, e->cert != NULL ?
 			OBJ_nid2ln(X509_get_signature_nid(e->cert)) : "a weak algorithm");
 	case X509_V_ERR_EE_KEY_TOO_SMALL:
 	case X509_V_ERR_CA_KEY_TOO_SMALL:
-		if (!once(a, "cert.weak-key", e->depth))
+		if (!once(a, MAILTLS_F_CERT_WEAK_KEY, e->depth))
 			return 0;
-		return mailtls_result_add(res, "cert.weak-key",
+		return mailtls_result_add(res, MAILTLS_F_CERT_WEAK_KEY,
 			"certificate '%s' (depth %d) has a %d-bit key, too small for verifying clients",
 			label, e->depth, e->cert != NULL ?
 			EVP_PKEY_get_bits(X509_get0_pubkey(e->cert)) : 0);
 	default:
-		if (!once(a, "cert.verify-error", e->depth))
+		if (!once(a, MAILTLS_F_CERT_VERIFY_ERROR, e->depth))
 			return 0;
-		return mailtls_result_add(res, "cert.verify-error",
+		return mailtls_result_add(res, MAILTLS_F_CERT_VERIFY_ERROR,
 			"certificate '%s' (depth %d): %s", label, e->depth,
 			X509_verify_cert_error_string(e->code));
 	}
@@ -601,7 +601,7 @@ static int profile_violation(const struct verify_state *lenient,
 	}
 	if (extra == 0)
 		return 0;
-	return mailtls_result_add(res, "cert.profile-violation",
+	return mailtls_result_add(res, MAILTLS_F_CERT_PROFILE_VIOLATION,
 		"lenient clients accept the chain; the strict RFC 5280 profile (OpenSSL X509_STRICT) "
 		"refuses it: %s%s", list, extra > shown ? "; ..." : "");
 }
@@ -628,7 +628,7 @@ static int chain_cut(STACK_OF(X509) *presented, int n, int total,
 
 	*cut_depth = -1;
 	if (lenient->n == 0)
-		return mailtls_result_add(res, "cert.chain-extra",
+		return mailtls_result_add(res, MAILTLS_F_CERT_CHAIN_EXTRA,
 			"the server sent %d certificates, more than any chain needs; the first %d "
 			"lead to a trust anchor, so OpenSSL-based clients (Postfix) accept the chain, "
 			"but GnuTLS-based clients refuse more than 16 certificates", total, n);
@@ -645,14 +645,14 @@ static int chain_cut(STACK_OF(X509) *presented, int n, int total,
 			*cut_depth = e->depth;
 			cert_label(e->cert, label, sizeof(label));
 			cert_label(issuer, ilabel, sizeof(ilabel));
-			return mailtls_result_add(res, "cert.chain-too-long",
+			return mailtls_result_add(res, MAILTLS_F_CERT_CHAIN_TOO_LONG,
 				"the server sent %d certificates; only the first %d were verified, and "
 				"the issuer of '%s' (depth %d) is certificate %d as sent ('%s'), beyond "
 				"them: the chain was not followed to a trust anchor",
 				total, n, label, e->depth, k + 1, ilabel);
 		}
 	}
-	return mailtls_result_add(res, "cert.chain-too-long",
+	return mailtls_result_add(res, MAILTLS_F_CERT_CHAIN_TOO_LONG,
 		"the server sent %d certificates; only the first %d were verified, and the chain "
 		"they make fails (the other findings say why)", total, n);
 }
@@ -696,7 +696,7 @@ static int run_chain(STACK_OF(X509) *presented, int n, int total, const struct v
 		r = map_error(e, p, a, res);
 	}
 	if (r == 0 && lenient->n == 0) {
-		r = mailtls_result_add(res, "cert.trusted", "chain verified: %s", path);
+		r = mailtls_result_add(res, MAILTLS_F_CERT_TRUSTED, "chain verified: %s", path);
 		*ok = true;
 	}
 	if (r == 0)
@@ -724,24 +724,24 @@ static int leaf_checks(X509 *leaf, const struct verify_params *p, struct added *
 	cert_label(leaf, label, sizeof(label));
 	if (p->warn_days > 0 && na >= p->at && nb <= p->at
 	    && na - p->at < (time_t)p->warn_days * 86400)
-		r = mailtls_result_add(res, "cert.expires-soon",
+		r = mailtls_result_add(res, MAILTLS_F_CERT_EXPIRES_SOON,
 			"certificate '%s' expires on %s, in %lld days", label,
 			mailtls_time_format(na, date, sizeof(date)), (long long)((na - p->at) / 86400));
-	if (r == 0 && pkey != NULL && !mailtls_result_has(res, "cert.weak-key")) {
+	if (r == 0 && pkey != NULL && !mailtls_result_has(res, MAILTLS_F_CERT_WEAK_KEY)) {
 		int bits = EVP_PKEY_get_bits(pkey);
 		int id = EVP_PKEY_get_base_id(pkey);
 		bool weak = ((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_DSA)
 			     && bits < 2048) || (id == EVP_PKEY_EC && bits < 224);
 
-		if (weak && once(a, "cert.weak-key", 0))
-			r = mailtls_result_add(res, "cert.weak-key",
+		if (weak && once(a, MAILTLS_F_CERT_WEAK_KEY, 0))
+			r = mailtls_result_add(res, MAILTLS_F_CERT_WEAK_KEY,
 				"certificate '%s' (depth 0) has a %d-bit %s key", label, bits,
 				id == EVP_PKEY_EC ? "EC" : id == EVP_PKEY_DSA ? "DSA" : "RSA");
 	}
 	if (r == 0 && X509_get_signature_info(leaf, &signid, NULL, NULL, NULL) == 1
 	    && (signid == NID_md5 || signid == NID_sha1 || signid == NID_md4)
-	    && once(a, "cert.weak-signature", 0))
-		r = mailtls_result_add(res, "cert.weak-signature",
+	    && once(a, MAILTLS_F_CERT_WEAK_SIGNATURE, 0))
+		r = mailtls_result_add(res, MAILTLS_F_CERT_WEAK_SIGNATURE,
 			"certificate '%s' (depth 0) is signed with %s", label,
 			OBJ_nid2ln(X509_get_signature_nid(leaf)));
 	return r;
@@ -815,7 +815,7 @@ static int cn_only(X509 *leaf, const struct verify_params *p, struct mailtls_res
 	}
 	if (n_cn == 0)
 		return 0;
-	return mailtls_result_add(res, "cert.cn-only",
+	return mailtls_result_add(res, MAILTLS_F_CERT_CN_ONLY,
 		"the certificate has no DNS-ID, only subject CN%s %s: strict clients "
 		"(RFC 9525) fail; legacy clients fall back to the CN, which %s%s",
 		n_cn > 1 ? "s" : "", list,
@@ -830,7 +830,7 @@ static int malformed_san(X509 *leaf, bool duplicate, const char *kind, struct ma
 	char label[256];
 
 	cert_label(leaf, label, sizeof(label));
-	return mailtls_result_add(res, "cert.malformed-san",
+	return mailtls_result_add(res, MAILTLS_F_CERT_MALFORMED_SAN,
 		"certificate '%s' (depth 0) has %s: verifying clients find no %s in it", label,
 		duplicate ? "more than one subjectAltName extension"
 			  : "a subjectAltName extension that does not decode (DER error)", kind);
@@ -875,21 +875,21 @@ static int bad_names(const struct dnsid *ids, size_t nids, struct mailtls_result
 			continue;
 		esc_into(ids[i].p, ids[i].len, esc, sizeof(esc));
 		if (k == MAILTLS_PRESENTED_PARTIAL_WILDCARD)
-			r = mailtls_result_add(res, "cert.partial-wildcard",
+			r = mailtls_result_add(res, MAILTLS_F_CERT_PARTIAL_WILDCARD,
 				"DNS-ID %s is a partial wildcard: strict clients never match it", esc);
 		else if (k == MAILTLS_PRESENTED_BAD_WILDCARD)
-			r = mailtls_result_add(res, "cert.invalid-name",
+			r = mailtls_result_add(res, MAILTLS_F_CERT_INVALID_NAME,
 				"DNS-ID %s has a misplaced or too broad wildcard: it never matches", esc);
 		else
-			r = mailtls_result_add(res, "cert.invalid-name",
+			r = mailtls_result_add(res, MAILTLS_F_CERT_INVALID_NAME,
 				"DNS-ID %s is not a valid DNS name: it never matches", esc);
 	}
 	if (r == 0 && n_partial > VERIFY_BADNAMES_MAX)
-		r = mailtls_result_add(res, "cert.partial-wildcard",
+		r = mailtls_result_add(res, MAILTLS_F_CERT_PARTIAL_WILDCARD,
 			"%zu more DNS-IDs are partial wildcards (not listed)",
 			n_partial - VERIFY_BADNAMES_MAX);
 	if (r == 0 && n_invalid > VERIFY_BADNAMES_MAX)
-		r = mailtls_result_add(res, "cert.invalid-name",
+		r = mailtls_result_add(res, MAILTLS_F_CERT_INVALID_NAME,
 			"%zu more DNS-IDs are not valid DNS names or have a misplaced wildcard (not listed)",
 			n_invalid - VERIFY_BADNAMES_MAX);
 	return r;
@@ -954,17 +954,17 @@ static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtl
 
 		if (best != MAILTLS_NAME_NOMATCH) {
 			esc_into(ids[which].p, ids[which].len, esc, sizeof(esc));
-			r = mailtls_result_add(res, "cert.name-match", "%s matches DNS-ID %s",
+			r = mailtls_result_add(res, MAILTLS_F_CERT_NAME_MATCH, "%s matches DNS-ID %s",
 					       p->names[j], esc);
 			if (r == 0 && best == MAILTLS_NAME_MATCH_WILDCARD)
-				r = mailtls_result_add(res, "cert.wildcard",
+				r = mailtls_result_add(res, MAILTLS_F_CERT_WILDCARD,
 					"%s is covered only through the wildcard DNS-ID %s",
 					p->names[j], esc);
 			continue;
 		}
 		*all_ok = false;
 		if (nids == 0) {
-			r = mailtls_result_add(res, "cert.name-mismatch",
+			r = mailtls_result_add(res, MAILTLS_F_CERT_NAME_MISMATCH,
 				"%s is not covered by the certificate: %s", p->names[j],
 				!malformed ? "it presents no DNS-ID"
 				: duplicate ? "it has more than one subjectAltName extension"
@@ -973,7 +973,7 @@ static int identity_dns(X509 *leaf, const struct verify_params *p, struct mailtl
 		}
 		which = nearest(p->names[j], ids, nids);
 		esc_into(ids[which].p, ids[which].len, esc, sizeof(esc));
-		r = mailtls_result_add(res, "cert.name-mismatch",
+		r = mailtls_result_add(res, MAILTLS_F_CERT_NAME_MISMATCH,
 			"%s is not covered by the certificate: presented DNS-IDs %s (nearest: %s)%s",
 			p->names[j], list, esc, cut);
 	}
@@ -992,7 +992,7 @@ static int identity_ip(X509 *leaf, const char *ip, struct mailtls_result *res, b
 	int r;
 
 	if (X509_check_ip_asc(leaf, ip, 0) == 1)
-		return mailtls_result_add(res, "cert.name-match", "%s matches an IP-ID", ip);
+		return mailtls_result_add(res, MAILTLS_F_CERT_NAME_MATCH, "%s matches an IP-ID", ip);
 	*all_ok = false;
 	list[0] = '\0';
 	gens = san_get(leaf, &malformed, &duplicate);
@@ -1013,7 +1013,7 @@ static int identity_ip(X509 *leaf, const char *ip, struct mailtls_result *res, b
 				n == 4 ? (k ? ".%u" : "%u") : (k && k % 2 == 0 ? ":%02x" : "%02x"), b[k]);
 	}
 	GENERAL_NAMES_free(gens);
-	r = mailtls_result_add(res, "cert.name-mismatch",
+	r = mailtls_result_add(res, MAILTLS_F_CERT_NAME_MISMATCH,
 		"%s is not covered by the certificate: %s%s", ip,
 		!malformed ? "presented IP-IDs "
 		: duplicate ? "it has more than one subjectAltName extension"

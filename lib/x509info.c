@@ -2,14 +2,13 @@
  * x509info.c - the facts of one X.509 certificate.
  *
  * NAME
- *	x509info_fill, x509info_clear, x509info_name_text, x509info_entry_text
+ *	x509info_fill, x509info_name_text, x509info_entry_text
  * SYNOPSIS
  *	#include "x509info.h"
  *
  *	int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out);
  *	char *x509info_name_text(const X509_NAME *name);
  *	char *x509info_entry_text(const X509_NAME *name, int nid);
- *	void x509info_clear(struct mailtls_certinfo *info);
  * DESCRIPTION
  *	x509info_fill() copies what a certificate says into plain strings and numbers: the
  *	subject and issuer in RFC 2253 one-line form, their CNs, the subject O, the serial in
@@ -33,7 +32,7 @@
  *	No judgement is made here.
  * DIAGNOSTICS
  *	x509info_fill() returns 0 or MAILTLS_ENOMEM; on error *out is partially filled and
- *	x509info_clear() frees it.
+ *	mailtls_certinfo_clear() frees it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,21 +344,4 @@ int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out)
 	out->self_issued = X509_NAME_cmp(subj, iss) == 0;
 	out->is_ca = X509_check_ca(cert) != 0;
 	return 0;
-}
-
-void x509info_clear(struct mailtls_certinfo *info)
-{
-	free(info->subject);
-	free(info->subject_cn);
-	free(info->issuer);
-	free(info->issuer_cn);
-	free(info->organization);
-	free(info->serial);
-	mailtls_strlist_clear(&info->dns_names);
-	mailtls_strlist_clear(&info->other_names);
-	free(info->key_type);
-	free(info->sig_alg);
-	free(info->sha256);
-	free(info->spki_sha256);
-	memset(info, 0, sizeof(*info));
 }

@@ -15,7 +15,7 @@
 #define X509INFO_SAN_MAX 1000     /* most entries kept in each SAN list of a certificate */
 
 /* x509info_fill - fill *out (zeroed by the caller) from cert; days_left is computed at `at`.
- * On error the partially filled *out is still freed correctly by x509info_clear().
+ * On error the partially filled *out is still freed correctly by mailtls_certinfo_clear().
  * Returns 0 or MAILTLS_ENOMEM. */
 int x509info_fill(X509 *cert, time_t at, struct mailtls_certinfo *out);
 
@@ -33,7 +33,5 @@ char *x509info_entry_text(const X509_NAME *name, int nid);
 /* x509info_asn1_time - an ASN1_TIME as time_t (UTC); 0 when unparsable. */
 time_t x509info_asn1_time(const ASN1_TIME *t);
 
-/* x509info_clear - free what *info owns and zero it. */
-void x509info_clear(struct mailtls_certinfo *info);
 
 #endif

@@ -15,9 +15,7 @@ enum {
 	OPT_PROTO_BASE = 512,
 };
 
-static const char *const proto_opts[] = {
-	"smtp", "submission", "smtps", "lmtp", "imap", "imaps", "pop3", "pop3s",
-};
+#define PROTOS_MAX 16        /* room for the library's protocols in the option table */
 
 /* parse_uint - decimal in [lo, hi]. */
 static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
@@ -103,7 +101,7 @@ int cli_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port
 
 static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 {
-	static struct option longopts[] = {
+	static const struct option fixed[] = {
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "ehlo", required_argument, NULL, OPT_EHLO },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -117,20 +115,23 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "resolver", required_argument, NULL, OPT_RESOLVER },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "smtp", no_argument, NULL, OPT_PROTO_BASE + 0 },
-		{ "submission", no_argument, NULL, OPT_PROTO_BASE + 1 },
-		{ "smtps", no_argument, NULL, OPT_PROTO_BASE + 2 },
-		{ "lmtp", no_argument, NULL, OPT_PROTO_BASE + 3 },
-		{ "imap", no_argument, NULL, OPT_PROTO_BASE + 4 },
-		{ "imaps", no_argument, NULL, OPT_PROTO_BASE + 5 },
-		{ "pop3", no_argument, NULL, OPT_PROTO_BASE + 6 },
-		{ "pop3s", no_argument, NULL, OPT_PROTO_BASE + 7 },
-		{ NULL, 0, NULL, 0 },
 	};
+	/* The fixed options, then --smtp, --imaps, ...: one per protocol of the library's
+	 * table, then the end marker. */
+	struct option longopts[sizeof(fixed) / sizeof(fixed[0]) + PROTOS_MAX + 1];
+	size_t nopts = sizeof(fixed) / sizeof(fixed[0]);
 	const char *positional[4];
 	int npos = 0, c;
 	unsigned long v;
 
+	memcpy(longopts, fixed, sizeof(fixed));
+	for (size_t i = 0; i < PROTOS_MAX && mailtls_proto_at(i) != MAILTLS_PROTO_NONE; i++) {
+		enum mailtls_proto p = mailtls_proto_at(i);
+
+		longopts[nopts++] = (struct option){ mailtls_proto_name(p), no_argument, NULL,
+						     OPT_PROTO_BASE + (int)p };
+	}
+	longopts[nopts] = (struct option){ NULL, 0, NULL, 0 };
 	memset(o, 0, sizeof(*o));
 	o->warn_days = -1;
 	o->format = FMT_TEXT;
@@ -169,7 +170,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 	opterr = 0;
 	while ((c = getopt_long(ac, av, ":46", longopts, NULL)) != -1) {
 		if (c >= OPT_PROTO_BASE) {
-			enum mailtls_proto p = mailtls_proto_parse(proto_opts[c - OPT_PROTO_BASE]);
+			enum mailtls_proto p = (enum mailtls_proto)(c - OPT_PROTO_BASE);
 
 			if (o->proto != MAILTLS_PROTO_NONE && o->proto != p) {
 				snprintf(err, errlen, "give one protocol option only");

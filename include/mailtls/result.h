@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <mailtls/findings.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,13 +39,25 @@ enum mailtls_exit {
 	MAILTLS_EXIT_UNKNOWN = 3,
 };
 
+/* What a finding is about: a server (host as the user or the DNS named it, the address
+ * connected to, the port) and, for a finding about one certificate, its position in the
+ * chain as presented. A report about many servers groups findings by it. */
+struct mailtls_subject {
+	char *host;                     /* owned; NULL when the finding is about no server */
+	char *addr;                     /* owned; NULL before an address was chosen */
+	unsigned port;                  /* 0 when about no server */
+	int cert_depth;                 /* 0 = the leaf; -1: not about one certificate */
+};
+
 /* One finding. id is a stable catalogue id ("cert.name-mismatch"); see docs/findings.md. */
 struct mailtls_finding {
-	const char *id;                 /* borrowed from the static catalogue */
+	enum mailtls_fid fid;           /* MAILTLS_F_CERT_NAME_MISMATCH */
+	const char *id;                 /* its text, borrowed from the static catalogue */
 	enum mailtls_severity severity; /* from the catalogue */
 	char *message;                  /* one line with the facts; owned */
 	const char *remedy;             /* borrowed from the static catalogue; may be "" */
 	const char *standard;           /* borrowed from the static catalogue; may be "" */
+	struct mailtls_subject subject; /* owned */
 };
 
 struct mailtls_findings {
@@ -142,16 +155,27 @@ struct mailtls_result *mailtls_result_new(void);
 /* mailtls_result_free - free a result and everything it owns; NULL is a no-op. */
 void mailtls_result_free(struct mailtls_result *res);
 
-/* mailtls_result_add - append a finding with catalogue id `id` and a printf-style message.
- * Unknown ids are a programming error (assert). Returns 0, or MAILTLS_ENOMEM. */
-int mailtls_result_add(struct mailtls_result *res, const char *id, const char *fmt, ...)
+/* mailtls_result_add - append a finding `fid` with a printf-style message. Its subject is
+ * the result's server (session host, address and port, as set at the time of the call).
+ * Returns 0, MAILTLS_EINVAL for an fid outside the catalogue, or MAILTLS_ENOMEM. A result
+ * keeps at most 256 findings; more are dropped (0 is returned). */
+int mailtls_result_add(struct mailtls_result *res, enum mailtls_fid fid, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
 
-/* mailtls_result_has - true when a finding with this id is present. */
-bool mailtls_result_has(const struct mailtls_result *res, const char *id);
+/* mailtls_result_add_cert - the same for a finding about the certificate at `depth` in the
+ * chain as presented (0 = the leaf). */
+int mailtls_result_add_cert(struct mailtls_result *res, enum mailtls_fid fid, int depth,
+			    const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+
+/* mailtls_result_has - true when a finding `fid` is present. */
+bool mailtls_result_has(const struct mailtls_result *res, enum mailtls_fid fid);
 
 /* mailtls_result_worst - highest severity among the findings (MAILTLS_SEV_OK when none). */
 enum mailtls_severity mailtls_result_worst(const struct mailtls_result *res);
@@ -163,11 +187,18 @@ enum mailtls_exit mailtls_result_exit_code(const struct mailtls_result *res);
 /* Names for the enums ("ok", "critical", "smtp", ...); static strings. */
 const char *mailtls_severity_name(enum mailtls_severity sev);
 const char *mailtls_exit_name(enum mailtls_exit code);   /* "OK", "WARNING", ... */
-const char *mailtls_proto_name(enum mailtls_proto proto);
+const char *mailtls_proto_name(enum mailtls_proto proto);   /* "smtp"; "none" */
+
+/* mailtls_proto_at - the i-th protocol (i from 0) in the order of the enum, for a caller
+ * that lists them (command-line options); MAILTLS_PROTO_NONE past the last. */
+enum mailtls_proto mailtls_proto_at(size_t i);
 
 /* mailtls_strlist_add - append a copy of s (at most maxlen bytes of it). 0 or MAILTLS_ENOMEM. */
 int mailtls_strlist_add(struct mailtls_strlist *l, const char *s, size_t maxlen);
 void mailtls_strlist_clear(struct mailtls_strlist *l);
+
+/* mailtls_certinfo_clear - free what *info owns and zero it. */
+void mailtls_certinfo_clear(struct mailtls_certinfo *info);
 
 /* The catalogue of finding ids (docs/findings.md documents each). */
 struct mailtls_catalog_entry {
@@ -176,10 +207,14 @@ struct mailtls_catalog_entry {
 	const char *summary;   /* what it means, one line */
 	const char *standard;  /* "RFC 9525 6.3" */
 	const char *remedy;    /* what to change */
+	enum mailtls_fid fid;
 };
-/* mailtls_catalog - the static table and its length. */
+/* mailtls_catalog - the static table, indexed by enum mailtls_fid, and its length. */
 const struct mailtls_catalog_entry *mailtls_catalog(size_t *n);
+/* mailtls_catalog_find - the entry with this id text, or NULL. */
 const struct mailtls_catalog_entry *mailtls_catalog_find(const char *id);
+/* mailtls_catalog_get - the entry of fid, or NULL outside the catalogue. */
+const struct mailtls_catalog_entry *mailtls_catalog_get(enum mailtls_fid fid);
 
 #ifdef __cplusplus
 }

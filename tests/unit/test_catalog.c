@@ -74,14 +74,14 @@ static void result_exit_codes(void **state)
 
 	assert_non_null(res);
 	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_OK);
-	assert_int_equal(mailtls_result_add(res, "cert.wildcard", "info %d", 1), 0);
+	assert_int_equal(mailtls_result_add(res, MAILTLS_F_CERT_WILDCARD, "info %d", 1), 0);
 	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_OK);
-	assert_int_equal(mailtls_result_add(res, "cert.expires-soon", "soon"), 0);
+	assert_int_equal(mailtls_result_add(res, MAILTLS_F_CERT_EXPIRES_SOON, "soon"), 0);
 	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_WARNING);
-	assert_int_equal(mailtls_result_add(res, "cert.expired", "gone"), 0);
+	assert_int_equal(mailtls_result_add(res, MAILTLS_F_CERT_EXPIRED, "gone"), 0);
 	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_CRITICAL);
-	assert_true(mailtls_result_has(res, "cert.expired"));
-	assert_false(mailtls_result_has(res, "cert.trusted"));
+	assert_true(mailtls_result_has(res, MAILTLS_F_CERT_EXPIRED));
+	assert_false(mailtls_result_has(res, MAILTLS_F_CERT_TRUSTED));
 	assert_string_equal(res->findings.v[0].message, "info 1");
 	res->checked = false;
 	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_UNKNOWN);

@@ -156,7 +156,7 @@ static bool run_case(json_t *tc, const char *cafile, bool *err)
 		goto out;
 	}
 	/* limbo's verdict is the strict profile's: lenient acceptance is not enough. */
-	ok = res->would_authenticate && !mailtls_result_has(res, "cert.profile-violation");
+	ok = res->would_authenticate && !mailtls_result_has(res, MAILTLS_F_CERT_PROFILE_VIOLATION);
 	if (getenv("LIMBO_VERBOSE") != NULL)
 		for (i = 0; i < res->findings.n; i++)
 			print_message("    %s: %s\n", res->findings.v[i].id, res->findings.v[i].message);

@@ -1,0 +1,62 @@
+/*
+ * mailtls/findings.h - every finding id, as a list the compiler checks: a finding is added
+ * by its enum (MAILTLS_F_CERT_NAME_MISMATCH), so a misspelt id does not build. The id text
+ * ("cert.name-mismatch") is stable: never rename or reuse one. lib/catalog.c holds what each
+ * means and its remedy; docs/findings.md documents each.
+ */
+#ifndef MAILTLS_FINDINGS_H
+#define MAILTLS_FINDINGS_H
+
+/* X(SYMBOL, "id", SEVERITY), in catalogue order. */
+#define MAILTLS_FINDINGS(X) \
+	X(CONN_RESOLVE_FAILED, "conn.resolve-failed", CRITICAL) \
+	X(CONN_REFUSED, "conn.refused", CRITICAL) \
+	X(CONN_TIMEOUT, "conn.timeout", CRITICAL) \
+	X(CONN_CLOSED, "conn.closed", CRITICAL) \
+	X(CONN_ERROR, "conn.error", CRITICAL) \
+	X(PROTO_GREETING_REJECTED, "proto.greeting-rejected", CRITICAL) \
+	X(PROTO_LINE_TOO_LONG, "proto.line-too-long", CRITICAL) \
+	X(PROTO_TOO_MANY_LINES, "proto.too-many-lines", CRITICAL) \
+	X(PROTO_MALFORMED_REPLY, "proto.malformed-reply", CRITICAL) \
+	X(PROTO_UNSOLICITED_REPLY, "proto.unsolicited-reply", CRITICAL) \
+	X(PROTO_EHLO_REJECTED, "proto.ehlo-rejected", WARNING) \
+	X(PROTO_DATA_AFTER_STARTTLS, "proto.data-after-starttls", WARNING) \
+	X(PROTO_POST_TLS_FAILED, "proto.post-tls-failed", WARNING) \
+	X(PROTO_BANNER_NAME_DIFFERS, "proto.banner-name-differs", INFO) \
+	X(STARTTLS_OFFERED, "starttls.offered", OK) \
+	X(STARTTLS_NOT_OFFERED, "starttls.not-offered", CRITICAL) \
+	X(STARTTLS_REFUSED, "starttls.refused", CRITICAL) \
+	X(IMAP_LOGIN_DISABLED, "imap.login-disabled", OK) \
+	X(IMAP_PLAINTEXT_LOGIN_OFFERED, "imap.plaintext-login-offered", INFO) \
+	X(TLS_ESTABLISHED, "tls.established", OK) \
+	X(TLS_HANDSHAKE_FAILED, "tls.handshake-failed", CRITICAL) \
+	X(TLS_LEGACY_VERSION, "tls.legacy-version", WARNING) \
+	X(CERT_TRUSTED, "cert.trusted", OK) \
+	X(CERT_UNTRUSTED, "cert.untrusted", CRITICAL) \
+	X(CERT_SELF_SIGNED, "cert.self-signed", CRITICAL) \
+	X(CERT_INCOMPLETE_CHAIN, "cert.incomplete-chain", CRITICAL) \
+	X(CERT_EXPIRED, "cert.expired", CRITICAL) \
+	X(CERT_NOT_YET_VALID, "cert.not-yet-valid", CRITICAL) \
+	X(CERT_EXPIRES_SOON, "cert.expires-soon", WARNING) \
+	X(CERT_NAME_MATCH, "cert.name-match", OK) \
+	X(CERT_NAME_MISMATCH, "cert.name-mismatch", CRITICAL) \
+	X(CERT_CN_ONLY, "cert.cn-only", CRITICAL) \
+	X(CERT_MALFORMED_SAN, "cert.malformed-san", CRITICAL) \
+	X(CERT_WILDCARD, "cert.wildcard", INFO) \
+	X(CERT_PARTIAL_WILDCARD, "cert.partial-wildcard", WARNING) \
+	X(CERT_INVALID_NAME, "cert.invalid-name", WARNING) \
+	X(CERT_WEAK_KEY, "cert.weak-key", CRITICAL) \
+	X(CERT_WEAK_SIGNATURE, "cert.weak-signature", CRITICAL) \
+	X(CERT_CHAIN_TOO_LONG, "cert.chain-too-long", CRITICAL) \
+	X(CERT_CHAIN_EXTRA, "cert.chain-extra", WARNING) \
+	X(CERT_VERIFY_ERROR, "cert.verify-error", CRITICAL) \
+	X(CERT_PROFILE_VIOLATION, "cert.profile-violation", WARNING)
+
+enum mailtls_fid {
+#define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,
+	MAILTLS_FINDINGS(MAILTLS_FID_ENUM_)
+#undef MAILTLS_FID_ENUM_
+	MAILTLS_F_COUNT
+};
+
+#endif
