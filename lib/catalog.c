@@ -32,6 +32,10 @@
 	"A network error (reset, unreachable) ended the connection; the message names the phase.", \
 	"RFC 5321 3.8", \
 	"Check routing and firewalls between client and server."
+#define T_CONN_DEADLINE \
+	"The whole check took longer than its deadline, although no single step timed out; the message names the phase it was in and how long each phase took.", \
+	"RFC 5321 4.5.3.2", \
+	"Find what makes every step slow (tarpitting, reverse DNS lookups of the client, load): senders give up on a server that takes minutes to reach STARTTLS."
 
 /* Protocol dialogue. */
 #define T_PROTO_GREETING_REJECTED \

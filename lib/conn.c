@@ -17,7 +17,7 @@
 #include <mailtls/mailtls.h>
 #include "conn.h"
 
-#define CONN_OUTBUF_MAX 4096
+#define CONN_OUTBUF_MAX 1024   /* commands are short: at most one line of 600 bytes queued */
 
 enum conn_state {
 	CONN_IDLE,
@@ -95,12 +95,20 @@ int conn_connect(struct conn *c, const struct sockaddr *sa, socklen_t salen, dou
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
-		return MAILTLS_EINTERNAL;
-	c->fd = fd;
+		return MAILTLS_EINTERNAL;   /* errno says why; nothing to undo */
 	c->ev_read = event_new(c->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->ev_write = event_new(c->base, fd, EV_WRITE, on_write, c);
-	if (c->ev_read == NULL || c->ev_write == NULL)
+	if (c->ev_read == NULL || c->ev_write == NULL) {
+		if (c->ev_read)
+			event_free(c->ev_read);
+		if (c->ev_write)
+			event_free(c->ev_write);
+		c->ev_read = c->ev_write = NULL;
+		close(fd);
+		errno = ENOMEM;
 		return MAILTLS_EINTERNAL;
+	}
+	c->fd = fd;
 	c->state = CONN_CONNECTING;
 	conn_set_timeout(c, timeout);
 	if (connect(fd, sa, salen) < 0 && errno != EINPROGRESS) {
@@ -117,7 +125,8 @@ int conn_connect(struct conn *c, const struct sockaddr *sa, socklen_t salen, dou
 static void flush_plain(struct conn *c)
 {
 	while (c->outlen > 0) {
-		ssize_t n = write(c->fd, c->outbuf, c->outlen);
+		/* MSG_NOSIGNAL: a peer that closed gives EPIPE, never SIGPIPE to the process. */
+		ssize_t n = send(c->fd, c->outbuf, c->outlen, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -264,8 +273,11 @@ size_t conn_start_tls(struct conn *c, SSL *ssl, double timeout)
 		discarded = c->inlen;
 		c->inlen = 0;
 	}
-	SSL_set_fd(ssl, c->fd);
 	c->ssl = ssl;
+	if (tls_attach_fd(ssl, c->fd) != 0) {
+		fail(c, CONN_FAIL_ERROR, "out of memory");
+		return discarded;
+	}
 	c->state = CONN_HANDSHAKE;
 	event_del(c->ev_read);
 	conn_set_timeout(c, timeout);

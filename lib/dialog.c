@@ -2,6 +2,7 @@
  * dialog.c - what every protocol dialogue shares: the probe's life (connect, fail, finish),
  * commands and the transcript, STARTTLS, and turning the captured session into findings.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -146,6 +147,47 @@ static void on_done_event(evutil_socket_t fd, short what, void *arg)
 	p->done(p, p->done_arg);
 }
 
+void dialog_phase(struct probe *p, const char *name)
+{
+	size_t n = p->n_phases;
+
+	p->phase = name;
+	if (n > 0 && strcmp(p->phases[n - 1].name, name) == 0)
+		return;
+	if (n == DIALOG_PHASES_MAX)   /* keep the first ones; the last slot takes the rest */
+		n--;
+	p->phases[n].name = name;
+	clock_gettime(CLOCK_MONOTONIC, &p->phases[n].at);
+	p->n_phases = n + 1;
+}
+
+void dialog_cut(struct probe *p)
+{
+	char times[900];
+	size_t o = 0;
+	struct timespec now;
+
+	if (p->finished)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	times[0] = '\0';
+	for (size_t i = 0; i < p->n_phases && o < sizeof(times); i++) {
+		const struct timespec *end = i + 1 < p->n_phases ? &p->phases[i + 1].at : &now;
+		double secs = (double)(end->tv_sec - p->phases[i].at.tv_sec) +
+			      (double)(end->tv_nsec - p->phases[i].at.tv_nsec) / 1e9;
+		int n = snprintf(times + o, sizeof(times) - o, "%s%s %.3fs", i ? ", " : "",
+				 p->phases[i].name, secs);
+
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	dialog_finding(p, MAILTLS_F_CONN_DEADLINE,
+		       "the check was cut at its deadline of %gs while waiting for %s; time per "
+		       "phase: %s", p->deadline, p->phase ? p->phase : "the start", times);
+	dialog_finish(p);
+}
+
 void dialog_finish(struct probe *p)
 {
 	struct timespec now;
@@ -172,7 +214,7 @@ void dialog_finish(struct probe *p)
 void dialog_quit(struct probe *p, const char *cmd)
 {
 	p->quitting = true;
-	p->phase = "the reply to QUIT";
+	dialog_phase(p, "the reply to QUIT");
 	dialog_send(p, "%s", cmd);
 	/* The goodbye is a courtesy (RFC 5321 4.1.1.10): a server that ignores it must not
 	 * hold the check for a whole phase timeout. */
@@ -210,7 +252,7 @@ void dialog_starttls(struct probe *p)
 		dialog_finish(p);
 		return;
 	}
-	p->phase = p->implicit_tls ? "the TLS handshake" : "the STARTTLS handshake";
+	dialog_phase(p, p->implicit_tls ? "the TLS handshake" : "the STARTTLS handshake");
 	dialog_note(p, "--- TLS handshake%s%s", sni ? " with SNI " : "", sni ? sni : "");
 	injected = conn_start_tls(p->conn, ssl, p->timeout);
 	if (injected > 0)
@@ -267,7 +309,7 @@ static void on_connected(void *arg)
 		dialog_starttls(p);
 		return;
 	}
-	p->phase = "the greeting";
+	dialog_phase(p, "the greeting");
 	conn_set_timeout(p->conn, p->timeout);
 	p->ops->start(p);
 }
@@ -290,7 +332,7 @@ static void on_tls_done(void *arg)
 	if (p->finished)
 		return;
 	if (p->implicit_tls) {
-		p->phase = "the greeting";
+		dialog_phase(p, "the greeting");
 		conn_set_timeout(p->conn, p->timeout);
 		p->ops->start(p);
 	} else {
@@ -350,21 +392,26 @@ static const struct conn_handler probe_handler = {
 	.fail = on_fail,
 };
 
-int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen)
+int probe_prepare(struct probe *p)
 {
 	if (p->started.tv_sec == 0 && p->started.tv_nsec == 0)
 		clock_gettime(CLOCK_MONOTONIC, &p->started);
 	p->ops = dialog_ops_for(p->proto);
 	p->implicit_tls = proto_info(p->proto) != NULL && proto_info(p->proto)->implicit_tls;
 	p->res->session.implicit_tls = p->implicit_tls;
-	p->phase = "the TCP connection";
-	p->ev_done = event_new(p->base, -1, 0, on_done_event, p);
-	p->conn = conn_new(p->base, &probe_handler, p);
-	if (p->ops == NULL || p->ev_done == NULL || p->conn == NULL)
-		return MAILTLS_EINTERNAL;
-	if (conn_connect(p->conn, sa, salen, p->timeout) < 0)
-		return MAILTLS_EINTERNAL;
-	return 0;
+	if (p->ev_done == NULL)
+		p->ev_done = event_new(p->base, -1, 0, on_done_event, p);
+	return p->ops != NULL && p->ev_done != NULL ? 0 : MAILTLS_ENOMEM;
+}
+
+int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen)
+{
+	dialog_phase(p, "the TCP connection");
+	if (p->conn == NULL && (p->conn = conn_new(p->base, &probe_handler, p)) == NULL) {
+		errno = ENOMEM;
+		return MAILTLS_ENOMEM;
+	}
+	return conn_connect(p->conn, sa, salen, p->timeout);
 }
 
 void probe_free(struct probe *p)
@@ -375,6 +422,7 @@ void probe_free(struct probe *p)
 	if (p->ev_done)
 		event_free(p->ev_done);
 	mailtls_result_free(p->res);
+	reply_free(&p->reply);
 	free(p->transcript);
 	free(p);
 }

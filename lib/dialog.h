@@ -24,6 +24,8 @@
 #define DIALOG_CAP_MAX 256            /* most raw bytes kept of one capability */
 #define DIALOG_CAPS_MAX 256           /* most capabilities kept in one list; more are dropped */
 #define DIALOG_QUIT_WAIT 2.0          /* seconds to wait for the reply to QUIT/LOGOUT */
+#define DIALOG_PHASES_MAX 24          /* phases timed for a deadline diagnosis; more are
+                                       * merged into the last */
 
 struct probe;
 
@@ -42,11 +44,13 @@ struct probe {
 	struct conn *conn;
 	struct mailtls_result *res;           /* owned until handed to done() */
 
-	/* Parameters (copied). */
+	/* Parameters (copied, but for names). */
 	enum mailtls_proto proto;
-	double timeout;
+	double timeout;                       /* seconds per network step */
+	double deadline;                      /* seconds for the whole check (for messages) */
 	char ehlo_name[256];
-	char names[DIALOG_NAMES_MAX][MAILTLS_NAME_MAX + 1]; /* normalized reference names */
+	char *const *names;                   /* normalized reference names; borrowed from the
+	                                       * engine's job, which outlives the probe */
 	size_t n_names;
 	char ip[64];                          /* numeric address connected to */
 	bool host_is_ip;
@@ -56,7 +60,13 @@ struct probe {
 
 	/* Dialogue state. */
 	int state;
-	const char *phase;                    /* what we were waiting for, for diagnoses */
+	const char *phase;                    /* what we were waiting for, for diagnoses; set
+	                                       * with dialog_phase() only */
+	struct {
+		const char *name;
+		struct timespec at;
+	} phases[DIALOG_PHASES_MAX];          /* when each phase began */
+	size_t n_phases;
 	bool implicit_tls;
 	bool tls;                             /* TLS is up */
 	bool quitting;                        /* QUIT/LOGOUT sent: a close is not a failure */
@@ -82,8 +92,13 @@ extern const struct dialog_ops dialog_pop3_ops;
 /* dialog_ops_for - the state machine for a protocol. */
 const struct dialog_ops *dialog_ops_for(enum mailtls_proto proto);
 
+/* probe_prepare - set the probe up (dialogue, done event) before anything runs; from then
+ * on dialog_finish() may end it. 0 or MAILTLS_ENOMEM. */
+int probe_prepare(struct probe *p);
+
 /* probe_start - connect to sa and run the dialogue; done(p, arg) is called once from the
- * event loop when the probe ends (also on failure). 0, or an error before anything started. */
+ * event loop when the probe ends (also on failure). 0, or an error before anything
+ * started, with errno set (EMFILE, ENFILE: no descriptor; try again later). */
 int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen);
 
 /* probe_free - free the probe, its connection and its result if still owned. */
@@ -130,6 +145,13 @@ void dialog_quit(struct probe *p, const char *cmd);
 
 /* dialog_finish - end the probe now: stop the connection, compute the verdict, schedule done. */
 void dialog_finish(struct probe *p);
+
+/* dialog_phase - the probe now waits for `name` ("the reply to EHLO"); its start is timed. */
+void dialog_phase(struct probe *p, const char *name);
+
+/* dialog_cut - the whole check reached its deadline: a conn.deadline finding naming the
+ * phase and the time each phase took, then the end. */
+void dialog_cut(struct probe *p);
 
 /* dialog_add_cap_lines - add lines first.. of reply r, escaped and capped, to list l
  * (SMTP EHLO keywords, POP3 CAPA lines). */

@@ -34,7 +34,7 @@ static const char *const imap_phase[] = {
 static void imap_enter_state(struct probe *p, enum imap_state st)
 {
 	p->state = (int)st;
-	p->phase = imap_phase[st];
+	dialog_phase(p, imap_phase[st]);
 }
 
 /* imap_command - send "<tag> cmd" with a fresh tag. */
@@ -48,7 +48,7 @@ static void imap_command(struct probe *p, enum imap_state st, const char *cmd)
 	snprintf(line, sizeof(line), "%s %s", p->tag, cmd);
 	if (st == IMAP_LOGOUT) {
 		dialog_quit(p, line);
-		p->phase = imap_phase[st];
+		dialog_phase(p, imap_phase[st]);
 		return;
 	}
 	dialog_send(p, "%s", line);

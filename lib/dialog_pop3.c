@@ -31,7 +31,7 @@ static const char *const pop3_phase[] = {
 static void pop3_enter_state(struct probe *p, enum pop3_state st)
 {
 	p->state = (int)st;
-	p->phase = pop3_phase[st];
+	dialog_phase(p, pop3_phase[st]);
 	reply_reset(&p->reply);
 	p->reply.code = -1;      /* status line not seen yet */
 }

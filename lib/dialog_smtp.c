@@ -36,7 +36,7 @@ static const char *const smtp_phase[] = {
 static void smtp_enter_state(struct probe *p, enum smtp_state st)
 {
 	p->state = (int)st;
-	p->phase = smtp_phase[st];
+	dialog_phase(p, smtp_phase[st]);
 	reply_reset(&p->reply);
 }
 

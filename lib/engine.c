@@ -1,53 +1,458 @@
 /*
- * engine.c - runs probes on one libevent loop: parameter checks, reference names, address
- * resolution, and handing each finished result to its owner.
+ * engine.c - the public engine (mailtls/engine.h): checks as jobs on one libevent loop,
+ * admitted by the scheduler (admit.h), each with a whole-check deadline.
+ *
+ * A job's life: QUEUED (parameters only, a few hundred bytes) -> a work slot -> RESOLVING
+ * (a name: the address lookup; an address literal: nothing to do) -> waiting for a
+ * connection (address slot, descriptor, rate; holding no slot, deadline paused) -> PROBING
+ * (the dialogue, dialog.c) -> DONE: the result goes to the owner from a deferred event and
+ * the job is freed at once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
 #include <event2/event.h>
 #include <mailtls/mailtls.h>
 #include "dialog.h"
 #include "dns.h"
-#include "engine.h"
 #include "escape.h"
+#include "proto.h"
+#include "admit.h"
 #include "tls.h"
 #include "verify.h"
 
-struct engine {
+#define FD_RESERVE 16          /* descriptors left for the caller (output, logs) */
+#define DNS_FD_RANGE 32        /* UDP ports the resolver may hold open at once */
+
+enum job_state { JOB_QUEUED, JOB_RESOLVING, JOB_WAITING, JOB_PROBING, JOB_DONE };
+
+struct watch {                 /* a signal or a periodic tick asked for by the caller */
+	struct event *ev;
+	void (*sig_cb)(int signo, void *arg);
+	void (*tick_cb)(void *arg);
+	void *arg;
+	struct watch *next;
+};
+
+struct job {
+	struct mailtls_engine *e;
+	enum job_state state;
+	struct admit_ticket ticket;            /* first member used by the scheduler */
+	LIST_ENTRY(job) link;                  /* in the engine's list of jobs */
+
+	/* Parameters, copied at submission. */
+	enum mailtls_proto proto;
+	char *host;
+	unsigned port;
+	char **names;                          /* normalized */
+	size_t n_names;
+	char *ehlo;
+	double timeout;
+	double deadline;
+	time_t at;
+	int warn_days;
+	bool transcript;
+	int family;
+	bool host_is_ip;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+
+	/* Work. */
+	struct mailtls_result *res;            /* made at submission, so that even a job that
+	                                        * runs out of memory later has one to hand over */
+	struct probe *p;                       /* from the work slot on; owns res then */
+	struct dns_query *dq;
+	struct event *ev_dns;                  /* the address lookup's timeout */
+	struct event *ev_timer;                /* the whole-check deadline */
+	double left;                           /* seconds of the deadline not yet used */
+	struct timespec armed_at;              /* when the deadline timer was last armed */
+
+	mailtls_check_done_fn *done;
+	void *arg;
+};
+
+LIST_HEAD(job_list, job);
+
+struct mailtls_engine {
 	struct event_base *base;
 	SSL_CTX *ssl_ctx;
 	X509_STORE *store;
 	struct dns_ctx *dns;
 	char *resolver;
-	int running;                 /* probes not yet done */
-	struct job *jobs;            /* every job not yet done, for engine_free() */
+	struct admit *admit;
+	struct job_list jobs;                  /* every job not yet handed over */
+	size_t pending;
+	size_t done_count;
+	size_t fd_budget;
+	bool stop;                             /* mailtls_engine_break() was called */
+	struct watch *watches;
 };
 
-struct job {
-	struct engine *e;
-	struct probe *p;
-	unsigned port;
-	int family;
-	struct dns_query *dq;        /* the address lookup in flight, or NULL */
-	struct event *dns_timer;     /* its deadline */
-	struct job *prev, *next;     /* in the engine's list of jobs */
-	void (*done)(struct mailtls_result *res, void *arg);
-	void *arg;
-};
-
-struct engine *engine_new(const struct engine_params *ep, char *why, size_t whylen)
+static double elapsed_s(const struct timespec *since)
 {
-	struct engine *e = calloc(1, sizeof(*e));
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+static struct timeval to_tv(double secs)
+{
+	struct timeval tv;
+
+	if (secs < 0)
+		secs = 0;
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	return tv;
+}
+
+/* fd_budget - descriptors for connections: the soft RLIMIT_NOFILE raised to the hard one,
+ * less what is open now, the resolver's ports and a reserve for the caller. */
+static size_t fd_budget(unsigned asked)
+{
+	struct rlimit rl;
+	long open_now = 0;
+	size_t limit = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			struct rlimit raised = { rl.rlim_max, rl.rlim_max };
+
+			if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+				rl = raised;
+		}
+		limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20 ?
+			1u << 20 : (size_t)rl.rlim_cur;
+	}
+	/* What is open now (the first 4096; the reserve covers the rest). */
+	for (int fd = 0; fd < 4096 && (size_t)fd < limit; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			open_now++;
+	size_t used = (size_t)open_now + FD_RESERVE + DNS_FD_RANGE;
+	size_t budget = limit > used + 1 ? limit - used : 1;
+
+	if (asked > 0 && asked < budget)
+		budget = asked;
+	return budget;
+}
+
+/* ---- Jobs ---- */
+
+static void deadline_pause(struct job *j)
+{
+	if (evtimer_pending(j->ev_timer, NULL)) {
+		j->left -= elapsed_s(&j->armed_at);
+		evtimer_del(j->ev_timer);
+	}
+}
+
+static void deadline_resume(struct job *j)
+{
+	struct timeval tv = to_tv(j->left);
+
+	clock_gettime(CLOCK_MONOTONIC, &j->armed_at);
+	evtimer_add(j->ev_timer, &tv);
+}
+
+static void job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	dns_cancel(j->dq);
+	if (j->ev_timer)
+		event_free(j->ev_timer);
+	if (j->ev_dns)
+		event_free(j->ev_dns);
+	probe_free(j->p);
+	mailtls_result_free(j->res);
+	free(j->host);
+	for (size_t i = 0; i < j->n_names; i++)
+		free(j->names[i]);
+	free(j->names);
+	free(j->ehlo);
+	free(j);
+}
+
+/* handover - the job is over: give its result to the owner (we are in the loop) and free
+ * everything else at once. */
+static void handover(struct job *j, struct mailtls_result *res)
+{
+	struct mailtls_engine *e = j->e;
+	mailtls_check_done_fn *done = j->done;
+	void *arg = j->arg;
+
+	deadline_pause(j);
+	if (j->ev_dns)
+		evtimer_del(j->ev_dns);
+	res->session.elapsed_ms = (j->deadline - j->left) * 1e3;
+	admit_release(e->admit, &j->ticket);
+	LIST_REMOVE(j, link);
+	e->pending--;
+	e->done_count++;
+	job_free(j);
+	done(res, arg);
+}
+
+/* take_result - the result out of the probe, the probe freed. */
+static struct mailtls_result *take_result(struct job *j)
+{
+	struct mailtls_result *res = j->p->res;
+
+	j->p->res = NULL;
+	probe_free(j->p);
+	j->p = NULL;
+	return res;
+}
+
+static void on_probe_done(struct probe *p, void *arg)
+{
+	struct job *j = arg;
+	(void)p;
+
+	handover(j, take_result(j));
+}
+
+/* finish_now - end a job that has no connection (lookup failed, cut while resolving,
+ * could not start): its result as it stands. */
+static void finish_now(struct job *j)
+{
+	dialog_finish(j->p);   /* verdict; the probe's done event calls on_probe_done */
+}
+
+static void set_prefix(struct job *j, const char *addr)
+{
+	struct probe *p = j->p;
+
+	if (addr == NULL)
+		snprintf(p->prefix, sizeof(p->prefix), "%s:%u", j->host, j->port);
+	else if (j->host_is_ip)
+		snprintf(p->prefix, sizeof(p->prefix),
+			 j->addr.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, j->port);
+	else
+		snprintf(p->prefix, sizeof(p->prefix), "%s[%s]:%u", j->host, addr, j->port);
+}
+
+/* start_probe - the connection was granted: connect and run the dialogue. */
+static void start_probe(struct job *j)
+{
+	struct probe *p = j->p;
+	char addr[INET6_ADDRSTRLEN] = "";
+
+	j->state = JOB_PROBING;
+	deadline_resume(j);
+	if (j->addr.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&j->addr)->sin_addr, addr, sizeof(addr));
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&j->addr)->sin6_addr, addr, sizeof(addr));
+	if (p->res->session.addr == NULL) {
+		if (p->n_names == 0 && p->host_is_ip)
+			mailtls_strlist_add(&p->res->reference_names, addr, sizeof(addr));
+		snprintf(p->ip, sizeof(p->ip), "%s", addr);
+		p->res->session.addr = strdup(addr);
+		set_prefix(j, addr);
+	}
+	if (probe_start(p, (struct sockaddr *)&j->addr, j->addrlen) == 0)
+		return;
+	if (errno == EMFILE || errno == ENFILE) {
+		/* The budget was wrong: wait for a descriptor, never fail for lack of one. */
+		dialog_phase(p, "a free connection slot (not counted in the deadline)");
+		deadline_pause(j);
+		j->state = JOB_WAITING;
+		admit_conn_refused(j->e->admit, &j->ticket);
+		return;
+	}
+	char why[160];
+
+	snprintf(why, sizeof(why), "cannot start the connection: %s", strerror(errno));
+	p->res->checked = false;
+	p->res->unknown_reason = strdup(why);
+	finish_now(j);
+}
+
+/* want_connection - the address is known: wait for a connection to it (the work slot is
+ * given back and the deadline paused while waiting). */
+static void want_connection(struct job *j)
+{
+	deadline_pause(j);
+	j->state = JOB_WAITING;
+	dialog_phase(j->p, "a free connection slot (not counted in the deadline)");
+	if (admit_want_conn(j->e->admit, &j->ticket, (struct sockaddr *)&j->addr) != 0) {
+		j->p->res->checked = false;
+		j->p->res->unknown_reason = strdup("out of memory");
+		finish_now(j);
+	}
+}
+
+static void on_addrs(const struct dns_addrs *r, void *arg)
+{
+	struct job *j = arg;
+	size_t pick = 0;
+
+	j->dq = NULL;
+	evtimer_del(j->ev_dns);
+	if (r->n == 0) {
+		set_prefix(j, NULL);
+		mailtls_result_add(j->p->res, MAILTLS_F_CONN_RESOLVE_FAILED,
+				   "%s: %s does not resolve: %s", j->p->prefix, j->host,
+				   r->why[0] ? r->why : "no address");
+		j->p->res->checked = false;
+		j->p->res->unknown_reason = strdup("the host name could not be resolved");
+		finish_now(j);
+		return;
+	}
+	/* Deterministic choice: IPv4 before IPv6 unless -6 was given. */
+	for (size_t i = 0; i < r->n; i++)
+		if (r->addr[i].ss_family == (j->family == 6 ? AF_INET6 : AF_INET)) {
+			pick = i;
+			break;
+		}
+	memcpy(&j->addr, &r->addr[pick], r->len[pick]);
+	j->addrlen = r->len[pick];
+	want_connection(j);
+}
+
+static void on_dns_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+	char why[128];
+	(void)fd;
+	(void)what;
+
+	snprintf(why, sizeof(why), "no answer from the resolver within %gs", j->timeout);
+	dns_deadline(j->dq, why);   /* calls on_addrs() with whatever arrived */
+}
+
+/* start_work - a work slot was granted: make the probe, then resolve the host. */
+static void start_work(struct job *j)
+{
+	struct mailtls_engine *e = j->e;
+	struct probe *p = calloc(1, sizeof(*p));
+	struct mailtls_result *res = j->res;
+	char why[256];
+
+	if (p == NULL) {
+		j->res = NULL;
+		res->checked = false;
+		res->unknown_reason = strdup("out of memory");
+		handover(j, res);
+		return;
+	}
+	j->state = JOB_RESOLVING;
+	j->p = p;
+	j->res = NULL;
+	p->res = res;
+	p->base = e->base;
+	p->ssl_ctx = e->ssl_ctx;
+	p->store = e->store;
+	p->proto = j->proto;
+	p->timeout = j->timeout;
+	p->at = j->at;
+	p->warn_days = j->warn_days;
+	p->want_transcript = j->transcript;
+	p->names = j->names;
+	p->n_names = j->n_names;
+	p->host_is_ip = j->host_is_ip;
+	p->deadline = j->deadline;
+	p->done = on_probe_done;
+	p->done_arg = j;
+	snprintf(p->ehlo_name, sizeof(p->ehlo_name), "%s", j->ehlo ? j->ehlo : "");
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	res->have_session = true;
+	res->session.proto = j->proto;
+	res->session.port = j->port;
+	res->validation_time = j->at;
+	set_prefix(j, NULL);
+	if ((res->session.host = strdup(j->host)) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < j->n_names; i++)
+		if (mailtls_strlist_add(&res->reference_names, j->names[i], MAILTLS_NAME_MAX) != 0)
+			goto nomem;
+	if (probe_prepare(p) != 0)
+		goto nomem;
+	j->left = j->deadline;
+	deadline_resume(j);
+	if (j->host_is_ip) {
+		want_connection(j);
+		return;
+	}
+	if (e->dns == NULL && (e->dns = dns_ctx_new(e->base, e->resolver, why, sizeof(why))) == NULL) {
+		res->checked = false;
+		res->unknown_reason = strdup(why);
+		finish_now(j);
+		return;
+	}
+	dialog_phase(p, "the address lookup");
+	if (dns_lookup_addrs(e->dns, j->host, j->port, j->family, on_addrs, j, &j->dq) != 0) {
+		res->checked = false;
+		res->unknown_reason = strdup("cannot start the DNS lookup");
+		finish_now(j);
+		return;
+	}
+	struct timeval tv = to_tv(j->timeout);
+
+	evtimer_add(j->ev_dns, &tv);
+	return;
+nomem:
+	res->checked = false;
+	free(res->unknown_reason);
+	res->unknown_reason = strdup("out of memory");
+	if (p->ev_done == NULL) {   /* no event to finish from: hand over now (in the loop) */
+		j->p = NULL;
+		p->res = NULL;
+		probe_free(p);
+		handover(j, res);
+		return;
+	}
+	finish_now(j);
+}
+
+/* on_granted - the scheduler let the job go on. */
+static void on_granted(struct admit_ticket *t)
+{
+	struct job *j = (struct job *)((char *)t - offsetof(struct job, ticket));
+
+	if (t->state == ADMIT_SLOT)
+		start_work(j);
+	else
+		start_probe(j);
+}
+
+/* on_deadline - the whole check took too long: cut it where it is. */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+	(void)fd;
+	(void)what;
+
+	j->left = 0;
+	if (j->state == JOB_RESOLVING && j->dq != NULL) {
+		dns_cancel(j->dq);
+		j->dq = NULL;
+		evtimer_del(j->ev_dns);
+	}
+	dialog_cut(j->p);   /* finding, then the probe's done event */
+}
+
+/* ---- The public API ---- */
+
+struct mailtls_engine *mailtls_engine_new(const struct mailtls_engine_params *ep,
+					  char *why, size_t whylen)
+{
+	struct mailtls_engine *e = calloc(1, sizeof(*e));
+	struct admit_limits lim;
 
 	if (e == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
+	LIST_INIT(&e->jobs);
 	e->base = event_base_new();
 	if (e->base == NULL) {
 		snprintf(why, whylen, "cannot create the event loop");
@@ -59,41 +464,45 @@ struct engine *engine_new(const struct engine_params *ep, char *why, size_t whyl
 	e->store = verify_store_new(ep->ca_file, ep->ca_path, why, whylen);
 	if (e->store == NULL)
 		goto fail;
-	if (ep->resolver != NULL && (e->resolver = strdup(ep->resolver)) == NULL)
+	if (ep->resolver != NULL && (e->resolver = strdup(ep->resolver)) == NULL) {
+		snprintf(why, whylen, "out of memory");
 		goto fail;
+	}
+	e->fd_budget = fd_budget(ep->max_fds);
+	lim.max_active = ep->max_in_flight ? ep->max_in_flight : MAILTLS_ENGINE_IN_FLIGHT_DEFAULT;
+	lim.per_address = ep->per_address ? ep->per_address : MAILTLS_ENGINE_PER_ADDRESS_DEFAULT;
+	lim.rate = ep->rate > 0 ? ep->rate : 0;
+	lim.fd_budget = e->fd_budget;
+	if ((e->admit = admit_new(e->base, &lim)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto fail;
+	}
 	return e;
 fail:
-	engine_free(e);
+	mailtls_escape_inplace(why, whylen);
+	mailtls_engine_free(e);
 	return NULL;
 }
 
-/* job_unlink - take j out of the engine's list. */
-static void job_unlink(struct job *j)
-{
-	if (j->prev != NULL)
-		j->prev->next = j->next;
-	else if (j->e->jobs == j)
-		j->e->jobs = j->next;
-	if (j->next != NULL)
-		j->next->prev = j->prev;
-	j->prev = j->next = NULL;
-}
-
-void engine_free(struct engine *e)
+void mailtls_engine_free(struct mailtls_engine *e)
 {
 	if (e == NULL)
 		return;
-	/* Checks still running are abandoned: no callbacks, everything freed. */
-	while (e->jobs != NULL) {
-		struct job *j = e->jobs;
+	/* Jobs not yet handed over are abandoned: no callbacks, everything freed. */
+	while (!LIST_EMPTY(&e->jobs)) {
+		struct job *j = LIST_FIRST(&e->jobs);
 
-		job_unlink(j);
-		dns_cancel(j->dq);
-		if (j->dns_timer != NULL)
-			event_free(j->dns_timer);
-		probe_free(j->p);
-		free(j);
+		LIST_REMOVE(j, link);
+		job_free(j);
 	}
+	while (e->watches != NULL) {
+		struct watch *w = e->watches;
+
+		e->watches = w->next;
+		event_free(w->ev);
+		free(w);
+	}
+	admit_free(e->admit);
 	dns_ctx_free(e->dns);
 	SSL_CTX_free(e->ssl_ctx);
 	X509_STORE_free(e->store);
@@ -103,105 +512,7 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
-/* on_probe_done - hand the result over and free the probe. */
-static void on_probe_done(struct probe *p, void *arg)
-{
-	struct job *j = arg;
-	struct mailtls_result *res = p->res;
-	struct timespec now;
-
-	if (j->dns_timer != NULL)
-		event_free(j->dns_timer);
-	if (res->session.elapsed_ms == 0) {   /* ended before a connection was made */
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		res->session.elapsed_ms = (double)(now.tv_sec - p->started.tv_sec) * 1e3 +
-					  (double)(now.tv_nsec - p->started.tv_nsec) / 1e6;
-	}
-	p->res = NULL;
-	probe_free(p);
-	job_unlink(j);
-	j->e->running--;
-	j->done(res, j->arg);
-	free(j);
-}
-
-/* start_probe - connect to the chosen address. */
-static void start_probe(struct job *j, const struct sockaddr *sa, socklen_t salen)
-{
-	struct probe *p = j->p;
-	char addr[INET6_ADDRSTRLEN] = "";
-	const char *host = p->res->session.host;
-
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
-	else
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof(addr));
-	if (p->n_names == 0 && p->host_is_ip)
-		mailtls_strlist_add(&p->res->reference_names, addr, sizeof(addr));
-	p->done = on_probe_done;
-	p->done_arg = j;
-	snprintf(p->ip, sizeof(p->ip), "%s", addr);
-	p->res->session.addr = strdup(addr);
-	if (p->host_is_ip)
-		snprintf(p->prefix, sizeof(p->prefix), sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-			 addr, j->port);
-	else
-		snprintf(p->prefix, sizeof(p->prefix), "%s[%s]:%u", host, addr, j->port);
-	if (probe_start(p, sa, salen) != 0) {
-		char why[160];
-
-		snprintf(why, sizeof(why), "cannot start the connection: %s", strerror(errno));
-		p->res->checked = false;
-		p->res->unknown_reason = strdup(why);
-		dialog_finish(p);
-	}
-}
-
-/* unresolved - the host has no address we can use: could not check. */
-static void unresolved(struct job *j, const char *why)
-{
-	struct probe *p = j->p;
-
-	snprintf(p->prefix, sizeof(p->prefix), "%s:%u", p->res->session.host, j->port);
-	mailtls_result_add(p->res, MAILTLS_F_CONN_RESOLVE_FAILED, "%s: %s does not resolve: %s",
-			   p->prefix, p->res->session.host, why);
-	p->res->checked = false;
-	p->res->unknown_reason = strdup("the host name could not be resolved");
-	on_probe_done(p, j);
-}
-
-static void on_dns_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct job *j = arg;
-	char why[128];
-	(void)fd;
-	(void)what;
-
-	snprintf(why, sizeof(why), "no answer from the resolver within %gs", j->p->timeout);
-	dns_deadline(j->dq, why);   /* calls on_addrs() with whatever arrived */
-}
-
-static void on_addrs(const struct dns_addrs *r, void *arg)
-{
-	struct job *j = arg;
-	size_t pick = 0;
-
-	j->dq = NULL;
-	event_del(j->dns_timer);
-	if (r->n == 0) {
-		unresolved(j, r->why[0] ? r->why : "no address");
-		return;
-	}
-	/* Deterministic choice: IPv4 before IPv6 unless -6 was given. */
-	for (size_t i = 0; i < r->n; i++)
-		if (r->addr[i].ss_family == (j->family == 6 ? AF_INET6 : AF_INET)) {
-			pick = i;
-			break;
-		}
-	start_probe(j, (const struct sockaddr *)&r->addr[pick], r->len[pick]);
-}
-
-/* parse_ip - an IPv4 or IPv6 literal into sa; false when host is a name. */
+/* parse_ip - an IPv4 or IPv6 literal into ss; false when host is a name. */
 static bool parse_ip(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
@@ -223,152 +534,234 @@ static bool parse_ip(const char *host, unsigned port, struct sockaddr_storage *s
 	return false;
 }
 
-int engine_submit(struct engine *e, const struct mailtls_check_params *cp,
-		  void (*done)(struct mailtls_result *res, void *arg), void *arg,
-		  char *why, size_t whylen)
+/* bad_param - "NAME VALUE: what is wrong", the value escaped; MAILTLS_EINVAL. */
+static int bad_param(char *why, size_t whylen, const char *name, const char *value,
+		     const char *what)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen = 0;
-	struct job *j = NULL;
-	struct probe *p = NULL;
-	int r = MAILTLS_ENOMEM;
+	char *esc = value ? escape_text(value, strnlen(value, 300)) : NULL;
 
-	if (cp->host == NULL || cp->host[0] == '\0' || strlen(cp->host) > MAILTLS_NAME_MAX) {
-		snprintf(why, whylen, "no valid host given");
-		return MAILTLS_EINVAL;
-	}
-	if (dialog_ops_for(cp->proto) == NULL) {
-		snprintf(why, whylen, "no protocol given");
-		return MAILTLS_EINVAL;
-	}
-	if (cp->n_names > DIALOG_NAMES_MAX) {
-		snprintf(why, whylen, "too many names (at most %d)", DIALOG_NAMES_MAX);
-		return MAILTLS_EINVAL;
-	}
-	j = calloc(1, sizeof(*j));
-	p = calloc(1, sizeof(*p));
-	if (j == NULL || p == NULL || (p->res = mailtls_result_new()) == NULL)
-		goto fail;
-	j->e = e;
-	j->p = p;
-	j->done = done;
-	j->arg = arg;
-	j->family = cp->family;
-	j->port = cp->port ? cp->port : mailtls_default_port(cp->proto);
-	p->base = e->base;
-	p->ssl_ctx = e->ssl_ctx;
-	p->store = e->store;
-	p->proto = cp->proto;
-	p->timeout = cp->timeout > 0 ? cp->timeout : 10;
-	p->at = cp->have_at ? cp->at : time(NULL);
-	p->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
-	p->want_transcript = cp->transcript;
-	if (cp->ehlo_name != NULL && !mailtls_ehlo_name_valid(cp->ehlo_name)) {
-		char *esc = escape_text(cp->ehlo_name, strnlen(cp->ehlo_name, 300));
-
-		snprintf(why, whylen, "--ehlo %s: not a valid EHLO name (a domain or an address "
-			 "literal such as [192.0.2.1])", esc ? esc : "?");
-		free(esc);
-		r = MAILTLS_EINVAL;
-		goto fail;
-	}
-	snprintf(p->ehlo_name, sizeof(p->ehlo_name), "%s", cp->ehlo_name ? cp->ehlo_name : "");
-	clock_gettime(CLOCK_MONOTONIC, &p->started);
-	p->host_is_ip = parse_ip(cp->host, j->port, &ss, &sslen);
-	if (p->host_is_ip && cp->family != 0 &&
-	    (ss.ss_family == AF_INET6) != (cp->family == 6)) {
-		snprintf(why, whylen, "%s is an IPv%d address, but -%d was given", cp->host,
-			 ss.ss_family == AF_INET6 ? 6 : 4, cp->family);
-		r = MAILTLS_EINVAL;
-		goto fail;
-	}
-	for (size_t i = 0; i < cp->n_names; i++) {
-		if (mailtls_name_normalize(cp->names[i], p->names[i], sizeof(p->names[i])) != 0) {
-			char *esc = escape_text(cp->names[i], strnlen(cp->names[i], 300));
-
-			snprintf(why, whylen, "--name %s: not a valid DNS name", esc ? esc : "?");
-			free(esc);
-			r = MAILTLS_EINVAL;
-			goto fail;
-		}
-		p->n_names++;
-	}
-	if (p->n_names == 0 && !p->host_is_ip) {
-		if (mailtls_name_normalize(cp->host, p->names[0], sizeof(p->names[0])) != 0) {
-			char *esc = escape_text(cp->host, strlen(cp->host));
-
-			snprintf(why, whylen, "%s: not a valid host name", esc ? esc : "?");
-			free(esc);
-			r = MAILTLS_EINVAL;
-			goto fail;
-		}
-		p->n_names = 1;
-	}
-	struct mailtls_result *res = p->res;
-	res->have_session = true;
-	res->session.proto = cp->proto;
-	res->session.port = j->port;
-	res->validation_time = p->at;
-	if ((res->session.host = strdup(cp->host)) == NULL)
-		goto fail;
-	for (size_t i = 0; i < p->n_names; i++)
-		if (mailtls_strlist_add(&res->reference_names, p->names[i], MAILTLS_NAME_MAX) != 0)
-			goto fail;
-	if (!p->host_is_ip) {
-		if (e->dns == NULL &&
-		    (e->dns = dns_ctx_new(e->base, e->resolver, why, whylen)) == NULL) {
-			r = MAILTLS_EDNS;
-			goto fail;
-		}
-		if ((j->dns_timer = evtimer_new(e->base, on_dns_timeout, j)) == NULL)
-			goto fail;
-	}
-	e->running++;
-	j->next = e->jobs;
-	if (e->jobs != NULL)
-		e->jobs->prev = j;
-	e->jobs = j;
-	if (p->host_is_ip) {
-		start_probe(j, (struct sockaddr *)&ss, sslen);
-		return 0;
-	}
-	r = dns_lookup_addrs(e->dns, cp->host, j->port, cp->family, on_addrs, j, &j->dq);
-	if (r != 0) {
-		job_unlink(j);
-		e->running--;
-		snprintf(why, whylen, "%s: cannot start the DNS lookup", cp->host);
-		goto fail;
-	}
-	struct timeval tv = { .tv_sec = (time_t)p->timeout,
-			      .tv_usec = (suseconds_t)((p->timeout - (double)(time_t)p->timeout) * 1e6) };
-	evtimer_add(j->dns_timer, &tv);
-	return 0;
-fail:
-	if (r == MAILTLS_ENOMEM)
-		snprintf(why, whylen, "out of memory");
-	if (j != NULL && j->dns_timer != NULL)
-		event_free(j->dns_timer);
-	probe_free(p);
-	free(j);
-	return r;
+	snprintf(why, whylen, "%s%s%s: %s", name, esc && esc[0] ? " " : "", esc ? esc : "", what);
+	free(esc);
+	return MAILTLS_EINVAL;
 }
 
-int engine_run(struct engine *e)
+/* job_new - validate cp and copy it into a new job; NULL with why filled. */
+static struct job *job_new(const struct mailtls_check_params *cp, int *err, char *why,
+			   size_t whylen)
 {
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	int r = 0;
+	struct job *j = NULL;
+	const struct proto_info *pi = proto_info(cp->proto);
 
-	/* A server that closes while we write must give EPIPE, not kill the caller: ignore
-	 * SIGPIPE while the loop runs and restore the caller's disposition afterwards. */
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGPIPE, &ign, &old);
-	/* Bounded: each probe has deadlines, so the loop ends when they do. */
-	/* 1 means nothing is pending although checks are running: never spin on that. */
-	while (e->running > 0)
-		if (event_base_loop(e->base, EVLOOP_ONCE) != 0) {
-			r = MAILTLS_EINTERNAL;
-			break;
+	*err = MAILTLS_EINVAL;
+	if (cp->host == NULL || cp->host[0] == '\0' || strlen(cp->host) > MAILTLS_NAME_MAX) {
+		bad_param(why, whylen, "host", cp->host, "no valid host given");
+		return NULL;
+	}
+	if (pi == NULL) {
+		snprintf(why, whylen, "proto: no protocol given");
+		return NULL;
+	}
+	if (cp->n_names > DIALOG_NAMES_MAX || (cp->n_names > 0 && cp->names == NULL)) {
+		snprintf(why, whylen, "names: too many names (at most %d)", DIALOG_NAMES_MAX);
+		return NULL;
+	}
+	if (cp->ehlo_name != NULL && !mailtls_ehlo_name_valid(cp->ehlo_name)) {
+		bad_param(why, whylen, "ehlo_name", cp->ehlo_name, "not a valid EHLO name (a "
+			  "domain or an address literal such as [192.0.2.1])");
+		return NULL;
+	}
+	if (!(cp->timeout >= 0 && cp->timeout <= 3600) || !(cp->deadline >= 0 && cp->deadline <= 86400)) {
+		snprintf(why, whylen, "timeout, deadline: out of range");
+		return NULL;
+	}
+	if (cp->family != 0 && cp->family != 4 && cp->family != 6) {
+		snprintf(why, whylen, "family: %d is not 0, 4 or 6", cp->family);
+		return NULL;
+	}
+	*err = MAILTLS_ENOMEM;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		goto nomem;
+	j->proto = cp->proto;
+	j->port = cp->port ? cp->port : pi->port;
+	j->timeout = cp->timeout > 0 ? cp->timeout : 10;
+	j->deadline = cp->deadline > 0 ? cp->deadline : 3 * j->timeout;
+	j->at = cp->have_at ? cp->at : time(NULL);
+	j->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
+	j->transcript = cp->transcript;
+	j->family = cp->family;
+	j->host_is_ip = parse_ip(cp->host, j->port, &j->addr, &j->addrlen);
+	if (j->host_is_ip && cp->family != 0 &&
+	    (j->addr.ss_family == AF_INET6) != (cp->family == 6)) {
+		snprintf(why, whylen, "host %s is an IPv%d address, but family %d was asked for",
+			 cp->host, j->addr.ss_family == AF_INET6 ? 6 : 4, cp->family);
+		*err = MAILTLS_EINVAL;
+		goto fail;
+	}
+	if ((j->host = strdup(cp->host)) == NULL ||
+	    (cp->ehlo_name != NULL && (j->ehlo = strdup(cp->ehlo_name)) == NULL) ||
+	    (j->names = calloc(cp->n_names ? cp->n_names : 1, sizeof(*j->names))) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < cp->n_names; i++) {
+		char norm[MAILTLS_NAME_MAX + 1];
+
+		if (mailtls_name_normalize(cp->names[i], norm, sizeof(norm)) != 0) {
+			*err = bad_param(why, whylen, "names", cp->names[i], "not a valid DNS name");
+			goto fail;
 		}
-	sigaction(SIGPIPE, &old, NULL);
-	return r;
+		if ((j->names[i] = strdup(norm)) == NULL)
+			goto nomem;
+		j->n_names++;
+	}
+	if (j->n_names == 0 && !j->host_is_ip) {
+		char norm[MAILTLS_NAME_MAX + 1];
+
+		if (mailtls_name_normalize(cp->host, norm, sizeof(norm)) != 0) {
+			*err = bad_param(why, whylen, "host", cp->host, "not a valid host name");
+			goto fail;
+		}
+		if ((j->names[0] = strdup(norm)) == NULL)
+			goto nomem;
+		j->n_names = 1;
+	}
+	return j;
+nomem:
+	snprintf(why, whylen, "out of memory");
+	*err = MAILTLS_ENOMEM;
+fail:
+	job_free(j);
+	return NULL;
+}
+
+int mailtls_engine_submit(struct mailtls_engine *e, const struct mailtls_check_params *cp,
+			  mailtls_check_done_fn *done, void *arg, char *why, size_t whylen)
+{
+	int err;
+	struct job *j;
+
+	if (done == NULL) {
+		snprintf(why, whylen, "done: no callback given");
+		return MAILTLS_EINVAL;
+	}
+	j = job_new(cp, &err, why, whylen);
+	if (j == NULL) {
+		mailtls_escape_inplace(why, whylen);
+		return err;
+	}
+	j->e = e;
+	j->done = done;
+	j->arg = arg;
+	j->ticket.go = on_granted;
+	j->ev_timer = evtimer_new(e->base, on_deadline, j);
+	j->ev_dns = evtimer_new(e->base, on_dns_timeout, j);
+	j->res = mailtls_result_new();
+	if (j->ev_timer == NULL || j->ev_dns == NULL || j->res == NULL) {
+		job_free(j);
+		snprintf(why, whylen, "out of memory");
+		return MAILTLS_ENOMEM;
+	}
+	LIST_INSERT_HEAD(&e->jobs, j, link);
+	e->pending++;
+	j->state = JOB_QUEUED;
+	admit_want_slot(e->admit, &j->ticket);   /* granted later, from the loop */
+	return 0;
+}
+
+int mailtls_engine_run(struct mailtls_engine *e)
+{
+	/* Bounded: every job at work has a deadline and every waiting job waits for one at
+	 * work (or for the rate timer), so the loop ends when they do. */
+	e->stop = false;
+	while (e->pending > 0 && !e->stop)
+		if (event_base_loop(e->base, EVLOOP_ONCE) != 0)
+			return MAILTLS_EINTERNAL;
+	return 0;
+}
+
+void mailtls_engine_break(struct mailtls_engine *e)
+{
+	e->stop = true;
+}
+
+size_t mailtls_engine_pending(const struct mailtls_engine *e)
+{
+	return e->pending;
+}
+
+static void drop_queued(struct admit_ticket *t, void *arg)
+{
+	struct job *j = (struct job *)((char *)t - offsetof(struct job, ticket));
+	struct mailtls_engine *e = arg;
+
+	LIST_REMOVE(j, link);
+	e->pending--;
+	job_free(j);
+}
+
+size_t mailtls_engine_stop_queue(struct mailtls_engine *e)
+{
+	return admit_cancel_waiting_slots(e->admit, drop_queued, e);
+}
+
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+	(void)what;
+
+	if (w->sig_cb != NULL)
+		w->sig_cb((int)fd, w->arg);
+	else
+		w->tick_cb(w->arg);
+}
+
+static int add_watch(struct mailtls_engine *e, int signo, double secs,
+		     void (*sig_cb)(int, void *), void (*tick_cb)(void *), void *arg)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	struct timeval tv = to_tv(secs);
+
+	if (w == NULL)
+		return MAILTLS_ENOMEM;
+	w->sig_cb = sig_cb;
+	w->tick_cb = tick_cb;
+	w->arg = arg;
+	w->ev = sig_cb != NULL ? evsignal_new(e->base, signo, on_watch, w) :
+		event_new(e->base, -1, EV_PERSIST, on_watch, w);
+	if (w->ev == NULL || event_add(w->ev, sig_cb != NULL ? NULL : &tv) != 0) {
+		if (w->ev)
+			event_free(w->ev);
+		free(w);
+		return MAILTLS_EINTERNAL;
+	}
+	w->next = e->watches;
+	e->watches = w;
+	return 0;
+}
+
+int mailtls_engine_on_signal(struct mailtls_engine *e, int signo,
+			     void (*cb)(int signo, void *arg), void *arg)
+{
+	return cb == NULL ? MAILTLS_EINVAL : add_watch(e, signo, 0, cb, NULL, arg);
+}
+
+int mailtls_engine_every(struct mailtls_engine *e, double secs, void (*cb)(void *arg), void *arg)
+{
+	return cb == NULL || !(secs > 0) ? MAILTLS_EINVAL : add_watch(e, -1, secs, NULL, cb, arg);
+}
+
+void mailtls_engine_stats(const struct mailtls_engine *e, struct mailtls_engine_stats *st)
+{
+	struct admit_stats s;
+
+	admit_stats(e->admit, &s);
+	memset(st, 0, sizeof(*st));
+	st->queued = s.want_slot;
+	st->waiting = s.want_conn;
+	st->in_flight = s.active;
+	st->connections = s.conns;
+	st->peak_in_flight = s.peak_active;
+	st->peak_connections = s.peak_conns;
+	st->peak_per_address = s.peak_per_address;
+	st->fd_budget = s.fd_budget;
+	st->fd_waits = s.fd_waits;
+	st->done = e->done_count;
 }

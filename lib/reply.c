@@ -5,16 +5,52 @@
  * protocol's state machine asks these parsers what a line means. No I/O here.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "reply.h"
+
+#define REPLY_TEXT_FIRST 256     /* first allocation; doubled to need */
+
+static char empty_text[1];       /* the text of a reply with no buffer: always "" */
 
 void reply_reset(struct reply *r)
 {
 	r->code = 0;
 	r->nlines = 0;
 	r->textlen = 0;
+	if (r->cap == 0)
+		r->text = empty_text;
 	r->text[0] = '\0';
+}
+
+void reply_free(struct reply *r)
+{
+	if (r->cap > 0)
+		free(r->text);
+	r->cap = 0;
+	reply_reset(r);
+}
+
+/* reserve - room for need more bytes and a NUL; false when memory runs out. */
+static bool reserve(struct reply *r, size_t need)
+{
+	size_t cap = r->cap ? r->cap : REPLY_TEXT_FIRST;
+	char *t;
+
+	if (r->textlen + need + 1 <= r->cap)
+		return true;
+	while (cap < r->textlen + need + 1)
+		cap *= 2;
+	if (cap > REPLY_TEXT_MAX)
+		cap = REPLY_TEXT_MAX;
+	if ((t = r->cap ? realloc(r->text, cap) : malloc(cap)) == NULL)
+		return false;
+	if (r->cap == 0)
+		t[0] = '\0';
+	r->text = t;
+	r->cap = cap;
+	return true;
 }
 
 /* reply_append - add one line of text; REPLY_TOO_MANY past the limits. */
@@ -27,6 +63,8 @@ static enum reply_feed reply_append(struct reply *r, const char *s, size_t len)
 			need += 3;
 	if (r->nlines >= REPLY_LINES_MAX || r->textlen + need >= REPLY_TEXT_MAX)
 		return REPLY_TOO_MANY;
+	if (!reserve(r, need))
+		return REPLY_TOO_MANY;   /* no memory for more text: the same end as too much */
 	if (r->nlines)
 		r->text[r->textlen++] = '\n';
 	/* A NUL inside a line would end the text early: keep it visible as the text "\x00",
@@ -69,10 +107,12 @@ enum reply_feed smtp_reply_feed(struct reply *r, const char *line, size_t len)
 
 const char *reply_line(const struct reply *r, size_t i, size_t *len)
 {
-	const char *p = r->text, *end = r->text + r->textlen;
+	const char *p, *end;
 
-	if (i >= r->nlines)
+	if (i >= r->nlines || r->text == NULL)
 		return NULL;
+	p = r->text;
+	end = r->text + r->textlen;
 	while (i > 0) {
 		p = memchr(p, '\n', (size_t)(end - p));
 		if (p == NULL)

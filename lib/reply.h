@@ -3,7 +3,8 @@
  *
  * The connection layer (conn.c) cuts the byte stream into lines (CRLF or LF removed, at most
  * REPLY_LINE_MAX bytes) and hands each to the protocol's parser here. Parsers are pure: no
- * I/O, no allocation except in struct reply, fixed limits. Internal to libmailtls.
+ * I/O, no allocation except of struct reply's text (grown to need, up to REPLY_TEXT_MAX, and
+ * freed by reply_free()), fixed limits. Internal to libmailtls.
  */
 #ifndef MAILTLS_REPLY_H
 #define MAILTLS_REPLY_H
@@ -29,11 +30,17 @@ struct reply {
 	int code;                /* SMTP: 200..599; POP3: 1 for +OK, 0 for -ERR */
 	size_t nlines;
 	size_t textlen;
-	char text[REPLY_TEXT_MAX]; /* line texts (after the code) joined by '\n', NUL-terminated */
+	char *text;              /* line texts (after the code) joined by '\n', NUL-terminated;
+	                          * after reply_reset() never NULL */
+	size_t cap;              /* bytes allocated for text; 0 while text is the shared "" */
 };
 
-/* reply_reset - make r empty for the next reply. */
+/* reply_reset - make r empty for the next reply (a zeroed struct reply is a valid start);
+ * the text buffer is kept for reuse. */
 void reply_reset(struct reply *r);
+
+/* reply_free - free the text buffer; r is then as after reply_reset(). */
+void reply_free(struct reply *r);
 
 /* smtp_reply_feed - one SMTP/LMTP reply line (RFC 5321 4.2): "ddd" "ddd text" "ddd-text".
  * The first digit must be 2..5 and continuation lines must repeat the code. */

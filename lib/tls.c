@@ -2,9 +2,14 @@
  * tls.c - OpenSSL client context and handshake facts. See tls.h for what is deliberately
  * left to verify.c.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
+#include <sys/socket.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <mailtls/mailtls.h>
@@ -21,7 +26,9 @@ SSL_CTX *tls_ctx_new(char *why, size_t whylen)
 	}
 	/* The chain is judged after the handshake by verify.c (facts first, policy after). */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* RELEASE_BUFFERS: a session idle between lines (most of a check's life) holds no
+	 * 16 KB record buffers: memory per check in flight stays small. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	/* One connection per check: no session cache, no tickets to keep. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
@@ -33,6 +40,105 @@ SSL_CTX *tls_ctx_new(char *why, size_t whylen)
 		return NULL;
 	}
 	return ctx;
+}
+
+/*
+ * The socket BIO. OpenSSL's own writes with write(2), which raises SIGPIPE when the peer
+ * has gone; a library must not change the process's signal disposition to survive that.
+ * This one sends with MSG_NOSIGNAL and otherwise behaves as the socket BIO does: retry
+ * flags on EAGAIN and EINTR, and the EOF flag that lets libssl tell a hang-up mid-record
+ * (SSL_R_UNEXPECTED_EOF_WHILE_READING) from a wait.
+ */
+static BIO_METHOD *nosig_method;
+static once_flag nosig_once = ONCE_FLAG_INIT;
+
+static int fd_of(BIO *b)
+{
+	return (int)(intptr_t)BIO_get_data(b);
+}
+
+static bool retryable(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+static int nosig_write(BIO *b, const char *buf, int len)
+{
+	ssize_t n = send(fd_of(b), buf, (size_t)len, MSG_NOSIGNAL);
+
+	BIO_clear_retry_flags(b);
+	if (n < 0 && retryable())
+		BIO_set_retry_write(b);
+	return (int)n;
+}
+
+static int nosig_read(BIO *b, char *buf, int len)
+{
+	ssize_t n = recv(fd_of(b), buf, (size_t)len, 0);
+
+	BIO_clear_retry_flags(b);
+	if (n < 0 && retryable())
+		BIO_set_retry_read(b);
+	else if (n == 0)
+		BIO_set_flags(b, BIO_FLAGS_IN_EOF);
+	return (int)n;
+}
+
+static int nosig_puts(BIO *b, const char *s)
+{
+	return nosig_write(b, s, (int)strlen(s));
+}
+
+static long nosig_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)num;
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+	case BIO_CTRL_DUP:
+		return 1;
+	case BIO_CTRL_EOF:
+		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
+	case BIO_C_GET_FD:
+		if (ptr != NULL)
+			*(int *)ptr = fd_of(b);
+		return fd_of(b);
+	default:
+		return 0;
+	}
+}
+
+static int nosig_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+static void nosig_method_make(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
+				     BIO_TYPE_DESCRIPTOR, "mailtls socket");
+
+	if (m == NULL)
+		return;
+	if (BIO_meth_set_write(m, nosig_write) != 1 || BIO_meth_set_read(m, nosig_read) != 1 ||
+	    BIO_meth_set_puts(m, nosig_puts) != 1 || BIO_meth_set_ctrl(m, nosig_ctrl) != 1 ||
+	    BIO_meth_set_create(m, nosig_create) != 1) {
+		BIO_meth_free(m);
+		return;
+	}
+	nosig_method = m;
+}
+
+int tls_attach_fd(SSL *ssl, int fd)
+{
+	BIO *b;
+
+	call_once(&nosig_once, nosig_method_make);
+	if (nosig_method == NULL || (b = BIO_new(nosig_method)) == NULL)
+		return MAILTLS_ENOMEM;
+	BIO_set_data(b, (void *)(intptr_t)fd);
+	SSL_set_bio(ssl, b, b);   /* one BIO both ways: ssl owns it (one reference) */
+	return 0;
 }
 
 /* info_cb - record the first alert sent and received (RFC 8446 6). */

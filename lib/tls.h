@@ -28,6 +28,10 @@ SSL_CTX *tls_ctx_new(char *why, size_t whylen);
  * Alerts are recorded in *alerts, which must outlive the SSL. Caller frees with SSL_free(). */
 SSL *tls_ssl_new(SSL_CTX *ctx, const char *sni, struct tls_alerts *alerts);
 
+/* tls_attach_fd - make fd the transport of ssl through a socket BIO that never raises
+ * SIGPIPE (send with MSG_NOSIGNAL); the fd stays the caller's to close. 0 or ENOMEM. */
+int tls_attach_fd(SSL *ssl, int fd);
+
 /* tls_describe_failure - a one-line reason for a failed handshake: the alert and its likely
  * cause in plain words, or the local error, into buf. */
 void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *alerts,

@@ -129,19 +129,24 @@ static int run_check(const struct cli_opts *o)
 		.n_names = o->n_names,
 		.ehlo_name = o->ehlo,
 		.timeout = o->timeout,
-		.ca_file = o->ca_file,
-		.ca_path = o->ca_path,
+		.deadline = o->deadline,
 		.at = o->at,
 		.have_at = o->have_at,
 		.warn_days = o->warn_days,
 		.transcript = o->transcript,
 		.family = o->family,
+	};
+	struct mailtls_engine_params ep = {
+		.ca_file = o->ca_file,
+		.ca_path = o->ca_path,
 		.resolver = o->resolver,
 	};
 	struct mailtls_result *res = NULL;
 	char why[512] = "";
-	int r = mailtls_check_run(&p, &res, why, sizeof(why));
+	int r = cli_validate_target(o->host, o->names, o->n_names, o->family, why, sizeof(why));
 
+	if (r == 0)
+		r = mailtls_check_run(&ep, &p, &res, why, sizeof(why));
 	if (r != 0) {
 		say_error("check %s: %s", o->host, why);
 		return MAILTLS_EXIT_UNKNOWN;

@@ -2,6 +2,7 @@
  * opts.c - argument parsing for the mailtls command line (getopt_long), kept free of I/O so
  * that it can be tested as a table.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 
 enum {
 	OPT_NAME = 256, OPT_EHLO, OPT_TIMEOUT, OPT_CA_FILE, OPT_CA_PATH, OPT_AT, OPT_TRANSCRIPT,
-	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION,
+	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -30,6 +31,20 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigne
 	if (errno != 0 || *end != '\0' || v < lo || v > hi)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* parse_seconds - a decimal number of seconds in (0, max]. */
+static int parse_seconds(const char *s, double max, double *out)
+{
+	char *end;
+	double t;
+
+	errno = 0;
+	t = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || end == s || !(t > 0 && t <= max))
+		return -1;
+	*out = t;
 	return 0;
 }
 
@@ -105,6 +120,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "ehlo", required_argument, NULL, OPT_EHLO },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "deadline", required_argument, NULL, OPT_DEADLINE },
 		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 		{ "ca-path", required_argument, NULL, OPT_CA_PATH },
 		{ "at", required_argument, NULL, OPT_AT },
@@ -195,19 +211,18 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 				return -1;
 			}
 			break;
-		case OPT_TIMEOUT: {
-			char *end;
-			double t;
-
-			errno = 0;
-			t = strtod(optarg, &end);
-			if (errno != 0 || *end != '\0' || end == optarg || !(t > 0 && t <= 3600)) {
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, 3600, &o->timeout) != 0) {
 				snprintf(err, errlen, "--timeout: '%s' is not a number of seconds in (0, 3600]", optarg);
 				return -1;
 			}
-			o->timeout = t;
 			break;
-		}
+		case OPT_DEADLINE:
+			if (parse_seconds(optarg, 86400, &o->deadline) != 0) {
+				snprintf(err, errlen, "--deadline: '%s' is not a number of seconds in (0, 86400]", optarg);
+				return -1;
+			}
+			break;
 		case OPT_CA_FILE:
 			o->ca_file = optarg;
 			break;
@@ -315,5 +330,30 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 {
 	if (parse_args(argc, argv, o, err, errlen) != 0)
 		return err_oneline(err, errlen);
+	return 0;
+}
+
+int cli_validate_target(const char *host, const char *const *names, size_t n_names,
+			int family, char *err, size_t errlen)
+{
+	char norm[MAILTLS_NAME_MAX + 1];
+	unsigned char addr[16];
+	int is_v4 = inet_pton(AF_INET, host, addr) == 1;
+	int is_v6 = !is_v4 && inet_pton(AF_INET6, host, addr) == 1;
+
+	for (size_t i = 0; i < n_names; i++)
+		if (mailtls_name_normalize(names[i], norm, sizeof(norm)) != 0) {
+			snprintf(err, errlen, "--name %s: not a valid DNS name", names[i]);
+			return err_oneline(err, errlen);
+		}
+	if (!is_v4 && !is_v6 && mailtls_name_normalize(host, norm, sizeof(norm)) != 0) {
+		snprintf(err, errlen, "%s: not a valid host name", host);
+		return err_oneline(err, errlen);
+	}
+	if ((is_v4 && family == 6) || (is_v6 && family == 4)) {
+		snprintf(err, errlen, "%s is an IPv%d address, but -%d was given", host,
+			 is_v6 ? 6 : 4, family);
+		return err_oneline(err, errlen);
+	}
 	return 0;
 }

@@ -29,6 +29,7 @@ struct cli_opts {
 	const char *chain_file;
 	const char *resolver;
 	double timeout;
+	double deadline;                 /* 0: the library's default (3 x timeout) */
 	time_t at;
 	bool have_at;
 	int warn_days;
@@ -44,5 +45,11 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
  * Returns 0, or -1 with err filled. *port is 0 when none was given. */
 int cli_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port,
 		       char *err, size_t errlen);
+
+/* cli_validate_target - what the library would refuse about one target, in the words of
+ * the command line: a --name that is no DNS name, a HOST that is neither a name nor an
+ * address, an address of the other family than -4/-6. 0, or -1 with err filled. */
+int cli_validate_target(const char *host, const char *const *names, size_t n_names,
+			int family, char *err, size_t errlen);
 
 #endif

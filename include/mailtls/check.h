@@ -2,8 +2,10 @@
  * mailtls/check.h - check one mail server: connect, run the protocol up to TLS, handshake,
  * verify, and return a result.
  *
- * The engine runs any number of checks at once on one libevent loop; mailtls_check_run() is
- * the one-shot convenience that makes an engine, runs one check and frees the engine.
+ * The engine (engine.h) runs any number of checks at once on one libevent loop;
+ * mailtls_check_run() is the one-shot convenience that makes an engine, runs one check and
+ * frees the engine. The parameters here are a check's own; the trust store, the resolver
+ * and the limits are the engine's (struct mailtls_engine_params).
  */
 #ifndef MAILTLS_CHECK_H
 #define MAILTLS_CHECK_H
@@ -24,16 +26,16 @@ struct mailtls_check_params {
 	const char *const *names;     /* reference identities; NULL/0: host when it is a name */
 	size_t n_names;
 	const char *ehlo_name;        /* NULL: the local address as an address literal */
-	double timeout;               /* seconds per phase; 0: 10 */
-	const char *ca_file;          /* NULL with ca_path NULL: the system trust store */
-	const char *ca_path;
+	double timeout;               /* seconds per network step; 0: 10 */
+	double deadline;              /* seconds for the whole check; 0: 3 x timeout */
 	time_t at;                    /* validation time when have_at */
 	bool have_at;
 	int warn_days;                /* <0: 21 */
 	bool transcript;              /* keep the dialogue in session.transcript */
 	int family;                   /* 0, 4 or 6 */
-	const char *resolver;         /* NULL: /etc/resolv.conf; else "ADDR[@PORT]" */
 };
+
+struct mailtls_engine_params;
 
 /* mailtls_default_port - the well-known port of a protocol. */
 unsigned mailtls_default_port(enum mailtls_proto proto);
@@ -42,11 +44,13 @@ unsigned mailtls_default_port(enum mailtls_proto proto);
  * "pop3s" to the enum; MAILTLS_PROTO_NONE when unknown. */
 enum mailtls_proto mailtls_proto_parse(const char *s);
 
-/* mailtls_check_run - run one check to completion. On 0, *out holds a result the caller
+/* mailtls_check_run - run one check to completion on an engine made with ep (NULL: the
+ * defaults: system trust store, /etc/resolv.conf). On 0, *out holds a result the caller
  * frees with mailtls_result_free() (a server that could not be reached is a result with
  * findings, not an error). On a negative MAILTLS_E* code nothing is allocated and why
  * holds a one-line reason. */
-int mailtls_check_run(const struct mailtls_check_params *params, struct mailtls_result **out,
+int mailtls_check_run(const struct mailtls_engine_params *ep,
+		      const struct mailtls_check_params *params, struct mailtls_result **out,
 		      char *why, size_t whylen);
 
 #ifdef __cplusplus

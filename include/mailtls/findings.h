@@ -14,6 +14,7 @@
 	X(CONN_TIMEOUT, "conn.timeout", CRITICAL) \
 	X(CONN_CLOSED, "conn.closed", CRITICAL) \
 	X(CONN_ERROR, "conn.error", CRITICAL) \
+	X(CONN_DEADLINE, "conn.deadline", CRITICAL) \
 	X(PROTO_GREETING_REJECTED, "proto.greeting-rejected", CRITICAL) \
 	X(PROTO_LINE_TOO_LONG, "proto.line-too-long", CRITICAL) \
 	X(PROTO_TOO_MANY_LINES, "proto.too-many-lines", CRITICAL) \

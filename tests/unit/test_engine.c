@@ -1,10 +1,11 @@
 /*
  * test_engine.c - the engine's life cycle on loopback: a check that times out names its
  * phase; several checks on one loop all end; checks still in flight (connecting, resolving)
- * are freed by engine_free() without callbacks (ASan's leak check makes that assertion).
+ * are freed by mailtls_engine_free() without callbacks (ASan's leak check makes that assertion).
  * The servers are made here: a listening socket that never accepts, and a scripted peer (a
  * forked child) that floods the client with lines no IMAP or POP3 server should send, to
- * show the dialogue ends with a finding and bounded memory. DNS questions are for .invalid
+ * show the dialogue ends with a finding and bounded memory. DNS questions go to 127.0.0.1:1,
+ * where nothing answers, or are for .invalid
  * names, which libunbound answers itself (RFC 6761) without asking any resolver.
  */
 #include <stdarg.h>
@@ -23,7 +24,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <mailtls/mailtls.h>
-#include "engine.h"
+
 
 /* silent_listener - a TCP listener on 127.0.0.1 that never accepts; its port in *port. */
 static int silent_listener(unsigned *port)
@@ -57,20 +58,20 @@ static void timeout_names_the_phase(void **state)
 {
 	unsigned port;
 	int lfd = silent_listener(&port);
-	struct engine_params ep = { .ca_file = NULL };
+	struct mailtls_engine_params ep = { .ca_file = NULL };
 	struct mailtls_check_params cp = {
 		.proto = MAILTLS_PROTO_SMTP, .host = "127.0.0.1", .timeout = 0.3, .warn_days = -1,
 	};
 	struct collected c = { 0 };
 	char why[256] = "", prefix[64];
-	struct engine *e = engine_new(&ep, why, sizeof(why));
+	struct mailtls_engine *e = mailtls_engine_new(&ep, why, sizeof(why));
 	(void)state;
 
 	assert_non_null(e);
 	cp.port = port;
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(engine_submit(e, &cp, collect, &c, why, sizeof(why)), 0);
-	assert_int_equal(engine_run(e), 0);
+		assert_int_equal(mailtls_engine_submit(e, &cp, collect, &c, why, sizeof(why)), 0);
+	assert_int_equal(mailtls_engine_run(e), 0);
 	assert_int_equal(c.n, 3);
 	snprintf(prefix, sizeof(prefix), "127.0.0.1:%u: timed out after 0.3s waiting for the greeting", port);
 	for (int i = 0; i < 3; i++) {
@@ -81,32 +82,46 @@ static void timeout_names_the_phase(void **state)
 		assert_true(c.res[i]->session.elapsed_ms >= 250);
 		mailtls_result_free(c.res[i]);
 	}
-	engine_free(e);
+	mailtls_engine_free(e);
 	close(lfd);
+}
+
+static void break_loop(void *arg)
+{
+	mailtls_engine_break(arg);
 }
 
 static void free_with_checks_in_flight(void **state)
 {
 	unsigned port;
 	int lfd = silent_listener(&port);
-	struct engine_params ep = { .ca_file = NULL };
+	struct mailtls_engine_params ep = { .resolver = "127.0.0.1@1" };
 	struct mailtls_check_params ip = {
 		.proto = MAILTLS_PROTO_IMAP, .host = "127.0.0.1", .timeout = 5, .warn_days = -1,
 	};
 	struct mailtls_check_params named = {
-		.proto = MAILTLS_PROTO_SMTP, .host = "mx.example.invalid", .timeout = 5,
-		.warn_days = -1, .resolver = "127.0.0.1@1",
+		.proto = MAILTLS_PROTO_SMTP, .host = "mx.example.org", .timeout = 5,
+		.warn_days = -1,
 	};
+	struct mailtls_engine_stats st;
 	struct collected c = { 0 };
 	char why[256] = "";
-	struct engine *e = engine_new(&ep, why, sizeof(why));
+	struct mailtls_engine *e = mailtls_engine_new(&ep, why, sizeof(why));
 	(void)state;
 
 	assert_non_null(e);
 	ip.port = port;
-	assert_int_equal(engine_submit(e, &ip, collect, &c, why, sizeof(why)), 0);
-	assert_int_equal(engine_submit(e, &named, collect, &c, why, sizeof(why)), 0);
-	engine_free(e);            /* without engine_run(): both are in flight */
+	assert_int_equal(mailtls_engine_submit(e, &ip, collect, &c, why, sizeof(why)), 0);
+	assert_int_equal(mailtls_engine_submit(e, &named, collect, &c, why, sizeof(why)), 0);
+	/* Run the loop for a moment: the IMAP check connects and waits for a greeting that
+	 * never comes, the other waits for its address. */
+	assert_int_equal(mailtls_engine_every(e, 0.2, break_loop, e), 0);
+	assert_int_equal(mailtls_engine_run(e), 0);
+	mailtls_engine_stats(e, &st);
+	assert_int_equal(st.in_flight, 2);
+	assert_int_equal(st.connections, 1);
+	assert_int_equal(mailtls_engine_pending(e), 2);
+	mailtls_engine_free(e);            /* both are in flight */
 	assert_int_equal(c.n, 0);  /* abandoned checks make no callback */
 	close(lfd);
 }
@@ -159,19 +174,19 @@ static pid_t flood_peer(int lfd, const char *greeting, const char *flood_line, i
 /* run_one - one check against 127.0.0.1:port; the result (owned by the caller). */
 static struct mailtls_result *run_one(enum mailtls_proto proto, unsigned port)
 {
-	struct engine_params ep = { .ca_file = NULL };
+	struct mailtls_engine_params ep = { .ca_file = NULL };
 	struct mailtls_check_params cp = {
 		.proto = proto, .host = "127.0.0.1", .port = port, .timeout = 5, .warn_days = -1,
 	};
 	struct collected c = { 0 };
 	char why[256] = "";
-	struct engine *e = engine_new(&ep, why, sizeof(why));
+	struct mailtls_engine *e = mailtls_engine_new(&ep, why, sizeof(why));
 
 	assert_non_null(e);
-	assert_int_equal(engine_submit(e, &cp, collect, &c, why, sizeof(why)), 0);
-	assert_int_equal(engine_run(e), 0);
+	assert_int_equal(mailtls_engine_submit(e, &cp, collect, &c, why, sizeof(why)), 0);
+	assert_int_equal(mailtls_engine_run(e), 0);
 	assert_int_equal(c.n, 1);
-	engine_free(e);
+	mailtls_engine_free(e);
 	return c.res[0];
 }
 
@@ -295,38 +310,38 @@ static void big_server_hello(void **state)
 
 static void invalid_parameters(void **state)
 {
-	struct engine_params ep = { .ca_file = NULL };
+	struct mailtls_engine_params ep = { .ca_file = NULL };
 	struct mailtls_check_params cp = { .proto = MAILTLS_PROTO_SMTP, .host = "", .warn_days = -1 };
 	const char *names[] = { "not a name" };
 	struct collected c = { 0 };
 	char why[256] = "";
-	struct engine *e = engine_new(&ep, why, sizeof(why));
+	struct mailtls_engine *e = mailtls_engine_new(&ep, why, sizeof(why));
 	(void)state;
 
 	assert_non_null(e);
-	assert_int_equal(engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
-	assert_string_equal(why, "no valid host given");
+	assert_int_equal(mailtls_engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
+	assert_string_equal(why, "host: no valid host given");
 	cp.host = "127.0.0.1";
 	cp.names = names;
 	cp.n_names = 1;
-	assert_int_equal(engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
-	assert_string_equal(why, "--name not a name: not a valid DNS name");
+	assert_int_equal(mailtls_engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
+	assert_string_equal(why, "names not a name: not a valid DNS name");
 	cp.n_names = 0;
 	cp.host = "::1";
 	cp.family = 4;
-	assert_int_equal(engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
-	assert_string_equal(why, "::1 is an IPv6 address, but -4 was given");
+	assert_int_equal(mailtls_engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
+	assert_string_equal(why, "host ::1 is an IPv6 address, but family 4 was asked for");
 	/* The library refuses an EHLO name that is no domain or address literal (a caller
 	 * could otherwise inject a command after CR LF). */
 	cp.family = 0;
 	cp.ehlo_name = "client.example\r\nMAIL FROM:<>";
-	assert_int_equal(engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
-	assert_string_equal(why, "--ehlo client.example\\x0d\\x0aMAIL FROM:<>: not a valid EHLO name "
+	assert_int_equal(mailtls_engine_submit(e, &cp, collect, &c, why, sizeof(why)), MAILTLS_EINVAL);
+	assert_string_equal(why, "ehlo_name client.example\\x0d\\x0aMAIL FROM:<>: not a valid EHLO name "
 			    "(a domain or an address literal such as [192.0.2.1])");
 	cp.ehlo_name = NULL;
-	assert_int_equal(engine_run(e), 0);   /* nothing was queued */
+	assert_int_equal(mailtls_engine_run(e), 0);   /* nothing was queued */
 	assert_int_equal(c.n, 0);
-	engine_free(e);
+	mailtls_engine_free(e);
 }
 
 int main(void)
