@@ -687,19 +687,29 @@ size_t mailtls_engine_pending(const struct mailtls_engine *e)
 	return e->pending;
 }
 
+struct dropping {
+	struct mailtls_engine *e;
+	void (*forget)(void *arg);
+};
+
 static void drop_queued(struct admit_ticket *t, void *arg)
 {
 	struct job *j = (struct job *)((char *)t - offsetof(struct job, ticket));
-	struct mailtls_engine *e = arg;
+	struct dropping *d = arg;
+	void *owner_arg = j->arg;
 
 	LIST_REMOVE(j, link);
-	e->pending--;
+	d->e->pending--;
 	job_free(j);
+	if (d->forget != NULL)
+		d->forget(owner_arg);
 }
 
-size_t mailtls_engine_stop_queue(struct mailtls_engine *e)
+size_t mailtls_engine_stop_queue(struct mailtls_engine *e, void (*forget)(void *arg))
 {
-	return admit_cancel_waiting_slots(e->admit, drop_queued, e);
+	struct dropping d = { e, forget };
+
+	return admit_cancel_waiting_slots(e->admit, drop_queued, &d);
 }
 
 static void on_watch(evutil_socket_t fd, short what, void *arg)

@@ -107,11 +107,11 @@ static json_t *subject_json(const struct mailtls_subject *s)
 			 "certificate", s->cert_depth >= 0 ? json_integer(s->cert_depth) : json_null());
 }
 
-char *mailtls_report_json(const struct mailtls_result *res)
+/* result_json - the report object of res (docs/json.md); NULL on ENOMEM. */
+static json_t *result_json(const struct mailtls_result *res)
 {
 	char verdict[1024];
 	json_t *root, *findings = json_array(), *chain = json_array();
-	char *out = NULL, *withnl;
 	enum mailtls_exit code = mailtls_result_exit_code(res);
 
 	report_verdict(res, verdict, sizeof(verdict));
@@ -145,7 +145,17 @@ char *mailtls_report_json(const struct mailtls_result *res)
 		return NULL;
 	}
 	json_object_set_new(root, "findings", findings);
-	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	return root;
+}
+
+/* dump_line - root as text plus a newline, root released; NULL on ENOMEM. */
+static char *dump_line(json_t *root, size_t flags)
+{
+	char *out, *withnl;
+
+	if (root == NULL)
+		return NULL;
+	out = json_dumps(root, flags | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(root);
 	if (out == NULL)
 		return NULL;
@@ -156,4 +166,21 @@ char *mailtls_report_json(const struct mailtls_result *res)
 	}
 	strcat(withnl, "\n");
 	return withnl;
+}
+
+char *mailtls_report_json(const struct mailtls_result *res)
+{
+	return dump_line(result_json(res), JSON_INDENT(2));
+}
+
+char *mailtls_report_jsonl(const struct mailtls_result *res, const char *input, long line)
+{
+	json_t *root = result_json(res);
+
+	if (root != NULL && (json_object_set_new(root, "input", jstr(input)) != 0 ||
+			     json_object_set_new(root, "line", json_integer(line)) != 0)) {
+		json_decref(root);
+		return NULL;
+	}
+	return dump_line(root, JSON_COMPACT);
 }

@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <mailtls/mailtls.h>
 #include "opts.h"
+#include "scan.h"
 
 static const char usage_main[] =
 	"usage: mailtls COMMAND [OPTIONS]\n"
@@ -20,6 +21,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  check PROTOCOL HOST[:PORT]   connect to one server, run STARTTLS or implicit TLS, verify\n"
 	"  cert FILE --name NAME...     verify certificate files offline for the given names\n"
+	"  scan PROTOCOL [FILE|-]       check every HOST[:PORT] of a file, one JSON line each\n"
 	"  help [COMMAND]               show help for a command\n"
 	"\n"
 	"options: --help, --version. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -37,6 +39,7 @@ static const char usage_check[] =
 	"  --name NAME       reference identity to verify (repeatable; default: HOST if a name)\n"
 	"  --ehlo NAME       EHLO/LHLO name (default: the client's address literal)\n"
 	"  --timeout S       seconds allowed for each network step (default 10)\n"
+	"  --deadline S      seconds allowed for the whole check (default 3 x --timeout)\n"
 	"  --ca-file F       trust anchors in PEM (default: the system trust store)\n"
 	"  --ca-path D       directory of hashed trust anchors\n"
 	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
@@ -45,6 +48,30 @@ static const char usage_check[] =
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n"
 	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
 	"  -4, -6            use IPv4 or IPv6 only\n";
+
+static const char usage_scan[] =
+	"usage: mailtls scan PROTOCOL [FILE|-] [OPTIONS]\n"
+	"\n"
+	"Check every target of FILE (default: standard input) in one process: one HOST[:PORT]\n"
+	"per line ([v6]:port too; blank lines and # comments skipped). Writes one JSON object\n"
+	"per line (the schema of check --format json plus \"input\" and \"line\"), in the order\n"
+	"checks complete. Exit code: the worst over all targets.\n"
+	"\n"
+	"PROTOCOL and the options of check apply to every target (--name, --ehlo, --timeout,\n"
+	"--deadline, --ca-file, --ca-path, --at, --warn-days, --transcript, --resolver, -4, -6).\n"
+	"\n"
+	"options:\n"
+	"  --concurrency N   checks at work at once (default 256)\n"
+	"  --per-address N   connections at once to one IP address (default 2)\n"
+	"  --rate N          new connections per second (default: no limit)\n"
+	"  --output F        write the JSON Lines to F (default: standard output)\n"
+	"  --resume F        skip the inputs an earlier output F already answered\n"
+	"  --shard K/N       check only shard K of N (1 <= K <= N; a stable hash of each line)\n"
+	"  --quiet           no progress line on a terminal\n"
+	"  --summary         print survey figures on standard error at the end\n"
+	"  --summary-json F  write the same figures as one JSON object to F\n"
+	"SIGINT or SIGTERM: checks at work finish and are written, then exit 3; a second one\n"
+	"exits at once.\n";
 
 static const char usage_cert[] =
 	"usage: mailtls cert FILE [--chain FILE] --name NAME... [OPTIONS]\n"
@@ -200,8 +227,10 @@ int main(int argc, char **argv)
 			fputs(usage_check, stdout);
 		else if (strcmp(o.help_topic, "cert") == 0)
 			fputs(usage_cert, stdout);
+		else if (strcmp(o.help_topic, "scan") == 0)
+			fputs(usage_scan, stdout);
 		else {
-			say_error("no help for '%s' (commands: check, cert)", o.help_topic);
+			say_error("no help for '%s' (commands: check, cert, scan)", o.help_topic);
 			return MAILTLS_EXIT_UNKNOWN;
 		}
 		return 0;
@@ -214,6 +243,14 @@ int main(int argc, char **argv)
 	case CMD_CERT:
 		code = run_cert(&o);
 		break;
+	case CMD_SCAN: {
+		char why[600];
+
+		code = scan_run(&o, why, sizeof(why));
+		if (why[0] != '\0')
+			say_error("%s", why);
+		break;
+	}
 	default:
 		code = MAILTLS_EXIT_UNKNOWN;
 		break;

@@ -13,6 +13,8 @@
 enum {
 	OPT_NAME = 256, OPT_EHLO, OPT_TIMEOUT, OPT_CA_FILE, OPT_CA_PATH, OPT_AT, OPT_TRANSCRIPT,
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
+	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
+	OPT_SUMMARY, OPT_SUMMARY_JSON,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -45,6 +47,27 @@ static int parse_seconds(const char *s, double max, double *out)
 	if (errno != 0 || *end != '\0' || end == s || !(t > 0 && t <= max))
 		return -1;
 	*out = t;
+	return 0;
+}
+
+/* parse_shard - "K/N" with 1 <= K <= N <= 1000000. */
+static int parse_shard(const char *s, unsigned *k, unsigned *n)
+{
+	char buf[32];
+	char *slash;
+	unsigned long kv, nv;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	if (parse_uint(buf, 1, 1000000, &kv) != 0 || parse_uint(slash + 1, 1, 1000000, &nv) != 0 ||
+	    kv > nv)
+		return -1;
+	*k = (unsigned)kv;
+	*n = (unsigned)nv;
 	return 0;
 }
 
@@ -129,6 +152,15 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "chain", required_argument, NULL, OPT_CHAIN },
 		{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
 		{ "resolver", required_argument, NULL, OPT_RESOLVER },
+		{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
+		{ "per-address", required_argument, NULL, OPT_PER_ADDRESS },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 	};
@@ -171,8 +203,10 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		o->cmd = CMD_CHECK;
 	else if (strcmp(cmd, "cert") == 0)
 		o->cmd = CMD_CERT;
+	else if (strcmp(cmd, "scan") == 0)
+		o->cmd = CMD_SCAN;
 	else {
-		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, help)", cmd);
+		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, scan, help)", cmd);
 		return -1;
 	}
 	/* Options follow the command: getopt sees argv[1..] with the command as its argv[0].
@@ -250,6 +284,48 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 				snprintf(err, errlen, "--format: '%s' is not text, json or nagios", optarg);
 				return -1;
 			}
+			o->format_given = true;
+			break;
+		case OPT_CONCURRENCY:
+			if (parse_uint(optarg, 1, 100000, &v) != 0) {
+				snprintf(err, errlen, "--concurrency: '%s' is not a number of checks (1-100000)", optarg);
+				return -1;
+			}
+			o->concurrency = (unsigned)v;
+			break;
+		case OPT_PER_ADDRESS:
+			if (parse_uint(optarg, 1, 10000, &v) != 0) {
+				snprintf(err, errlen, "--per-address: '%s' is not a number of connections (1-10000)", optarg);
+				return -1;
+			}
+			o->per_address = (unsigned)v;
+			break;
+		case OPT_RATE:
+			if (parse_seconds(optarg, 1e6, &o->rate) != 0) {
+				snprintf(err, errlen, "--rate: '%s' is not a number of connections per second in (0, 1000000]", optarg);
+				return -1;
+			}
+			break;
+		case OPT_OUTPUT:
+			o->output = optarg;
+			break;
+		case OPT_RESUME:
+			o->resume = optarg;
+			break;
+		case OPT_SHARD:
+			if (parse_shard(optarg, &o->shard_k, &o->shard_n) != 0) {
+				snprintf(err, errlen, "--shard: '%s' is not K/N with 1 <= K <= N <= 1000000", optarg);
+				return -1;
+			}
+			break;
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
+			break;
+		case OPT_SUMMARY_JSON:
+			o->summary_json = optarg;
 			break;
 		case OPT_CHAIN:
 			o->chain_file = optarg;
@@ -265,7 +341,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			o->resolver = optarg;
 			break;
 		case OPT_HELP:
-			o->help_topic = o->cmd == CMD_CHECK ? "check" : "cert";
+			o->help_topic = o->cmd == CMD_CHECK ? "check" : o->cmd == CMD_SCAN ? "scan" : "cert";
 			o->cmd = CMD_HELP;
 			return 0;
 		case OPT_VERSION:
@@ -297,7 +373,28 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		}
 		positional[npos++] = av[optind++];
 	}
-	if (o->cmd == CMD_CHECK) {
+	if (o->cmd != CMD_SCAN &&
+	    (o->concurrency || o->per_address || o->rate > 0 || o->output || o->resume ||
+	     o->shard_n || o->quiet || o->summary || o->summary_json)) {
+		snprintf(err, errlen, "--concurrency, --per-address, --rate, --output, --resume, "
+			 "--shard, --quiet and --summary apply to scan only");
+		return -1;
+	}
+	if (o->cmd == CMD_SCAN) {
+		if (o->proto == MAILTLS_PROTO_NONE) {
+			snprintf(err, errlen, "scan: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)");
+			return -1;
+		}
+		if (npos > 1) {
+			snprintf(err, errlen, "scan: give at most one input FILE (or - for standard input)");
+			return -1;
+		}
+		if (o->format_given) {
+			snprintf(err, errlen, "scan: the output is JSON Lines; --format applies to check and cert");
+			return -1;
+		}
+		o->input = npos == 1 ? positional[0] : "-";
+	} else if (o->cmd == CMD_CHECK) {
 		if (o->proto == MAILTLS_PROTO_NONE) {
 			snprintf(err, errlen, "check: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)");
 			return -1;

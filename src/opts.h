@@ -11,7 +11,7 @@
 
 #define CLI_NAMES_MAX 32
 
-enum cli_command { CMD_NONE, CMD_CHECK, CMD_CERT, CMD_HELP, CMD_VERSION };
+enum cli_command { CMD_NONE, CMD_CHECK, CMD_CERT, CMD_SCAN, CMD_HELP, CMD_VERSION };
 enum cli_format { FMT_TEXT, FMT_JSON, FMT_NAGIOS };
 
 struct cli_opts {
@@ -35,7 +35,20 @@ struct cli_opts {
 	int warn_days;
 	bool transcript;
 	enum cli_format format;
+	bool format_given;
 	int family;
+
+	/* scan */
+	const char *input;               /* FILE, or "-" for standard input */
+	const char *output;              /* --output FILE, or NULL for standard output */
+	const char *resume;              /* --resume FILE */
+	unsigned shard_k, shard_n;       /* --shard K/N (1 <= K <= N); 0/0 when not given */
+	unsigned concurrency;            /* 0: the engine's default */
+	unsigned per_address;            /* 0: the engine's default */
+	double rate;                     /* 0: no limit */
+	bool quiet;
+	bool summary;
+	const char *summary_json;
 };
 
 /* cli_parse - parse argv into o. Returns 0, or -1 with a one-line message in err. */

@@ -25,6 +25,11 @@ char *mailtls_report_text(const struct mailtls_result *res, const struct mailtls
  * with free(). NULL on ENOMEM. */
 char *mailtls_report_json(const struct mailtls_result *res);
 
+/* mailtls_report_jsonl - the same object on one line (JSON Lines), with two more members:
+ * "input" (the input line as given; shown escaped) and "line" (its number). Ends with one
+ * newline; caller frees with free(). NULL on ENOMEM. */
+char *mailtls_report_jsonl(const struct mailtls_result *res, const char *input, long line);
+
 /* mailtls_report_nagios - monitoring-plugin output: "MAILTLS <verdict> | perfdata" and
  * one line per warning or critical finding; caller frees with free(). NULL on ENOMEM. */
 char *mailtls_report_nagios(const struct mailtls_result *res);

@@ -38,7 +38,7 @@ expect help-cert 0 "usage: mailtls cert FILE [--chain FILE] --name NAME... [OPTI
 expect check-help-option 0 "--warn-days N" "" -- check --help
 expect version 0 "mailtls 0.1.0" "" -- --version
 expect no-command 3 "" "mailtls: no command given (try 'mailtls --help')" --
-expect unknown-help 3 "" "mailtls: no help for 'frob' (commands: check, cert)" -- help frob
+expect unknown-help 3 "" "mailtls: no help for 'frob' (commands: check, cert, scan)" -- help frob
 expect report-on-stdout 2 "CRITICAL conn.refused: 127.0.0.1:2: connection refused" "" -- check --smtp 127.0.0.1:2
 
 # No colour when stdout is not a terminal.

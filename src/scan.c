@@ -1,0 +1,401 @@
+/*
+ * scan.c - `mailtls scan`: many targets, one process, one engine. Targets are read lazily
+ * (a window of checks pending at a time, so memory stays flat however long the input);
+ * each result is written as one JSON line with one write(2), in completion order; bad
+ * input lines get their own line saying why. A progress line on a terminal; SIGINT or
+ * SIGTERM winds down (checks at work finish and are written), a second one exits at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <mailtls/mailtls.h>
+#include "opts.h"
+#include "resume.h"
+#include "scan.h"
+#include "summary.h"
+#include "targets.h"
+
+#define PROGRESS_EVERY 0.25       /* seconds between progress redraws */
+
+struct scan {
+	const struct cli_opts *o;
+	struct mailtls_engine *e;
+	FILE *in;
+	long lineno;
+	bool eof;
+	bool stopping;                /* a signal came: no new targets */
+	int signals;
+	int out_fd;
+	bool out_failed;
+	struct resume_set resumed;
+	size_t window;                /* most checks pending at once */
+	size_t total;                 /* targets to check, when known in advance (a file) */
+	size_t written;
+	int worst;
+	struct summary sum;
+	bool progress;
+	struct timespec started;
+	char errmsg[512];
+};
+
+/* What the engine hands back with each result. */
+struct item {
+	struct scan *s;
+	long line;
+	char *shown;                  /* the input line, escaped for display */
+};
+
+static double now_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* write_all - one write(2) for the whole line, more only if the kernel takes part of it. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void clear_progress(struct scan *s)
+{
+	if (s->progress)
+		fputs("\r\033[K", stderr);
+}
+
+/* emit - write the result's line, count it, free it. */
+static void emit(struct scan *s, struct mailtls_result *res, const char *shown, long line)
+{
+	char *jl = mailtls_report_jsonl(res, shown, line);
+	int code = (int)mailtls_result_exit_code(res);
+
+	if (jl == NULL || write_all(s->out_fd, jl, strlen(jl)) != 0) {
+		if (!s->out_failed)
+			snprintf(s->errmsg, sizeof(s->errmsg), "scan: cannot write the output: %s",
+				 jl == NULL ? "out of memory" : strerror(errno));
+		s->out_failed = true;
+		s->stopping = true;
+	} else {
+		s->written++;
+	}
+	free(jl);
+	summary_add(&s->sum, res);
+	if (code > s->worst)
+		s->worst = code;
+	mailtls_result_free(res);
+}
+
+/* emit_bad - a line that is not a target: a result that says why. */
+static void emit_bad(struct scan *s, const char *shown, long line, unsigned port, const char *why)
+{
+	struct mailtls_result *res = mailtls_result_new();
+
+	if (res == NULL) {
+		s->stopping = true;
+		snprintf(s->errmsg, sizeof(s->errmsg), "scan: out of memory");
+		return;
+	}
+	res->checked = false;
+	res->validation_time = s->o->have_at ? s->o->at : time(NULL);
+	res->have_session = true;
+	res->session.proto = s->o->proto;
+	res->session.port = port ? port : mailtls_default_port(s->o->proto);
+	res->session.host = strdup(shown);
+	res->unknown_reason = mailtls_escape(why, strlen(why));
+	emit(s, res, shown, line);
+}
+
+static void feed(struct scan *s);
+
+static void on_done(struct mailtls_result *res, void *arg)
+{
+	struct item *it = arg;
+	struct scan *s = it->s;
+
+	emit(s, res, it->shown, it->line);
+	free(it->shown);
+	free(it);
+	feed(s);
+}
+
+static void forget(void *arg)
+{
+	struct item *it = arg;
+
+	free(it->shown);
+	free(it);
+}
+
+/* wanted - the line is in our shard and was not answered by the run we resume. The raw
+ * line is hashed for the shard; the escaped one is what --resume compares. */
+static bool wanted(const struct scan *s, const char *raw, const char *shown, long line)
+{
+	if (s->o->shard_n > 1 && !target_in_shard(raw, s->o->shard_k, s->o->shard_n))
+		return false;
+	return s->o->resume == NULL || !resume_has(&s->resumed, line, shown);
+}
+
+/* submit_line - one input line: skip it, write why it is bad, or queue its check. */
+static void submit_line(struct scan *s, const char *raw, bool too_long)
+{
+	const struct cli_opts *o = s->o;
+	struct target t;
+	char why[512];
+	char *shown;
+	long line = ++s->lineno;
+
+	target_parse(raw, &t);
+	if (t.kind == TARGET_SKIP && !too_long)
+		return;
+	if ((shown = mailtls_escape(raw, strlen(raw))) == NULL) {
+		s->stopping = true;
+		snprintf(s->errmsg, sizeof(s->errmsg), "scan: out of memory");
+		return;
+	}
+	if (!wanted(s, raw, shown, line)) {
+		free(shown);
+		return;
+	}
+	if (too_long) {
+		snprintf(why, sizeof(why), "line %ld: longer than %d bytes: not a target", line,
+			 TARGET_LINE_MAX);
+		emit_bad(s, shown, line, 0, why);
+	} else if (t.kind == TARGET_BAD) {
+		emit_bad(s, shown, line, 0, t.why);
+	} else if (cli_validate_target(t.host, NULL, 0, o->family, why, sizeof(why)) != 0) {
+		emit_bad(s, shown, line, t.port, why);
+	} else {
+		struct mailtls_check_params p = {
+			.proto = o->proto, .host = t.host, .port = t.port,
+			.names = o->names, .n_names = o->n_names, .ehlo_name = o->ehlo,
+			.timeout = o->timeout, .deadline = o->deadline, .at = o->at,
+			.have_at = o->have_at, .warn_days = o->warn_days,
+			.transcript = o->transcript, .family = o->family,
+		};
+		struct item *it = malloc(sizeof(*it));
+
+		if (it == NULL) {
+			emit_bad(s, shown, line, t.port, "out of memory");
+		} else {
+			*it = (struct item){ s, line, shown };
+			if (mailtls_engine_submit(s->e, &p, on_done, it, why, sizeof(why)) == 0)
+				return;   /* the item is the engine's until on_done or forget */
+			free(it);
+			emit_bad(s, shown, line, t.port, why);
+		}
+	}
+	free(shown);
+}
+
+/* feed - read and submit lines until the window is full or the input ends. */
+static void feed(struct scan *s)
+{
+	char buf[TARGET_LINE_MAX + 1];
+	size_t len;
+	bool too_long;
+
+	while (!s->eof && !s->stopping && mailtls_engine_pending(s->e) < s->window) {
+		if (!line_read(s->in, buf, TARGET_LINE_MAX, &len, &too_long)) {
+			s->eof = true;
+			if (ferror(s->in))
+				snprintf(s->errmsg, sizeof(s->errmsg), "scan %s: read error",
+					 s->o->input);
+			break;
+		}
+		submit_line(s, buf, too_long);
+	}
+}
+
+/* count_targets - how many lines of a regular file will be checked (for the progress
+ * line's total and ETA); 0 when unknown (standard input, a pipe). */
+static size_t count_targets(struct scan *s, const char *path)
+{
+	char buf[TARGET_LINE_MAX + 1];
+	struct stat st;
+	size_t n = 0, len;
+	long line = 0;
+	bool too_long;
+	FILE *f;
+
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (f = fopen(path, "r")) == NULL)
+		return 0;
+	while (line_read(f, buf, TARGET_LINE_MAX, &len, &too_long)) {
+		struct target t;
+		char *shown;
+
+		line++;
+		target_parse(buf, &t);
+		if (t.kind == TARGET_SKIP && !too_long)
+			continue;
+		if ((shown = mailtls_escape(buf, len)) != NULL && wanted(s, buf, shown, line))
+			n++;
+		free(shown);
+	}
+	fclose(f);
+	return n;
+}
+
+static void on_tick(void *arg)
+{
+	struct scan *s = arg;
+	double secs = now_since(&s->started);
+	double rate = secs > 0 ? (double)s->sum.results / secs : 0;
+	char eta[32] = "";
+
+	if (!s->progress)
+		return;
+	if (s->total > s->sum.results && rate > 0) {
+		long left = (long)((double)(s->total - s->sum.results) / rate);
+
+		snprintf(eta, sizeof(eta), ", ETA %ld:%02ld", left / 60, left % 60);
+	}
+	fprintf(stderr, "\r\033[Kscan: %zu", s->sum.results);
+	if (s->total > 0)
+		fprintf(stderr, "/%zu", s->total);
+	fprintf(stderr, " done, %.0f/s%s | OK %zu  WARNING %zu  CRITICAL %zu  UNKNOWN %zu%s",
+		rate, eta, s->sum.verdicts[0], s->sum.verdicts[1], s->sum.verdicts[2],
+		s->sum.verdicts[3], s->stopping ? " | stopping" : "");
+	fflush(stderr);
+}
+
+static void on_signal(int signo, void *arg)
+{
+	struct scan *s = arg;
+
+	if (++s->signals > 1) {
+		/* Every line written so far is whole: leave at once. */
+		static const char msg[] = "\nmailtls: scan: stopped at once\n";
+		ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+		(void)n;
+		_exit(128 + signo);
+	}
+	s->stopping = true;
+	mailtls_engine_stop_queue(s->e, forget);
+	on_tick(s);
+}
+
+static int open_output(const struct cli_opts *o, char *err, size_t errlen)
+{
+	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+
+	if (o->output == NULL)
+		return STDOUT_FILENO;
+	/* Resuming into the same file appends to what is answered; otherwise start afresh. */
+	flags |= o->resume != NULL && strcmp(o->resume, o->output) == 0 ? O_APPEND : O_TRUNC;
+	if ((fd = open(o->output, flags, 0644)) < 0)
+		snprintf(err, errlen, "--output %s: %s", o->output, strerror(errno));
+	return fd;
+}
+
+static int write_summary(struct scan *s)
+{
+	char *js;
+	int fd, r = 0;
+
+	if (s->o->summary)
+		summary_print(&s->sum, stderr);
+	if (s->o->summary_json == NULL)
+		return 0;
+	js = summary_json(&s->sum);
+	fd = js ? open(s->o->summary_json, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+	if (fd < 0 || write_all(fd, js, strlen(js)) != 0) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "--summary-json %s: %s", s->o->summary_json,
+			 js ? strerror(errno) : "out of memory");
+		r = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(js);
+	return r;
+}
+
+int scan_run(const struct cli_opts *o, char *err, size_t errlen)
+{
+	struct scan s = { .o = o, .out_fd = -1 };
+	struct mailtls_engine_params ep = {
+		.ca_file = o->ca_file, .ca_path = o->ca_path, .resolver = o->resolver,
+		.max_in_flight = o->concurrency, .per_address = o->per_address, .rate = o->rate,
+	};
+	size_t ignored = 0;
+	int code = MAILTLS_EXIT_UNKNOWN;
+
+	err[0] = '\0';
+	summary_init(&s.sum);
+	if (cli_validate_target("localhost", o->names, o->n_names, 0, err, errlen) != 0)
+		goto out;
+	if (o->resume != NULL && resume_load(o->resume, &s.resumed, &ignored, err, errlen) != 0)
+		goto out;
+	s.in = strcmp(o->input, "-") == 0 ? stdin : fopen(o->input, "r");
+	if (s.in == NULL) {
+		snprintf(err, errlen, "scan %s: %s", o->input, strerror(errno));
+		goto out;
+	}
+	if ((s.out_fd = open_output(o, err, errlen)) < 0)
+		goto out;
+	if ((s.e = mailtls_engine_new(&ep, err, errlen)) == NULL)
+		goto out;
+	s.window = (o->concurrency ? o->concurrency : MAILTLS_ENGINE_IN_FLIGHT_DEFAULT) * 2 + 16;
+	s.progress = !o->quiet && isatty(STDERR_FILENO);
+	s.total = s.progress ? count_targets(&s, o->input) : 0;
+	clock_gettime(CLOCK_MONOTONIC, &s.started);
+	if (mailtls_engine_on_signal(s.e, SIGINT, on_signal, &s) != 0 ||
+	    mailtls_engine_on_signal(s.e, SIGTERM, on_signal, &s) != 0 ||
+	    (s.progress && mailtls_engine_every(s.e, PROGRESS_EVERY, on_tick, &s) != 0)) {
+		snprintf(err, errlen, "scan: cannot set up the event loop");
+		goto out;
+	}
+	feed(&s);
+	/* Each pass runs until nothing is pending: feeding happens from the done callbacks,
+	 * and a pass that ends with input left (every line so far was bad or skipped) feeds
+	 * again. Bounded by the input's length. */
+	while (mailtls_engine_pending(s.e) > 0 || (!s.eof && !s.stopping)) {
+		if (mailtls_engine_run(s.e) != 0) {
+			snprintf(err, errlen, "scan: the event loop failed");
+			goto out;
+		}
+		feed(&s);
+	}
+	on_tick(&s);
+	clear_progress(&s);
+	if (write_summary(&s) != 0 || s.errmsg[0]) {
+		snprintf(err, errlen, "%s", s.errmsg);
+		goto out;
+	}
+	if (s.signals > 0) {
+		snprintf(err, errlen, "scan: stopped by a signal after %zu results; run it again with "
+			 "--resume to check the rest", s.written);
+		goto out;
+	}
+	code = s.worst;
+out:
+	if (s.e != NULL)
+		mailtls_engine_free(s.e);
+	if (s.in != NULL && s.in != stdin)
+		fclose(s.in);
+	if (s.out_fd > STDOUT_FILENO)
+		close(s.out_fd);
+	resume_free(&s.resumed);
+	summary_free(&s.sum);
+	return code;
+}

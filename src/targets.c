@@ -1,0 +1,91 @@
+/*
+ * targets.c - reading and parsing scan targets (targets.h).
+ */
+#include <string.h>
+#include "opts.h"
+#include "targets.h"
+
+bool line_read(FILE *f, char *buf, size_t max, size_t *len, bool *too_long)
+{
+	size_t n = 0;
+	int c;
+
+	*too_long = false;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (n < max)
+			buf[n++] = (char)c;
+		else
+			*too_long = true;   /* read on to the newline, keep nothing more */
+	}
+	buf[n] = '\0';
+	*len = n;
+	return !(c == EOF && n == 0 && !*too_long);
+}
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* trimmed - the bounds of s without surrounding blanks. */
+static void trimmed(const char *s, const char **start, size_t *len)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && blank(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && blank(s[n - 1]))
+		n--;
+	*start = s;
+	*len = n;
+}
+
+void target_parse(const char *line, struct target *t)
+{
+	char text[TARGET_LINE_MAX + 1];
+	const char *s;
+	size_t len;
+
+	memset(t, 0, sizeof(*t));
+	trimmed(line, &s, &len);
+	if (len == 0 || s[0] == '#') {
+		t->kind = TARGET_SKIP;
+		return;
+	}
+	t->kind = TARGET_BAD;
+	if (memchr(s, '\0', len) != NULL || len > TARGET_LINE_MAX) {
+		snprintf(t->why, sizeof(t->why), "not a target");
+		return;
+	}
+	memcpy(text, s, len);
+	text[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (blank(text[i])) {
+			snprintf(t->why, sizeof(t->why), "more than one word on the line "
+				 "(one HOST[:PORT] per line; comments start with #)");
+			return;
+		}
+	if (cli_parse_hostport(text, t->host, sizeof(t->host), &t->port, t->why,
+			       sizeof(t->why)) != 0)
+		return;
+	t->kind = TARGET_OK;
+}
+
+uint64_t target_hash(const char *line)
+{
+	const char *s;
+	size_t len;
+	uint64_t h = 14695981039346656037ull;
+
+	trimmed(line, &s, &len);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+bool target_in_shard(const char *line, unsigned k, unsigned n)
+{
+	return n <= 1 || target_hash(line) % n == (uint64_t)(k - 1);
+}
