@@ -1,11 +1,11 @@
 /*
- * verify.h - turn a presented certificate chain into certificate facts and findings:
- * chain trust, RFC 9525 identity, validity period and expiry, key and signature strength.
+ * verify.h - turn a presented certificate chain into certificate facts, cert.* findings and
+ * the would_authenticate verdict: chain trust, RFC 9525 identity, validity period and
+ * expiry, key and signature strength.
  *
- * Facts first, policy after (Postfix): OpenSSL's verification runs with a callback that
- * always continues and records every error, so one run reports all problems. Identity is
- * checked by our own RFC 9525 matcher (names.h), never by the CN.
- * Internal to libmailtls.
+ * The entry point used by dialog.c (a check) and cert.c (offline). The work is done by
+ * truststore.c (anchors), chainfacts.c and namefacts.c (facts, no judgement) and
+ * certpolicy.c (the one place that judges them). Internal to libmailtls.
  */
 #ifndef MAILTLS_VERIFY_H
 #define MAILTLS_VERIFY_H
@@ -27,17 +27,16 @@ struct verify_params {
 	int warn_days;                /* warn when notAfter is within this many days */
 };
 
-/* verify_store_new - load trust anchors: ca_file and/or ca_path, or the system default when
- * both are NULL. Certificates from ca_file/ca_path are anchors even when not self-signed
- * (the store carries X509_V_FLAG_PARTIAL_CHAIN); the system store's are not (no partial
- * chains). Returns a store the caller frees with X509_STORE_free(), or NULL with why filled
- * (ca_file a directory: "PATH: is a directory (use --ca-path)"). */
+/* verify_store_new - truststore_new() (truststore.h): load trust anchors, ca_file and/or
+ * ca_path, or the system default when both are NULL. Returns a store the caller frees with
+ * X509_STORE_free(), or NULL with why filled. */
 X509_STORE *verify_store_new(const char *ca_file, const char *ca_path, char *why, size_t whylen);
 
 /* verify_chain - presented: the chain as the server sent it, leaf first (borrowed; the
- * caller keeps ownership). Appends certinfo for each presented certificate to res->chain,
- * copies the reference names into res->reference_names, adds findings (cert.*), and sets
- * res->would_authenticate. Returns 0, or MAILTLS_ENOMEM / MAILTLS_EINVAL (empty chain). */
+ * caller keeps ownership). Appends certinfo for each verified certificate (the first
+ * VERIFY_CHAIN_MAX) to res->chain, copies the reference names into res->reference_names
+ * unless some are there, adds findings (cert.*), and sets res->would_authenticate.
+ * Returns 0, or MAILTLS_ENOMEM / MAILTLS_EINVAL (empty chain, no store). */
 int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
 		 struct mailtls_result *res);
 

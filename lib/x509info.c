@@ -25,9 +25,9 @@
  *	escaping. A dNSName "a\0.b" is stored as the text "a\x00.b", nothing after the NUL is
  *	lost. Subject and issuer are RFC 2253 text (DN special characters escaped by OpenSSL)
  *	with control bytes left for escape_text(), so a CN reads the same in subject_cn and in
- *	subject. Judgement on these names (matching, invalid bytes) is made by verify.c from the
- *	certificate itself, which sees the real bytes; its messages use x509info_name_text()
- *	and x509info_entry_text() so that they quote names in the same form.
+ *	subject. Matching and judgement on these names (namefacts.c, certpolicy.c) work on the
+ *	certificate itself, which has the real bytes; their messages use x509info_name_text()
+ *	and x509info_entry_text() (through certtext.c) so that they quote names in the same form.
  *
  *	No judgement is made here.
  * DIAGNOSTICS

@@ -2,7 +2,7 @@
  * x509info.h - extract the facts of one X.509 certificate into a struct mailtls_certinfo:
  * subject, CN, SANs, issuer, organisation, serial, validity, key, signature, fingerprints.
  * Every string from the certificate is stored escaped with escape_text() (escape.h).
- * No judgement here (that is verify.c). Internal to libmailtls.
+ * No judgement here (that is certpolicy.c). Internal to libmailtls.
  */
 #ifndef MAILTLS_X509INFO_H
 #define MAILTLS_X509INFO_H

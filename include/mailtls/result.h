@@ -41,7 +41,11 @@ enum mailtls_exit {
 
 /* What a finding is about: a server (host as the user or the DNS named it, the address
  * connected to, the port) and, for a finding about one certificate, its position in the
- * chain as presented. A report about many servers groups findings by it. */
+ * chain as presented. That position is the depth path validation gives the certificate,
+ * the one its message names: for a chain sent in order (leaf first, each certificate
+ * followed by its issuer) the index in the chain as presented; an anchor that the trust
+ * store supplied comes after the presented certificates of the path. A report about many
+ * servers groups findings by it. */
 struct mailtls_subject {
 	char *host;                     /* owned; NULL when the finding is about no server */
 	char *addr;                     /* owned; NULL before an address was chosen */

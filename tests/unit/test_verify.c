@@ -273,6 +273,17 @@ static const char *message_of(const struct mailtls_result *res, const char *id)
 	return NULL;
 }
 
+/* depth_of - the certificate position of the first finding id: 0 the leaf, -1 when it is
+ * about the chain as a whole. */
+static int depth_of(const struct mailtls_result *res, const char *id)
+{
+	for (size_t i = 0; i < res->findings.n; i++)
+		if (strcmp(res->findings.v[i].id, id) == 0)
+			return res->findings.v[i].subject.cert_depth;
+	fail_msg("no finding %s", id);
+	return -2;
+}
+
 static const char *mx1[] = { "mx1.lab.test" };
 
 static void test_good_chain(void **state)
@@ -291,6 +302,8 @@ static void test_good_chain(void **state)
 	assert_string_equal(message_of(res, "cert.trusted"),
 			    "chain verified: mx1.lab.test <- Test Intermediate <- Test Root");
 	assert_string_equal(message_of(res, "cert.name-match"), "mx1.lab.test matches DNS-ID mx1.lab.test");
+	assert_int_equal(depth_of(res, "cert.trusted"), -1);	/* about the whole chain */
+	assert_int_equal(depth_of(res, "cert.name-match"), 0);
 	assert_int_equal(res->chain_len, 2);
 	c = &res->chain[0];
 	assert_string_equal(c->subject, "CN=mx1.lab.test,O=mailtls test");
@@ -328,6 +341,8 @@ static void test_name_mismatch(void **state)
 	assert_string_equal(message_of(res, "cert.name-mismatch"),
 		"imap.example.org is not covered by the certificate: presented DNS-IDs "
 		"mx.example.org, mail.example.org (nearest: mail.example.org)");
+	assert_int_equal(depth_of(res, "cert.name-mismatch"), 0);
+	assert_int_equal(res->findings.v[1].subject.cert_depth, 0);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -344,6 +359,7 @@ static void test_cn_only(void **state)
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
 	expect_ids(res, "cert.trusted", "cert.cn-only", "cert.name-mismatch");
 	assert_non_null(strstr(message_of(res, "cert.cn-only"), "would match mx1.lab.test"));
+	assert_int_equal(depth_of(res, "cert.cn-only"), 0);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -397,6 +413,7 @@ static void test_malformed_san(void **state)
 	assert_string_equal(message_of(res, "cert.malformed-san"),
 		"certificate 'mx1.lab.test' (depth 0) has a subjectAltName extension that does "
 		"not decode (DER error): verifying clients find no DNS-ID in it");
+	assert_int_equal(depth_of(res, "cert.malformed-san"), 0);
 	assert_string_equal(message_of(res, "cert.name-mismatch"),
 		"mx1.lab.test is not covered by the certificate: its subjectAltName extension "
 		"does not decode");
@@ -449,6 +466,7 @@ static void test_wildcard(void **state)
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
 	expect_ids(res, "cert.trusted", "cert.name-match", "cert.wildcard");
+	assert_int_equal(depth_of(res, "cert.wildcard"), 0);
 	assert_true(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -465,6 +483,7 @@ static void test_partial_wildcard(void **state)
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
 	expect_ids(res, "cert.trusted", "cert.partial-wildcard", "cert.name-mismatch");
+	assert_int_equal(depth_of(res, "cert.partial-wildcard"), 0);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -483,10 +502,62 @@ static void test_expired(void **state)
 	expect_ids(res, "cert.expired", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.expired"),
 		"certificate 'mx1.lab.test' (depth 0) expired on 2025-12-29T00:00:00Z, 3 days ago");
+	assert_int_equal(depth_of(res, "cert.expired"), 0);
 	assert_int_equal(res->chain[0].days_left, -3);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
+}
+
+/* leaf_from - a leaf for mx1.lab.test from issuer (signed with inter_key), valid from
+ * T0-30d to na. */
+static X509 *leaf_from(X509 *issuer, time_t na)
+{
+	static const struct san sans[] = { SAN("mx1.lab.test") };
+
+	return make_cert(&(struct mk){ .cn = "mx1.lab.test", .issuer = issuer,
+				       .issuer_key = inter_key, .key = leaf_key,
+				       .nb = T0 - 30 * DAY, .na = na, .sans = sans, .n_sans = 1 });
+}
+
+/* test_expired_intermediate - cert.expired names the certificate that expired: the
+ * intermediate at depth 1, and beside it the leaf at depth 0 when both did. */
+static void test_expired_intermediate(void **state)
+{
+	X509 *old_inter = make_cert(&(struct mk){ .cn = "Old Intermediate", .issuer = root,
+						  .issuer_key = root_key, .key = inter_key,
+						  .ca = true, .nb = T0 - 1000 * DAY,
+						  .na = T0 - 5 * DAY });
+	X509 *chain[2];
+	struct mailtls_result *res;
+
+	(void)state;
+	chain[0] = leaf_from(old_inter, T0 + 90 * DAY);
+	chain[1] = old_inter;
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.expired", "cert.name-match");
+	assert_string_equal(message_of(res, "cert.expired"),
+		"certificate 'Old Intermediate' (depth 1) expired on 2025-12-27T00:00:00Z, 5 days ago");
+	assert_int_equal(depth_of(res, "cert.expired"), 1);
+	assert_int_equal(depth_of(res, "cert.name-match"), 0);
+	assert_false(res->would_authenticate);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+
+	chain[0] = leaf_from(old_inter, T0 - 3 * DAY);
+	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	expect_ids(res, "cert.expired", "cert.expired", "cert.name-match");
+	for (size_t i = 0; i < 2; i++) {
+		const struct mailtls_finding *f = &res->findings.v[i];
+
+		assert_int_equal(f->subject.cert_depth,
+				 strstr(f->message, "'Old Intermediate' (depth 1)") != NULL ? 1 : 0);
+	}
+	assert_int_not_equal(res->findings.v[0].subject.cert_depth,
+			     res->findings.v[1].subject.cert_depth);
+	mailtls_result_free(res);
+	X509_free(chain[0]);
+	X509_free(old_inter);
 }
 
 static void test_not_yet_valid(void **state)
@@ -518,6 +589,7 @@ static void test_expires_soon(void **state)
 	expect_ids(res, "cert.trusted", "cert.expires-soon", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.expires-soon"),
 		"certificate 'mx1.lab.test' expires on 2026-04-01T00:00:00Z, in 10 days");
+	assert_int_equal(depth_of(res, "cert.expires-soon"), 0);
 	assert_true(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -535,6 +607,7 @@ static void test_self_signed(void **state)
 				       .sans = sans, .n_sans = 1 });
 	res = check(&self, 1, write_pem("ca.pem", &root, 1), mx1, 1, T0);
 	expect_ids(res, "cert.self-signed", "cert.name-match");
+	assert_int_equal(depth_of(res, "cert.self-signed"), 0);
 	assert_true(res->chain[0].self_issued);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
@@ -555,6 +628,7 @@ static void test_untrusted_root(void **state)
 	expect_ids(res, "cert.untrusted", "cert.name-match");
 	assert_string_equal(message_of(res, "cert.untrusted"),
 		"the chain ends at root 'Test Root' (depth 2), which is not a trust anchor");
+	assert_int_equal(depth_of(res, "cert.untrusted"), 2);	/* the root, as sent */
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -573,6 +647,7 @@ static void test_incomplete_chain(void **state)
 	assert_non_null(strstr(message_of(res, "cert.incomplete-chain"),
 		"the server did not send the intermediate certificate for issuer "
 		"'CN=Test Intermediate,O=mailtls test'"));
+	assert_int_equal(depth_of(res, "cert.incomplete-chain"), 0);	/* its issuer is missing */
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -630,6 +705,7 @@ static void test_weak_key(void **state)
 	chain[1] = inter;
 	res = check(chain, 2, write_pem("ca.pem", &root, 1), mx1, 1, T0);
 	expect_ids(res, "cert.weak-key", "cert.name-match");
+	assert_int_equal(depth_of(res, "cert.weak-key"), 0);
 	assert_string_equal(res->chain[0].key_type, "RSA");
 	assert_int_equal(res->chain[0].key_bits, 1024);
 	assert_false(res->would_authenticate);
@@ -660,6 +736,8 @@ static void test_chain_too_long(void **state)
 	assert_string_equal(message_of(res, "cert.trusted"),
 			    "chain verified: mx1.lab.test <- Test Intermediate");
 	assert_int_equal(res->chain_len, VERIFY_CHAIN_MAX);
+	assert_int_equal(depth_of(res, "cert.chain-extra"), -1);
+	assert_int_equal(depth_of(res, "cert.trusted"), -1);
 	assert_true(res->would_authenticate);
 	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_WARNING);
 	mailtls_result_free(res);
@@ -728,6 +806,8 @@ static void test_chain_too_long_untrusted_root(void **state)
 		"the server sent 17 certificates; only the first 16 were verified, and the chain "
 		"they make fails (the other findings say why)");
 	assert_string_equal(message_of(res, "cert.untrusted"), untrusted);
+	assert_int_equal(depth_of(res, "cert.untrusted"), 15);
+	assert_int_equal(depth_of(res, "cert.chain-too-long"), -1);
 	assert_false(res->would_authenticate);
 	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_CRITICAL);
 	mailtls_result_free(res);
@@ -789,6 +869,7 @@ static void test_profile_violation(void **state)
 	assert_string_equal(message_of(res, "cert.profile-violation"),
 		"lenient clients accept the chain; the strict RFC 5280 profile (OpenSSL X509_STRICT) "
 		"refuses it: depth 0 'mx1.lab.test': Missing Authority Key Identifier");
+	assert_int_equal(depth_of(res, "cert.profile-violation"), 0);	/* one certificate */
 	assert_true(res->would_authenticate);
 	assert_int_equal(mailtls_result_exit_code(res), MAILTLS_EXIT_WARNING);
 	mailtls_result_free(res);
@@ -968,6 +1049,8 @@ static void rejected_anchor(int nid, bool reject)
 	assert_string_equal(message_of(res, "cert.untrusted"),
 		"the chain ends at 'Test Root' (depth 2), which the trust store marks as rejected "
 		"for TLS server authentication");
+	/* The anchor comes from the trust store: the depth of the path, past the two sent. */
+	assert_int_equal(depth_of(res, "cert.untrusted"), 2);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
@@ -1121,6 +1204,8 @@ static void test_verify_chain_direct(void **state)
 	expect_ids(res, "cert.trusted", "cert.name-mismatch");
 	assert_string_equal(message_of(res, "cert.name-mismatch"),
 		"192.0.2.1 is not covered by the certificate: presented IP-IDs (none)");
+	assert_int_equal(depth_of(res, "cert.trusted"), -1);
+	assert_int_equal(depth_of(res, "cert.name-mismatch"), 0);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	sk_X509_free(sk);
@@ -1314,6 +1399,7 @@ int main(void)
 		cmocka_unit_test(test_wildcard),
 		cmocka_unit_test(test_partial_wildcard),
 		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_expired_intermediate),
 		cmocka_unit_test(test_not_yet_valid),
 		cmocka_unit_test(test_expires_soon),
 		cmocka_unit_test(test_self_signed),
