@@ -219,12 +219,16 @@ int admit_want_conn(struct admit *s, struct admit_ticket *t, const struct sockad
 	return 0;
 }
 
-void admit_conn_refused(struct admit *s, struct admit_ticket *t)
+bool admit_conn_refused(struct admit *s, struct admit_ticket *t)
 {
 	struct admit_addr *a = t->addr;
 
 	if (t->state != ADMIT_CONN)
-		return;
+		return false;
+	if (s->st.conns <= 1) {   /* only t's own: no descriptor will come back */
+		admit_release(s, t);
+		return false;
+	}
 	s->st.active--;
 	s->st.conns--;
 	a->open--;
@@ -236,6 +240,7 @@ void admit_conn_refused(struct admit *s, struct admit_ticket *t)
 	s->st.want_conn++;
 	addr_update(s, a);
 	kick(s);
+	return true;
 }
 
 size_t admit_cancel_waiting_slots(struct admit *s, void (*drop)(struct admit_ticket *t, void *arg),

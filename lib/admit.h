@@ -81,8 +81,10 @@ int admit_want_conn(struct admit *s, struct admit_ticket *t, const struct sockad
 void admit_release(struct admit *s, struct admit_ticket *t);
 
 /* admit_conn_refused - the system refused t's socket (EMFILE, ENFILE): t goes back to the
- * head of its address's line and the budget shrinks to the connections still open. */
-void admit_conn_refused(struct admit *s, struct admit_ticket *t);
+ * head of its address's line and the budget shrinks to the connections still open; true.
+ * When no other connection is open there is nothing to wait for: false, and t has given
+ * its grant back (IDLE). */
+bool admit_conn_refused(struct admit *s, struct admit_ticket *t);
 
 /* admit_cancel_waiting_slots - take every ticket out of the slot queue (IDLE again) and
  * call drop(t, arg) for each; returns how many. */

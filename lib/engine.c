@@ -260,17 +260,22 @@ static void start_probe(struct job *j)
 	}
 	if (probe_start(p, (struct sockaddr *)&j->addr, j->addrlen) == 0)
 		return;
-	if (errno == EMFILE || errno == ENFILE) {
-		/* The budget was wrong: wait for a descriptor, never fail for lack of one. */
+	int err = errno;
+
+	if (err == EMFILE || err == ENFILE) {
+		/* The budget was wrong: wait for a descriptor, never fail for lack of one
+		 * while other connections are open to give one back. */
 		dialog_phase(p, "a free connection slot (not counted in the deadline)");
 		deadline_pause(j);
 		j->state = JOB_WAITING;
-		admit_conn_refused(j->e->admit, &j->ticket);
-		return;
+		if (admit_conn_refused(j->e->admit, &j->ticket))
+			return;
+		deadline_resume(j);
+		j->state = JOB_PROBING;
 	}
 	char why[160];
 
-	snprintf(why, sizeof(why), "cannot start the connection: %s", strerror(errno));
+	snprintf(why, sizeof(why), "cannot start the connection: %s", strerror(err));
 	p->res->checked = false;
 	p->res->unknown_reason = strdup(why);
 	finish_now(j);
@@ -585,6 +590,7 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 	j->port = cp->port ? cp->port : pi->port;
 	j->timeout = cp->timeout > 0 ? cp->timeout : 10;
 	j->deadline = cp->deadline > 0 ? cp->deadline : 3 * j->timeout;
+	j->left = j->deadline;
 	j->at = cp->have_at ? cp->at : time(NULL);
 	j->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
 	j->transcript = cp->transcript;
