@@ -26,11 +26,12 @@
  *	   when not all are listed.
  *
  *	Which certificate a finding is about (mailtls_subject.cert_depth): a finding about
- *	one certificate carries its depth as OpenSSL's path validation reports it, the same
- *	number its message shows ("(depth 2)"): 0 is the leaf, and for a chain sent in order
- *	it is the certificate's position as presented; an anchor taken from the trust store
- *	sits one past the last presented certificate of the path. Findings on names, validity,
- *	key and signature of the leaf carry 0. Findings about the chain as a whole carry -1
+ *	one certificate carries its position in the chain as the server presented it (0 = the
+ *	leaf; the index into the result's chain[]), which for a chain sent in order is also
+ *	the depth its message shows ("(depth 2)", OpenSSL's depth in the path it built). A
+ *	certificate that was not presented (an anchor taken from the trust store) gives -1:
+ *	the message names it. Findings on names, validity, key and signature of the leaf
+ *	carry 0. Findings about the chain as a whole carry -1
  *	(mailtls_result_add()): cert.trusted, cert.chain-extra, cert.chain-too-long (it is about
  *	the length; the certificate whose issuer was cut off is only named in its message),
  *	and cert.profile-violation when its problems span several certificates (all on one:
@@ -119,32 +120,32 @@ static int chain_error(const struct chain_err *e, const struct certpolicy_params
 	char dn[512];
 	time_t t;
 
-	if (reported(res, fid, e->depth))
+	if (reported(res, fid, e->pos))
 		return 0;
 	certtext_label(e->cert, label, sizeof(label));
 	switch (e->code) {
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 		t = e->cert != NULL ? x509info_asn1_time(X509_get0_notAfter(e->cert)) : 0;
-		return mailtls_result_add_cert(res, fid, e->depth,
+		return mailtls_result_add_cert(res, fid, e->pos,
 			"certificate '%s' (depth %d) expired on %s, %lld days ago", label, e->depth,
 			mailtls_time_format(t, date, sizeof(date)), (long long)((p->at - t) / 86400));
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		t = e->cert != NULL ? x509info_asn1_time(X509_get0_notBefore(e->cert)) : 0;
-		return mailtls_result_add_cert(res, fid, e->depth,
+		return mailtls_result_add_cert(res, fid, e->pos,
 			"certificate '%s' (depth %d) is not valid before %s, %lld days from the validation time",
 			label, e->depth, mailtls_time_format(t, date, sizeof(date)),
 			(long long)((t - p->at + 86399) / 86400));
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-		return mailtls_result_add_cert(res, fid, e->depth,
+		return mailtls_result_add_cert(res, fid, e->pos,
 			"the server certificate '%s' is self-signed and not a trust anchor", label);
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-		return mailtls_result_add_cert(res, fid, e->depth,
+		return mailtls_result_add_cert(res, fid, e->pos,
 			"the chain ends at root '%s' (depth %d), which is not a trust anchor",
 			label, e->depth);
 	case X509_V_ERR_CERT_REJECTED:
 	case X509_V_ERR_CERT_UNTRUSTED:
 		/* The anchor's trust settings (a TRUSTED CERTIFICATE's -addreject/-addtrust). */
-		return mailtls_result_add_cert(res, fid, e->depth,
+		return mailtls_result_add_cert(res, fid, e->pos,
 			"the chain ends at '%s' (depth %d), which the trust store marks as %s "
 			"for TLS server authentication", label, e->depth,
 			e->code == X509_V_ERR_CERT_REJECTED ? "rejected" : "not trusted");
@@ -152,7 +153,7 @@ static int chain_error(const struct chain_err *e, const struct certpolicy_params
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 		if (e->cert == NULL || is_self_issued(e->cert))
-			return mailtls_result_add_cert(res, fid, e->depth,
+			return mailtls_result_add_cert(res, fid, e->pos,
 				"the chain ends at '%s' (depth %d), which is not a trust anchor",
 				label, e->depth);
 		certtext_issuer(e->cert, dn, sizeof(dn));
@@ -160,30 +161,30 @@ static int chain_error(const struct chain_err *e, const struct certpolicy_params
 		 * reason is a root the client does not trust (servers need not send roots,
 		 * RFC 8446 4.4.2), not a missing intermediate. */
 		if (e->depth > 0)
-			return mailtls_result_add_cert(res, fid, e->depth,
+			return mailtls_result_add_cert(res, fid, e->pos,
 				"the chain leads to issuer '%s' of certificate '%s' (depth %d), which is not a trust anchor",
 				dn, label, e->depth);
 		/* The leaf's issuer is unknown: a missing intermediate, or a root (or other CA)
 		 * that is no anchor and was not sent; nothing here tells the two apart. */
-		return mailtls_result_add_cert(res, fid, e->depth,
+		return mailtls_result_add_cert(res, fid, e->pos,
 			"the server did not send the intermediate certificate for issuer '%s', "
 			"which certificate '%s' (depth %d) needs, and no trust anchor supplies it; "
 			"or that issuer is a CA the client does not trust (without its certificate "
 			"the two cannot be told apart)",
 			dn, label, e->depth);
 	case X509_V_ERR_CA_MD_TOO_WEAK:
-		return mailtls_result_add_cert(res, fid, e->depth,
+		return mailtls_result_add_cert(res, fid, e->pos,
 			"certificate '%s' (depth %d) is signed with %s, too weak for verifying clients",
 			label, e->depth, e->cert != NULL ?
 			OBJ_nid2ln(X509_get_signature_nid(e->cert)) : "a weak algorithm");
 	case X509_V_ERR_EE_KEY_TOO_SMALL:
 	case X509_V_ERR_CA_KEY_TOO_SMALL:
-		return mailtls_result_add_cert(res, fid, e->depth,
+		return mailtls_result_add_cert(res, fid, e->pos,
 			"certificate '%s' (depth %d) has a %d-bit key, too small for verifying clients",
 			label, e->depth, e->cert != NULL ?
 			EVP_PKEY_get_bits(X509_get0_pubkey(e->cert)) : 0);
 	default:
-		return mailtls_result_add_cert(res, fid, e->depth,
+		return mailtls_result_add_cert(res, fid, e->pos,
 			"certificate '%s' (depth %d): %s", label, e->depth,
 			X509_verify_cert_error_string(e->code));
 	}

@@ -42,7 +42,24 @@
 struct run_state {
 	struct chain_errs *errs;
 	time_t at;
+	STACK_OF(X509) *presented;
+	int n;                        /* of them verified */
 };
+
+/* presented_pos - where cert stands in the chain as the server sent it (0 = the leaf), or
+ * -1 when it was not sent (an anchor from the trust store). */
+static int presented_pos(const struct run_state *st, const X509 *cert)
+{
+	if (cert == NULL)
+		return -1;
+	for (int i = 0; i < st->n; i++)
+		if (sk_X509_value(st->presented, i) == cert)
+			return i;
+	for (int i = 0; i < st->n; i++)
+		if (X509_cmp(sk_X509_value(st->presented, i), cert) == 0)
+			return i;
+	return -1;
+}
 
 /* verify_cb - record the error and continue, so that every problem is reported.
  * RFC 5280 4.1.2.5: the validity period includes notAfter; OpenSSL treats the exact
@@ -68,6 +85,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 
 		e->code = code;
 		e->depth = depth;
+		e->pos = presented_pos(st, cert);
 		e->cert = cert;
 		if (cert != NULL)
 			X509_up_ref(cert);
@@ -95,7 +113,7 @@ static int chain_run(STACK_OF(X509) *presented, int n, X509_STORE *store, time_t
 {
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	struct run_state st = { .errs = errs, .at = at };
+	struct run_state st = { .errs = errs, .at = at, .presented = presented, .n = n };
 	X509_VERIFY_PARAM *vp;
 	int r = MAILTLS_ENOMEM;
 
@@ -124,6 +142,7 @@ static int chain_run(STACK_OF(X509) *presented, int n, X509_STORE *store, time_t
 		/* Failed without telling the callback (internal error): still a fact. */
 		errs->v[0].code = X509_STORE_CTX_get_error(ctx);
 		errs->v[0].depth = 0;
+		errs->v[0].pos = -1;
 		errs->v[0].cert = NULL;
 		errs->n = 1;
 		if (errs->v[0].code == X509_V_OK)

@@ -22,6 +22,8 @@ struct chain_err {
 	int depth;                    /* in the path OpenSSL built, 0 = the leaf; an anchor
 	                               * taken from the trust store may lie past the presented
 	                               * certificates */
+	int pos;                      /* the certificate's position as presented (0 = the
+	                               * leaf), or -1 when it was not presented or unnamed */
 	int code;                     /* X509_V_ERR_* */
 	X509 *cert;                   /* referenced (owned by the facts); NULL when OpenSSL
 	                               * named no certificate */

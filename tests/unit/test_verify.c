@@ -557,6 +557,20 @@ static void test_expired_intermediate(void **state)
 			     res->findings.v[1].subject.cert_depth);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
+
+	/* Sent out of order, with an unrelated certificate between: the message gives the
+	 * depth in the path OpenSSL built (1), the subject the position as presented (2). */
+	X509 *sent[3];
+
+	sent[0] = leaf_from(old_inter, T0 + 90 * DAY);
+	sent[1] = root;
+	sent[2] = old_inter;
+	res = check(sent, 3, write_pem("ca.pem", &root, 1), mx1, 1, T0);
+	assert_string_equal(message_of(res, "cert.expired"),
+		"certificate 'Old Intermediate' (depth 1) expired on 2025-12-27T00:00:00Z, 5 days ago");
+	assert_int_equal(depth_of(res, "cert.expired"), 2);
+	mailtls_result_free(res);
+	X509_free(sent[0]);
 	X509_free(old_inter);
 }
 
@@ -1049,8 +1063,9 @@ static void rejected_anchor(int nid, bool reject)
 	assert_string_equal(message_of(res, "cert.untrusted"),
 		"the chain ends at 'Test Root' (depth 2), which the trust store marks as rejected "
 		"for TLS server authentication");
-	/* The anchor comes from the trust store: the depth of the path, past the two sent. */
-	assert_int_equal(depth_of(res, "cert.untrusted"), 2);
+	/* The anchor comes from the trust store, not from the server: no position in the
+	 * chain as presented (the message names it, at depth 2 of the path). */
+	assert_int_equal(depth_of(res, "cert.untrusted"), -1);
 	assert_false(res->would_authenticate);
 	mailtls_result_free(res);
 	X509_free(chain[0]);
