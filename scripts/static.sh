@@ -1,6 +1,7 @@
 #!/bin/sh
 # static.sh - static analysis with zero reports allowed: cppcheck over every C file of the
-# project, then clang's analyzer (scan-build) over a full clang build.
+# project, then clang's analyzer (scan-build) over a full clang build, then the library's
+# module graph (scripts/modcycles.sh: no include loops).
 #
 # usage: static.sh [WORK_DIR]
 #	WORK_DIR holds cppcheck's cache and the scan-build build (default: build-static).
@@ -55,6 +56,9 @@ else
 	echo "static.sh: scan-build or clang not installed (scripts/deps.sh installs them)" >&2
 	status=1
 fi
+
+# The module graph has no loop (no two library modules include each other).
+sh "$top/scripts/modcycles.sh" || status=1
 
 [ "$status" -eq 0 ] && echo "static.sh: no reports"
 exit "$status"
