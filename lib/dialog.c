@@ -274,6 +274,7 @@ void dialog_tls_up(struct probe *p)
 		.ip = p->n_names == 0 && p->host_is_ip ? p->ip : NULL,
 		.at = p->at,
 		.warn_days = p->warn_days,
+		.cache = p->cache,
 	};
 
 	p->tls = true;

@@ -40,6 +40,7 @@ struct probe {
 	struct event_base *base;
 	SSL_CTX *ssl_ctx;                     /* borrowed from the engine */
 	X509_STORE *store;                    /* borrowed from the engine */
+	struct chaincache *cache;             /* borrowed from the engine */
 	const struct dialog_ops *ops;
 	struct conn *conn;
 	struct mailtls_result *res;           /* owned until handed to done() */

@@ -24,6 +24,7 @@
 #include "escape.h"
 #include "proto.h"
 #include "admit.h"
+#include "chaincache.h"
 #include "tls.h"
 #include "verify.h"
 
@@ -83,6 +84,7 @@ struct mailtls_engine {
 	struct event_base *base;
 	SSL_CTX *ssl_ctx;
 	X509_STORE *store;
+	struct chaincache *cache;              /* chain facts seen before, for every check */
 	struct dns_ctx *dns;
 	char *resolver;
 	struct admit *admit;
@@ -356,6 +358,7 @@ static void start_work(struct job *j)
 	p->base = e->base;
 	p->ssl_ctx = e->ssl_ctx;
 	p->store = e->store;
+	p->cache = e->cache;
 	p->proto = j->proto;
 	p->timeout = j->timeout;
 	p->at = j->at;
@@ -469,7 +472,8 @@ struct mailtls_engine *mailtls_engine_new(const struct mailtls_engine_params *ep
 	e->store = verify_store_new(ep->ca_file, ep->ca_path, why, whylen);
 	if (e->store == NULL)
 		goto fail;
-	if (ep->resolver != NULL && (e->resolver = strdup(ep->resolver)) == NULL) {
+	if ((e->cache = chaincache_new()) == NULL ||
+	    (ep->resolver != NULL && (e->resolver = strdup(ep->resolver)) == NULL)) {
 		snprintf(why, whylen, "out of memory");
 		goto fail;
 	}
@@ -510,6 +514,7 @@ void mailtls_engine_free(struct mailtls_engine *e)
 	admit_free(e->admit);
 	dns_ctx_free(e->dns);
 	SSL_CTX_free(e->ssl_ctx);
+	chaincache_free(e->cache);
 	X509_STORE_free(e->store);
 	if (e->base)
 		event_base_free(e->base);
@@ -780,4 +785,5 @@ void mailtls_engine_stats(const struct mailtls_engine *e, struct mailtls_engine_
 	st->fd_budget = s.fd_budget;
 	st->fd_waits = s.fd_waits;
 	st->done = e->done_count;
+	chaincache_stats(e->cache, &st->chains_remembered, &st->chains_validated);
 }

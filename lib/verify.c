@@ -13,7 +13,8 @@
  *	truststore.c   the trust anchors (verify_store_new() is truststore_new());
  *	x509info.c     the facts of each presented certificate, into res->chain;
  *	chainfacts.c   path validation, lenient and strict: errors per depth, the verified
- *	               path, how a chain longer than VERIFY_CHAIN_MAX was cut;
+ *	               path, how a chain longer than VERIFY_CHAIN_MAX was cut (through
+ *	               chaincache.c when the caller has a cache: the engine does);
  *	namefacts.c    the leaf against the reference names (RFC 9525) or the IP literal;
  *	certpolicy.c   those facts to cert.* findings and res->would_authenticate.
  * DIAGNOSTICS
@@ -25,6 +26,7 @@
 #include <openssl/x509.h>
 #include <mailtls/mailtls.h>
 #include "certpolicy.h"
+#include "chaincache.h"
 #include "chainfacts.h"
 #include "namefacts.h"
 #include "truststore.h"
@@ -73,7 +75,8 @@ static int record_names(const struct verify_params *p, struct mailtls_result *re
 int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
 		 struct mailtls_result *res)
 {
-	struct chain_facts *cf;
+	struct chain_facts *cf = NULL;
+	const struct chain_facts *facts = NULL;
 	struct name_facts nf;
 	int total = presented != NULL ? sk_X509_num(presented) : 0;
 	int n = total > VERIFY_CHAIN_MAX ? VERIFY_CHAIN_MAX : total;
@@ -82,22 +85,25 @@ int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
 	if (n <= 0 || p == NULL || p->store == NULL)
 		return MAILTLS_EINVAL;
 	/* Two runs of up to CHAINFACTS_ERRS_MAX errors: kept off the stack. */
-	if ((cf = calloc(1, sizeof(*cf))) == NULL)
+	if (p->cache == NULL && (cf = calloc(1, sizeof(*cf))) == NULL)
 		return MAILTLS_ENOMEM;
 	memset(&nf, 0, sizeof(nf));
 	res->validation_time = p->at;
 	r = fill_chain(presented, n, p->at, res);
 	if (r == 0)
 		r = record_names(p, res);
-	if (r == 0)
-		r = chainfacts_get(presented, VERIFY_CHAIN_MAX, p->store, p->at, cf);
+	if (r == 0 && p->cache != NULL)
+		r = chaincache_get(p->cache, presented, VERIFY_CHAIN_MAX, p->store, p->at, &facts);
+	else if (r == 0 && (r = chainfacts_get(presented, VERIFY_CHAIN_MAX, p->store, p->at, cf)) == 0)
+		facts = cf;
 	if (r == 0)
 		r = namefacts_get(sk_X509_value(presented, 0), p->names, p->n_names, p->ip, &nf);
 	if (r == 0)
-		r = certpolicy_apply(cf, &nf, &(struct certpolicy_params){ .at = p->at,
+		r = certpolicy_apply(facts, &nf, &(struct certpolicy_params){ .at = p->at,
 							  .warn_days = p->warn_days }, res);
 	namefacts_clear(&nf);
-	chainfacts_clear(cf);
+	if (cf != NULL)
+		chainfacts_clear(cf);
 	free(cf);
 	return r;
 }

@@ -25,7 +25,10 @@ struct verify_params {
 	const char *ip;               /* when no names: the IP literal connected to, or NULL */
 	time_t at;                    /* validation time */
 	int warn_days;                /* warn when notAfter is within this many days */
+	struct chaincache *cache;     /* chain facts seen before (the engine's), or NULL */
 };
+
+struct chaincache;
 
 /* verify_store_new - truststore_new() (truststore.h): load trust anchors, ca_file and/or
  * ca_path, or the system default when both are NULL. Returns a store the caller frees with

@@ -115,6 +115,9 @@ struct mailtls_engine_stats {
 	size_t fd_budget;             /* descriptors the engine may use now */
 	size_t fd_waits;              /* times a check waited for a descriptor */
 	size_t done;                  /* results handed over */
+	size_t chains_validated;      /* certificate chains validated */
+	size_t chains_remembered;     /* chains whose facts came from an earlier identical
+	                               * chain validated at the same second */
 };
 
 void mailtls_engine_stats(const struct mailtls_engine *e, struct mailtls_engine_stats *st);

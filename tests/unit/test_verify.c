@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
+#include "chaincache.h"
 #include "verify.h"
 #include "x509info.h"
 
@@ -571,6 +572,85 @@ static void test_expired_intermediate(void **state)
 	assert_int_equal(depth_of(res, "cert.expired"), 2);
 	mailtls_result_free(res);
 	X509_free(sent[0]);
+	X509_free(old_inter);
+}
+
+/* run_cached - verify_chain() of chain with the engine's chain cache; the ids in order. */
+static struct mailtls_result *run_cached(struct chaincache *cache, X509_STORE *store,
+					 X509 *const *chain, int n, time_t at)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	struct verify_params vp = { .store = store, .names = mx1, .n_names = 1, .at = at,
+				    .warn_days = 21, .cache = cache };
+	struct mailtls_result *res = mailtls_result_new();
+
+	assert_non_null(sk);
+	assert_non_null(res);
+	for (int i = 0; i < n; i++)
+		assert_true(sk_X509_push(sk, chain[i]) > 0);
+	assert_int_equal(verify_chain(sk, &vp, res), 0);
+	sk_X509_free(sk);
+	return res;
+}
+
+/* test_chain_cache - a chain seen before at the same second gives the same findings
+ * without a second validation; another time, another leaf from the same issuer, or one
+ * byte more in the chain is validated afresh. An expired intermediate and a good one with
+ * the same name and key must never share facts. */
+static void test_chain_cache(void **state)
+{
+	X509 *old_inter = make_cert(&(struct mk){ .cn = "Old Intermediate", .issuer = root,
+						  .issuer_key = root_key, .key = inter_key,
+						  .ca = true, .nb = T0 - 1000 * DAY,
+						  .na = T0 - 5 * DAY });
+	X509 *good[2], *bad[2], *other[2];
+	struct chaincache *cache = chaincache_new();
+	X509_STORE *store = verify_store_new(write_pem("ca.pem", &root, 1), NULL, NULL, 0);
+	struct mailtls_result *a, *b;
+	size_t hits, misses;
+	(void)state;
+
+	assert_non_null(cache);
+	assert_non_null(store);
+	good[0] = leaf_from(inter, T0 + 90 * DAY);
+	good[1] = inter;
+	other[0] = leaf_from(inter, T0 + 91 * DAY);
+	other[1] = inter;
+	bad[0] = leaf_from(old_inter, T0 + 90 * DAY);
+	bad[1] = old_inter;
+	a = run_cached(cache, store, good, 2, T0);
+	b = run_cached(cache, store, good, 2, T0);
+	chaincache_stats(cache, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_int_equal(misses, 1);
+	assert_int_equal(a->findings.n, b->findings.n);
+	for (size_t i = 0; i < a->findings.n; i++) {
+		assert_string_equal(a->findings.v[i].id, b->findings.v[i].id);
+		assert_string_equal(a->findings.v[i].message, b->findings.v[i].message);
+		assert_int_equal(a->findings.v[i].subject.cert_depth, b->findings.v[i].subject.cert_depth);
+	}
+	assert_true(a->would_authenticate && b->would_authenticate);
+	mailtls_result_free(a);
+	mailtls_result_free(b);
+	/* Another second, another leaf, another chain: each validated. */
+	mailtls_result_free(run_cached(cache, store, good, 2, T0 + 1));
+	mailtls_result_free(run_cached(cache, store, other, 2, T0));
+	a = run_cached(cache, store, bad, 2, T0);
+	chaincache_stats(cache, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_int_equal(misses, 4);
+	assert_true(mailtls_result_has(a, MAILTLS_F_CERT_EXPIRED));
+	assert_false(a->would_authenticate);
+	mailtls_result_free(a);
+	/* The leaf alone (intermediate not sent) is another chain too. */
+	a = run_cached(cache, store, good, 1, T0);
+	assert_true(mailtls_result_has(a, MAILTLS_F_CERT_INCOMPLETE_CHAIN));
+	mailtls_result_free(a);
+	chaincache_free(cache);
+	X509_STORE_free(store);
+	X509_free(good[0]);
+	X509_free(other[0]);
+	X509_free(bad[0]);
 	X509_free(old_inter);
 }
 
@@ -1415,6 +1495,7 @@ int main(void)
 		cmocka_unit_test(test_partial_wildcard),
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_expired_intermediate),
+		cmocka_unit_test(test_chain_cache),
 		cmocka_unit_test(test_not_yet_valid),
 		cmocka_unit_test(test_expires_soon),
 		cmocka_unit_test(test_self_signed),
