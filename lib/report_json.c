@@ -17,6 +17,10 @@ static json_t *jstr(const char *s)
 
 	if (s == NULL)
 		return json_null();
+	/* Nearly always valid UTF-8 already (the result stores text escaped): json_string()
+	 * checks, and only what it refuses is copied and repaired. */
+	if ((j = json_string(s)) != NULL)
+		return j;
 	e = escape_utf8(s, strlen(s));
 	if (e == NULL)
 		return json_null();
