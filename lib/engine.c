@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -115,6 +116,28 @@ static struct timeval to_tv(double secs)
 	return tv;
 }
 
+/* open_fds - how many descriptors the process has open: the entries of /proc/self/fd
+ * (one directory read), or where there is no /proc a probe of the first 1024 (the
+ * reserve covers the rest). */
+static long open_fds(size_t limit)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				n++;
+		closedir(d);
+		return n > 0 ? n - 1 : 0;   /* less the directory's own descriptor */
+	}
+	for (int fd = 0; fd < 1024 && (size_t)fd < limit; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n++;
+	return n;
+}
+
 /* fd_budget - descriptors for connections: the soft RLIMIT_NOFILE raised to the hard one,
  * less what is open now, the resolver's ports and a reserve for the caller. */
 static size_t fd_budget(unsigned asked)
@@ -133,10 +156,7 @@ static size_t fd_budget(unsigned asked)
 		limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20 ?
 			1u << 20 : (size_t)rl.rlim_cur;
 	}
-	/* What is open now (the first 4096; the reserve covers the rest). */
-	for (int fd = 0; fd < 4096 && (size_t)fd < limit; fd++)
-		if (fcntl(fd, F_GETFD) != -1)
-			open_now++;
+	open_now = open_fds(limit);
 	size_t used = (size_t)open_now + FD_RESERVE + DNS_FD_RANGE;
 	size_t budget = limit > used + 1 ? limit - used : 1;
 
