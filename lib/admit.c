@@ -12,6 +12,7 @@
 #include "admit.h"
 
 #define ADDR_BUCKETS 4096
+#define FD_RETRY_US 100000            /* no descriptor and none of ours open: try again after */
 
 TAILQ_HEAD(ticket_list, admit_ticket);
 
@@ -33,6 +34,7 @@ struct admit {
 	struct event *ev_dispatch;           /* deferred: grants are made from the loop */
 	struct event *ev_rate;               /* wakes dispatch when the next token is due */
 	bool rate_armed;
+	struct event *ev_fd_retry;           /* restores a descriptor budget of 0 to 1 */
 	double tokens;                       /* token bucket, capacity max(1, rate) */
 	struct timespec refilled;
 	struct ticket_list slots;            /* tickets waiting for a work slot */
@@ -42,6 +44,7 @@ struct admit {
 };
 
 static void dispatch(evutil_socket_t fd, short what, void *arg);
+static void fd_retry(evutil_socket_t fd, short what, void *arg);
 
 struct admit *admit_new(struct event_base *base, const struct admit_limits *lim)
 {
@@ -66,7 +69,8 @@ struct admit *admit_new(struct event_base *base, const struct admit_limits *lim)
 	TAILQ_INIT(&s->ready);
 	s->ev_dispatch = event_new(base, -1, 0, dispatch, s);
 	s->ev_rate = evtimer_new(base, dispatch, s);
-	if (s->ev_dispatch == NULL || s->ev_rate == NULL) {
+	s->ev_fd_retry = evtimer_new(base, fd_retry, s);
+	if (s->ev_dispatch == NULL || s->ev_rate == NULL || s->ev_fd_retry == NULL) {
 		admit_free(s);
 		return NULL;
 	}
@@ -88,6 +92,8 @@ void admit_free(struct admit *s)
 		event_free(s->ev_dispatch);
 	if (s->ev_rate)
 		event_free(s->ev_rate);
+	if (s->ev_fd_retry)
+		event_free(s->ev_fd_retry);
 	free(s);
 }
 
@@ -219,28 +225,41 @@ int admit_want_conn(struct admit *s, struct admit_ticket *t, const struct sockad
 	return 0;
 }
 
+/* fd_retry - the pause after a refusal with no connection open is over: try one. */
+static void fd_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct admit *s = arg;
+	(void)fd;
+	(void)what;
+
+	s->lim.fd_budget = s->st.fd_budget = 1;
+	kick(s);
+}
+
 bool admit_conn_refused(struct admit *s, struct admit_ticket *t)
 {
 	struct admit_addr *a = t->addr;
+	const struct timeval retry = { 0, FD_RETRY_US };
 
 	if (t->state != ADMIT_CONN)
 		return false;
-	if (s->st.conns <= 1) {   /* only t's own: no descriptor will come back */
-		admit_release(s, t);
-		return false;
-	}
 	s->st.active--;
 	s->st.conns--;
 	a->open--;
-	/* The system has fewer descriptors than the budget said: wait for one to close. */
-	s->lim.fd_budget = s->st.conns > 0 ? s->st.conns : 1;
+	/* The system has fewer descriptors than the budget said: wait for one of ours to
+	 * close. With none open there is none to wait for: a budget of 0 until a timer
+	 * gives 1 back, since trying again at once would grant, fail and kick for ever in
+	 * one pass of the loop, starving its timers and signals. */
+	s->lim.fd_budget = s->st.conns;
+	if (s->st.conns == 0)
+		evtimer_add(s->ev_fd_retry, &retry);
 	s->st.fd_budget = s->lim.fd_budget;
 	t->state = ADMIT_WANT_CONN;
 	TAILQ_INSERT_HEAD(&a->line, t, link);
 	s->st.want_conn++;
 	addr_update(s, a);
 	kick(s);
-	return true;
+	return s->st.conns > 0;
 }
 
 size_t admit_cancel_waiting_slots(struct admit *s, void (*drop)(struct admit_ticket *t, void *arg),

@@ -15,7 +15,8 @@
  *
  * The descriptor budget counts only connections; the caller sets it from RLIMIT_NOFILE. When
  * the system refuses a socket all the same, admit_conn_refused() gives the grant back, puts
- * the ticket first in its address's line and shrinks the budget to what is open.
+ * the ticket first in its address's line and shrinks the budget to what is open (with none
+ * open: to 0, and to 1 again after a pause, so that the loop never spins on the refusal).
  * Internal to libmailtls.
  */
 #ifndef MAILTLS_ADMIT_H
@@ -81,9 +82,11 @@ int admit_want_conn(struct admit *s, struct admit_ticket *t, const struct sockad
 void admit_release(struct admit *s, struct admit_ticket *t);
 
 /* admit_conn_refused - the system refused t's socket (EMFILE, ENFILE): t goes back to the
- * head of its address's line and the budget shrinks to the connections still open; true.
- * When no other connection is open there is nothing to wait for: false, and t has given
- * its grant back (IDLE). */
+ * head of its address's line and the budget shrinks to the connections still open. Returns
+ * true when connections of ours are open (one closing gives a descriptor back), false when
+ * none is: the budget is then 0 until a short pause gives 1 back, so that the loop never
+ * spins on the refusal, and the caller should not wait for ever (engine.c keeps the
+ * check's deadline running). */
 bool admit_conn_refused(struct admit *s, struct admit_ticket *t);
 
 /* admit_cancel_waiting_slots - take every ticket out of the slot queue (IDLE again) and

@@ -64,7 +64,11 @@ struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver, char 
 	}
 	/* Threads, not a forked process: the process stays one process. */
 	ub_ctx_async(d->ub, 1);
-	r = ub_ctx_hosts(d->ub, NULL);
+	/* At most DNS_FD_RANGE UDP sockets at once (the engine keeps that many descriptors
+	 * out of its connection budget); more questions wait inside libunbound. */
+	r = ub_ctx_set_option(d->ub, "outgoing-range:", DNS_FD_RANGE_TEXT);
+	if (r == 0)
+		r = ub_ctx_hosts(d->ub, NULL);
 	if (r == 0)
 		r = resolver ? ub_ctx_set_fwd(d->ub, resolver) : ub_ctx_resolvconf(d->ub, NULL);
 	if (r != 0) {

@@ -13,6 +13,8 @@
 #include <event2/event.h>
 
 #define DNS_ADDRS_MAX 16
+#define DNS_FD_RANGE 32              /* most sockets the resolver holds open at once */
+#define DNS_FD_RANGE_TEXT "32"
 
 enum dns_security { DNS_INSECURE, DNS_SECURE, DNS_BOGUS };
 

@@ -30,9 +30,16 @@
 #include "verify.h"
 
 #define FD_RESERVE 16          /* descriptors left for the caller (output, logs) */
-#define DNS_FD_RANGE 32        /* UDP ports the resolver may hold open at once */
 
-enum job_state { JOB_QUEUED, JOB_RESOLVING, JOB_WAITING, JOB_PROBING, JOB_DONE };
+enum job_state {
+	JOB_QUEUED,            /* waiting for a work slot */
+	JOB_RESOLVING,         /* looking the host up */
+	JOB_WAITING,           /* waiting for a connection (deadline paused) */
+	JOB_WAITING_FD,        /* the system refused a socket and none of ours is open to give
+	                        * one back: waiting, with the deadline running */
+	JOB_PROBING,           /* connected: the dialogue */
+	JOB_DONE,
+};
 
 struct watch {                 /* a signal or a periodic tick asked for by the caller */
 	struct event *ev;
@@ -179,6 +186,8 @@ static void deadline_resume(struct job *j)
 {
 	struct timeval tv = to_tv(j->left);
 
+	if (evtimer_pending(j->ev_timer, NULL))
+		return;   /* it never stopped */
 	clock_gettime(CLOCK_MONOTONIC, &j->armed_at);
 	evtimer_add(j->ev_timer, &tv);
 }
@@ -287,13 +296,15 @@ static void start_probe(struct job *j)
 	if (err == EMFILE || err == ENFILE) {
 		/* The budget was wrong: wait for a descriptor, never fail for lack of one
 		 * while other connections are open to give one back. */
-		dialog_phase(p, "a free connection slot (not counted in the deadline)");
-		deadline_pause(j);
-		j->state = JOB_WAITING;
-		if (admit_conn_refused(j->e->admit, &j->ticket))
-			return;
-		deadline_resume(j);
-		j->state = JOB_PROBING;
+		if (admit_conn_refused(j->e->admit, &j->ticket)) {
+			dialog_phase(p, "a free connection slot (not counted in the deadline)");
+			deadline_pause(j);
+			j->state = JOB_WAITING;
+		} else {
+			dialog_phase(p, "a free file descriptor");
+			j->state = JOB_WAITING_FD;
+		}
+		return;
 	}
 	char why[160];
 
@@ -460,6 +471,17 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	j->left = 0;
+	if (j->state == JOB_WAITING_FD) {
+		char why[160];
+
+		admit_release(j->e->admit, &j->ticket);
+		snprintf(why, sizeof(why), "no file descriptor became free within the deadline of "
+			 "%gs: the process's open-file limit is spent", j->deadline);
+		j->p->res->checked = false;
+		j->p->res->unknown_reason = strdup(why);
+		finish_now(j);
+		return;
+	}
 	if (j->state == JOB_RESOLVING && j->dq != NULL) {
 		dns_cancel(j->dq);
 		j->dq = NULL;
