@@ -6,13 +6,15 @@
 #                 integration + replay again under ASan+UBSan
 #   make static   static analysis only (scripts/static.sh)
 #   make demo     deps, build, start the lab, show real reports, stop the lab
+#   make bench    bench/single.sh: one check against posttls-finger and openssl s_client
+#   make bench-scan  bench/scan.sh: mailtls scan against openssl's floors and its peers
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON      ?= meson
 NINJA      ?= ninja
 
-.PHONY: all build deps check check-plain check-asan static demo lab-start lab-stop clean bench
+.PHONY: all build deps check check-plain check-asan static demo lab-start lab-stop clean bench bench-scan
 
 all: build
 
@@ -50,6 +52,11 @@ demo: deps
 
 bench: deps build
 	bash bench/single.sh $(BUILD)
+
+# bench/scan.sh: mailtls scan's throughput, CPU and memory against openssl's floors and its
+# peers (installs its own extra packages, BENCH_PACKAGES; BENCH_QUICK=1 for a short run).
+bench-scan: deps build
+	bash bench/scan.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -28,7 +28,9 @@
  *	greeting, give the row a greet function; if it is in STARTTLS, give it a
  *	starttls reply and an after-STARTTLS action; if it is in the reply to
  *	EHLO, an ehlo function; if it needs its own certificate, name it in the
- *	cert column. See lab/README.md.
+ *	cert column; if it is slow, give it a delay in milliseconds (it waits
+ *	that long before the greeting, before every reply and before the TLS
+ *	handshake). See lab/README.md.
  *
  * DIAGNOSTICS
  *	Errors and one line per connection go to stderr. Exit status 1 on a
@@ -47,6 +49,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,6 +107,7 @@ struct mode {
 	enum after_starttls after;
 	greet_fn ehlo;			/* answers EHLO (NULL: the normal reply) */
 	const char *cert;		/* certificate name in PKI_DIR (NULL: "good") */
+	unsigned delay_ms;		/* wait before every reply and the handshake (0: none) */
 };
 
 static void greet_long_line(struct conn *, const struct mode *);
@@ -124,67 +128,71 @@ static void greet_close(struct conn *, const struct mode *);
 
 static const struct mode modes[] = {
 	{"good", "normal greeting and working STARTTLS",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"no-starttls", "EHLO does not offer STARTTLS",
-	 NULL, NULL, 0, NULL, AFTER_PLAIN, NULL, NULL},
+	 NULL, NULL, 0, NULL, AFTER_PLAIN, NULL, NULL, 0},
 	{"starttls-454", "STARTTLS offered, answered 454",
 	 NULL, NULL, M_STARTTLS,
-	 "454 4.7.0 TLS not available due to local problem\r\n", AFTER_PLAIN, NULL, NULL},
+	 "454 4.7.0 TLS not available due to local problem\r\n", AFTER_PLAIN, NULL, NULL, 0},
 	{"multiline-banner", "3-line 220 greeting, then working STARTTLS",
 	 "220-" BANNER_NAME " ESMTP\r\n220-second line\r\n220 third line\r\n",
-	 NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"long-line", "greeting line of 4096 characters",
-	 NULL, greet_long_line, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, greet_long_line, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"close-after-starttls", "STARTTLS answered 220, then the socket closes",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_CLOSE, NULL, NULL},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_CLOSE, NULL, NULL, 0},
 	{"silent", "accepts and never says anything",
-	 NULL, greet_silent, 0, NULL, AFTER_PLAIN, NULL, NULL},
+	 NULL, greet_silent, 0, NULL, AFTER_PLAIN, NULL, NULL, 0},
 	{"data-after-starttls", "STARTTLS reply followed by injected plaintext",
-	 NULL, NULL, M_STARTTLS, READY_TLS "250 injected\r\n", AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, NULL, M_STARTTLS, READY_TLS "250 injected\r\n", AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"greeting-554", "greeting 554: no service",
 	 "554 5.3.2 " BANNER_NAME " no service\r\n", NULL, M_REFUSE,
-	 NULL, AFTER_PLAIN, NULL, NULL},
+	 NULL, AFTER_PLAIN, NULL, NULL, 0},
 	{"ehlo-502", "EHLO answered 502, HELO accepted, no STARTTLS",
-	 NULL, NULL, M_EHLO_502, NULL, AFTER_PLAIN, NULL, NULL},
+	 NULL, NULL, M_EHLO_502, NULL, AFTER_PLAIN, NULL, NULL, 0},
 	{"client-cert-required", "STARTTLS demands a client certificate (TLS 1.3 alert after the handshake)",
-	 NULL, NULL, M_STARTTLS | M_CLIENT_CERT, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, NULL, M_STARTTLS | M_CLIENT_CERT, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"pipelined-greeting", "greeting followed at once by an unsolicited EHLO-like reply",
 	 "220 " BANNER_NAME " ESMTP\r\n250-fake\r\n250 STARTTLS\r\n", NULL, M_STARTTLS, READY_TLS,
-	 AFTER_HANDSHAKE, NULL, NULL},
+	 AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"close-after-handshake", "STARTTLS handshake completes, then the socket closes without close_notify",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE_CLOSE, NULL, NULL},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE_CLOSE, NULL, NULL, 0},
 	{"http-greeting", "an HTTP server on the SMTP port: malformed greeting",
-	 "HTTP/1.1 400 Bad Request\r\n", NULL, M_REFUSE, NULL, AFTER_PLAIN, NULL, NULL},
+	 "HTTP/1.1 400 Bad Request\r\n", NULL, M_REFUSE, NULL, AFTER_PLAIN, NULL, NULL, 0},
 
 	/* Hostile servers: a strict client must end each within its timeout, in bounded memory. */
 	{"endless-multiline", "greeting of 220- continuation lines without end",
-	 NULL, greet_endless, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, greet_endless, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"endless-ehlo", "EHLO answered with 250- continuation lines without end",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_endless, NULL},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_endless, NULL, 0},
 	{"huge-line", "greeting line of 1 MiB",
-	 NULL, greet_huge_line, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, greet_huge_line, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"drip", "greeting sent one byte per second (tarpit)",
-	 NULL, greet_drip, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, greet_drip, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"reset-mid-handshake", "STARTTLS answered 220; the ClientHello is answered with a TCP reset",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_RESET, NULL, NULL},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_RESET, NULL, NULL, 0},
 	{"chain50", "working STARTTLS with a chain of 50 certificates",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "chain50"},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "chain50", 0},
 	{"big-cert", "working STARTTLS with a leaf certificate of over 100 KiB",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "bigcert"},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "bigcert", 0},
 	{"nul-name", "working STARTTLS; certificate for mx.example.org\\0.evil.test (NUL in SAN and CN)",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "nulname"},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "nulname", 0},
 	{"bad-utf8-name", "working STARTTLS; certificate names with invalid UTF-8, ESC, BEL, C1, bidi",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "badutf8"},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "badutf8", 0},
 	{"hostile-banner", "greeting and EHLO reply with ESC sequences, NUL, C1, bidi, invalid UTF-8",
-	 NULL, greet_hostile, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_hostile, NULL},
+	 NULL, greet_hostile, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_hostile, NULL, 0},
 	{"bad-code", "greeting with reply code 600",
-	 "600 " BANNER_NAME " ESMTP\r\n", NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 "600 " BANNER_NAME " ESMTP\r\n", NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"bad-code-ehlo", "EHLO answered with reply code 199",
-	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_bad_code, NULL},
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_bad_code, NULL, 0},
 	{"close-after-greeting", "normal greeting, then the socket closes",
-	 NULL, greet_close, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, greet_close, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"tls10-only", "STARTTLS offered, but the server speaks TLS 1.0 only (downgrade)",
-	 NULL, NULL, M_STARTTLS | M_TLS10, READY_TLS, AFTER_HANDSHAKE, NULL, NULL},
+	 NULL, NULL, M_STARTTLS | M_TLS10, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+
+	/* Slow but correct: each phase alone is within a 1 s timeout, the whole check is not. */
+	{"slow-phases", "good, but the greeting, every reply and the TLS handshake each come 0.8 s late",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 800},
 };
 
 #define NMODES	(sizeof(modes) / sizeof(modes[0]))
@@ -463,6 +471,21 @@ static void ehlo_bad_code(struct conn *c, const struct mode *m)
 		c->why = "write error";
 }
 
+/*
+ * pause_ms - the mode's delay before a reply (slow-phases); nothing when it
+ * has none. An interrupted sleep resumes: CHILD_LIMIT still ends the child.
+ */
+static void pause_ms(const struct mode *m)
+{
+	struct timespec ts = { (time_t)(m->delay_ms / 1000),
+			       (long)(m->delay_ms % 1000) * 1000000L };
+
+	if (m->delay_ms == 0)
+		return;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		 /* resume with what is left */ ;
+}
+
 /* greet_close - the normal greeting, then hang up */
 
 static void greet_close(struct conn *c, const struct mode *m)
@@ -538,6 +561,7 @@ static void smtp_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
 	int	n;
 	size_t	i;
 
+	pause_ms(m);
 	if (m->greet)
 		m->greet(c, m);
 	else if (conn_puts(c, m->greeting ? m->greeting :
@@ -551,6 +575,8 @@ static void smtp_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
 			c->why = "client closed";
 			return;
 		}
+		/* Every reply, whatever the command, comes late in a slow mode. */
+		pause_ms(m);
 		if (n == -2) {
 			if (conn_puts(c, "500 5.5.0 Line too long\r\n") < 0)
 				break;
@@ -598,9 +624,12 @@ static void smtp_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
 				reset_mid_handshake(c);
 				return;
 			}
-			if ((m->after == AFTER_HANDSHAKE || m->after == AFTER_HANDSHAKE_CLOSE) &&
-			    start_tls(c, ctx, m->flags) < 0)
-				return;
+			if (m->after == AFTER_HANDSHAKE || m->after == AFTER_HANDSHAKE_CLOSE) {
+				/* The ClientHello waits unread: the ServerHello comes late. */
+				pause_ms(m);
+				if (start_tls(c, ctx, m->flags) < 0)
+					return;
+			}
 			if (m->after == AFTER_HANDSHAKE_CLOSE) {
 				c->why = "closed after the TLS handshake";
 				c->no_close_notify = 1;
@@ -639,7 +668,7 @@ static void child(int fd, const struct listener *l)
 	socklen_t sslen = sizeof(ss);
 	char	host[NI_MAXHOST], port[NI_MAXSERV];
 	sigset_t none;
-	int	len;
+	int	len, on = 1;
 
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
@@ -658,6 +687,13 @@ static void child(int fd, const struct listener *l)
 	timeout_len = len > 0 && (size_t)len < sizeof(timeout_msg) ?
 	    (size_t)len : 0;
 	alarm(CHILD_LIMIT);
+	/*
+	 * Every reply leaves at once. With Nagle's algorithm the reply to the
+	 * first command after the handshake waits behind the unacknowledged
+	 * session tickets for the client's delayed ACK (40 ms on Linux), which
+	 * no real server adds and which would dominate every timing.
+	 */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
