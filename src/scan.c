@@ -295,6 +295,15 @@ static void on_signal(int signo, void *arg)
 	on_tick(s);
 }
 
+/* same_file - a and b name one file (not only the same spelling: ./out and out). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return strcmp(a, b) == 0 || (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+				     sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
 static int open_output(const struct cli_opts *o, char *err, size_t errlen)
 {
 	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
@@ -302,7 +311,7 @@ static int open_output(const struct cli_opts *o, char *err, size_t errlen)
 	if (o->output == NULL)
 		return STDOUT_FILENO;
 	/* Resuming into the same file appends to what is answered; otherwise start afresh. */
-	flags |= o->resume != NULL && strcmp(o->resume, o->output) == 0 ? O_APPEND : O_TRUNC;
+	flags |= o->resume != NULL && same_file(o->resume, o->output) ? O_APPEND : O_TRUNC;
 	if ((fd = open(o->output, flags, 0644)) < 0)
 		snprintf(err, errlen, "--output %s: %s", o->output, strerror(errno));
 	return fd;
