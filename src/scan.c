@@ -304,16 +304,55 @@ static bool same_file(const char *a, const char *b)
 				     sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
 }
 
+/* cut_partial_line - the file we append to may end in part of a line (a run killed during
+ * a write of more than a page, a full disk): cut it off after its last newline, or the next
+ * line would be glued to it. resume_load() ignored that part, so its target is checked
+ * again. 0, or -1 with errno set. */
+static int cut_partial_line(int fd)
+{
+	char buf[4096];
+	struct stat st;
+	off_t end;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	for (end = st.st_size; end > 0;) {
+		size_t n = end < (off_t)sizeof(buf) ? (size_t)end : sizeof(buf);
+		ssize_t r = pread(fd, buf, n, end - (off_t)n);
+
+		if (r != (ssize_t)n) {
+			if (r >= 0)
+				errno = EIO;   /* the file shrank under us */
+			return -1;
+		}
+		for (size_t i = n; i > 0; i--)
+			if (buf[i - 1] == '\n') {
+				end -= (off_t)(n - i);
+				return end == st.st_size ? 0 : ftruncate(fd, end);
+			}
+		end -= (off_t)n;
+	}
+	return ftruncate(fd, 0);
+}
+
 static int open_output(const struct cli_opts *o, char *err, size_t errlen)
 {
-	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+	int fd, flags = O_CREAT | O_CLOEXEC;
+	bool append;
 
 	if (o->output == NULL)
 		return STDOUT_FILENO;
 	/* Resuming into the same file appends to what is answered; otherwise start afresh. */
-	flags |= o->resume != NULL && same_file(o->resume, o->output) ? O_APPEND : O_TRUNC;
-	if ((fd = open(o->output, flags, 0644)) < 0)
+	append = o->resume != NULL && same_file(o->resume, o->output);
+	flags |= append ? O_RDWR | O_APPEND : O_WRONLY | O_TRUNC;
+	if ((fd = open(o->output, flags, 0644)) < 0 || (append && cut_partial_line(fd) != 0)) {
 		snprintf(err, errlen, "--output %s: %s", o->output, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	return fd;
 }
 
