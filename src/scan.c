@@ -154,19 +154,21 @@ static bool wanted(const struct scan *s, const char *raw, const char *shown, lon
 	return s->o->resume == NULL || !resume_has(&s->resumed, line, shown);
 }
 
-/* submit_line - one input line: skip it, write why it is bad, or queue its check. */
-static void submit_line(struct scan *s, const char *raw, bool too_long)
+/* submit_line - one input line (len bytes, which may hold a NUL): skip it, write why it is
+ * bad, or queue its check. */
+static void submit_line(struct scan *s, const char *raw, size_t len, bool too_long)
 {
 	const struct cli_opts *o = s->o;
 	struct target t;
 	char why[512];
 	char *shown;
 	long line = ++s->lineno;
+	bool nul = memchr(raw, '\0', len) != NULL;   /* target_parse() sees up to the NUL */
 
 	target_parse(raw, &t);
-	if (t.kind == TARGET_SKIP && !too_long)
+	if (t.kind == TARGET_SKIP && !too_long && !nul)
 		return;
-	if ((shown = mailtls_escape(raw, strlen(raw))) == NULL) {
+	if ((shown = mailtls_escape(raw, len)) == NULL) {
 		s->stopping = true;
 		snprintf(s->errmsg, sizeof(s->errmsg), "scan: out of memory");
 		return;
@@ -178,6 +180,9 @@ static void submit_line(struct scan *s, const char *raw, bool too_long)
 	if (too_long) {
 		snprintf(why, sizeof(why), "line %ld: longer than %d bytes: not a target", line,
 			 TARGET_LINE_MAX);
+		emit_bad(s, shown, line, 0, why);
+	} else if (nul) {
+		snprintf(why, sizeof(why), "line %ld: holds a NUL byte: not a target", line);
 		emit_bad(s, shown, line, 0, why);
 	} else if (t.kind == TARGET_BAD) {
 		emit_bad(s, shown, line, 0, t.why);
@@ -221,7 +226,7 @@ static void feed(struct scan *s)
 					 s->o->input);
 			break;
 		}
-		submit_line(s, buf, too_long);
+		submit_line(s, buf, len, too_long);
 	}
 }
 
@@ -245,7 +250,7 @@ static size_t count_targets(struct scan *s, const char *path)
 
 		line++;
 		target_parse(buf, &t);
-		if (t.kind == TARGET_SKIP && !too_long)
+		if (t.kind == TARGET_SKIP && !too_long && memchr(buf, '\0', len) == NULL)
 			continue;
 		if ((shown = mailtls_escape(buf, len)) != NULL && wanted(s, buf, shown, line))
 			n++;
