@@ -274,6 +274,25 @@ size_t admit_cancel_waiting_slots(struct admit *s, void (*drop)(struct admit_tic
 		drop(t, arg);
 		n++;
 	}
+	/* Tickets in an address's line have not connected yet either (their deadline is paused):
+	 * left there, they would still run one per_address batch after another. Releasing the
+	 * last one of a line may free its address (addr_update), so stop before touching it. */
+	for (size_t i = 0; i < ADDR_BUCKETS; i++) {
+		struct admit_addr *a = s->buckets[i], *next;
+
+		for (; a != NULL; a = next) {
+			struct admit_ticket *t;
+			bool last = false;
+
+			next = a->next;
+			while (!last && (t = TAILQ_FIRST(&a->line)) != NULL) {
+				last = TAILQ_NEXT(t, link) == NULL;
+				admit_release(s, t);
+				drop(t, arg);
+				n++;
+			}
+		}
+	}
 	return n;
 }
 

@@ -154,19 +154,21 @@ static bool wanted(const struct scan *s, const char *raw, const char *shown, lon
 	return s->o->resume == NULL || !resume_has(&s->resumed, line, shown);
 }
 
-/* submit_line - one input line: skip it, write why it is bad, or queue its check. */
-static void submit_line(struct scan *s, const char *raw, bool too_long)
+/* submit_line - one input line (len bytes, which may hold a NUL): skip it, write why it is
+ * bad, or queue its check. */
+static void submit_line(struct scan *s, const char *raw, size_t len, bool too_long)
 {
 	const struct cli_opts *o = s->o;
 	struct target t;
 	char why[512];
 	char *shown;
 	long line = ++s->lineno;
+	bool nul = memchr(raw, '\0', len) != NULL;   /* target_parse() sees up to the NUL */
 
 	target_parse(raw, &t);
-	if (t.kind == TARGET_SKIP && !too_long)
+	if (t.kind == TARGET_SKIP && !too_long && !nul)
 		return;
-	if ((shown = mailtls_escape(raw, strlen(raw))) == NULL) {
+	if ((shown = mailtls_escape(raw, len)) == NULL) {
 		s->stopping = true;
 		snprintf(s->errmsg, sizeof(s->errmsg), "scan: out of memory");
 		return;
@@ -178,6 +180,9 @@ static void submit_line(struct scan *s, const char *raw, bool too_long)
 	if (too_long) {
 		snprintf(why, sizeof(why), "line %ld: longer than %d bytes: not a target", line,
 			 TARGET_LINE_MAX);
+		emit_bad(s, shown, line, 0, why);
+	} else if (nul) {
+		snprintf(why, sizeof(why), "line %ld: holds a NUL byte: not a target", line);
 		emit_bad(s, shown, line, 0, why);
 	} else if (t.kind == TARGET_BAD) {
 		emit_bad(s, shown, line, 0, t.why);
@@ -221,7 +226,7 @@ static void feed(struct scan *s)
 					 s->o->input);
 			break;
 		}
-		submit_line(s, buf, too_long);
+		submit_line(s, buf, len, too_long);
 	}
 }
 
@@ -245,7 +250,7 @@ static size_t count_targets(struct scan *s, const char *path)
 
 		line++;
 		target_parse(buf, &t);
-		if (t.kind == TARGET_SKIP && !too_long)
+		if (t.kind == TARGET_SKIP && !too_long && memchr(buf, '\0', len) == NULL)
 			continue;
 		if ((shown = mailtls_escape(buf, len)) != NULL && wanted(s, buf, shown, line))
 			n++;
@@ -295,16 +300,64 @@ static void on_signal(int signo, void *arg)
 	on_tick(s);
 }
 
+/* same_file - a and b name one file (not only the same spelling: ./out and out). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return strcmp(a, b) == 0 || (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+				     sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/* cut_partial_line - the file we append to may end in part of a line (a run killed during
+ * a write of more than a page, a full disk): cut it off after its last newline, or the next
+ * line would be glued to it. resume_load() ignored that part, so its target is checked
+ * again. 0, or -1 with errno set. */
+static int cut_partial_line(int fd)
+{
+	char buf[4096];
+	struct stat st;
+	off_t end;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	for (end = st.st_size; end > 0;) {
+		size_t n = end < (off_t)sizeof(buf) ? (size_t)end : sizeof(buf);
+		ssize_t r = pread(fd, buf, n, end - (off_t)n);
+
+		if (r != (ssize_t)n) {
+			if (r >= 0)
+				errno = EIO;   /* the file shrank under us */
+			return -1;
+		}
+		for (size_t i = n; i > 0; i--)
+			if (buf[i - 1] == '\n') {
+				end -= (off_t)(n - i);
+				return end == st.st_size ? 0 : ftruncate(fd, end);
+			}
+		end -= (off_t)n;
+	}
+	return ftruncate(fd, 0);
+}
+
 static int open_output(const struct cli_opts *o, char *err, size_t errlen)
 {
-	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+	int fd, flags = O_CREAT | O_CLOEXEC;
+	bool append;
 
 	if (o->output == NULL)
 		return STDOUT_FILENO;
 	/* Resuming into the same file appends to what is answered; otherwise start afresh. */
-	flags |= o->resume != NULL && strcmp(o->resume, o->output) == 0 ? O_APPEND : O_TRUNC;
-	if ((fd = open(o->output, flags, 0644)) < 0)
+	append = o->resume != NULL && same_file(o->resume, o->output);
+	flags |= append ? O_RDWR | O_APPEND : O_WRONLY | O_TRUNC;
+	if ((fd = open(o->output, flags, 0644)) < 0 || (append && cut_partial_line(fd) != 0)) {
 		snprintf(err, errlen, "--output %s: %s", o->output, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	return fd;
 }
 

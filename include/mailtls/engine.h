@@ -86,10 +86,11 @@ void mailtls_engine_break(struct mailtls_engine *e);
 size_t mailtls_engine_pending(const struct mailtls_engine *e);
 
 /* mailtls_engine_stop_queue - drop every check that has not started yet (still queued for
- * admission): their done is never called; forget(arg) is, once for each (NULL: nothing to
- * free), so that the owner can free what it gave as arg. Checks at work go on to their
- * end (bounded by their deadline). Call it from the loop (a signal or done callback) to
- * wind down. Returns how many were dropped. */
+ * admission: for a work slot, or for a connection to its address after the lookup): their
+ * done is never called; forget(arg) is, once for each (NULL: nothing to free), so that the
+ * owner can free what it gave as arg. Checks at work go on to their end (bounded by their
+ * deadline). Call it from the loop (a signal or done callback) to wind down. Returns how
+ * many were dropped. */
 size_t mailtls_engine_stop_queue(struct mailtls_engine *e, void (*forget)(void *arg));
 
 /* mailtls_engine_on_signal - call cb(signo, arg) from the loop each time signo arrives
