@@ -105,7 +105,7 @@ static size_t top(const struct summary_table *t, size_t idx[TOP_N])
 
 static void print_table(FILE *f, const char *title, const struct summary_table *t)
 {
-	size_t idx[TOP_N], n = top(t, idx);
+	size_t idx[TOP_N] = { 0 }, n = top(t, idx);
 
 	fprintf(f, "%s:%s\n", title, t->n == 0 && t->other == 0 ? " (none)" : "");
 	for (size_t i = 0; i < n; i++) {
@@ -120,7 +120,7 @@ static void print_table(FILE *f, const char *title, const struct summary_table *
 
 void summary_print(const struct summary *s, FILE *f)
 {
-	size_t ids[TOP_N];
+	size_t ids[TOP_N] = { 0 };
 	size_t nids = top_k(s->ids, MAILTLS_F_COUNT, ids);
 
 	fprintf(f, "scan summary: %zu results: OK %zu, WARNING %zu, CRITICAL %zu, UNKNOWN %zu\n",
@@ -143,7 +143,7 @@ void summary_print(const struct summary *s, FILE *f)
 static json_t *table_json(const struct summary_table *t)
 {
 	json_t *o = json_object();
-	size_t idx[TOP_N], n = top(t, idx);
+	size_t idx[TOP_N] = { 0 }, n = top(t, idx);
 
 	/* Every key, most frequent first (the top ones sorted, then the rest as they came). */
 	for (size_t i = 0; o && i < n; i++) {
@@ -168,7 +168,7 @@ static json_t *table_json(const struct summary_table *t)
 char *summary_json(const struct summary *s)
 {
 	json_t *ids = json_object(), *root, *days;
-	size_t top_f[TOP_N];
+	size_t top_f[TOP_N] = { 0 };
 	size_t ntop = top_k(s->ids, MAILTLS_F_COUNT, top_f);
 	char *out, *nl;
 
