@@ -157,6 +157,7 @@ void dialog_phase(struct probe *p, const char *name)
 	if (n == DIALOG_PHASES_MAX)   /* keep the first ones; the last slot takes the rest */
 		n--;
 	p->phases[n].name = name;
+	p->phases[n].waiting = strstr(name, "(not counted in the deadline)") != NULL;
 	clock_gettime(CLOCK_MONOTONIC, &p->phases[n].at);
 	p->n_phases = n + 1;
 }
@@ -175,9 +176,13 @@ void dialog_cut(struct probe *p)
 		const struct timespec *end = i + 1 < p->n_phases ? &p->phases[i + 1].at : &now;
 		double secs = (double)(end->tv_sec - p->phases[i].at.tv_sec) +
 			      (double)(end->tv_nsec - p->phases[i].at.tv_nsec) / 1e9;
-		int n = snprintf(times + o, sizeof(times) - o, "%s%s %.3fs", i ? ", " : "",
-				 p->phases[i].name, secs);
+		int n;
 
+		/* A wait for admission that did not make anyone wait is not a phase. */
+		if (p->phases[i].waiting && secs < 0.0005)
+			continue;
+		n = snprintf(times + o, sizeof(times) - o, "%s%s %.3fs", o ? ", " : "",
+			     p->phases[i].name, secs);
 		if (n < 0)
 			break;
 		o += (size_t)n;

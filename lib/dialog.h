@@ -66,6 +66,7 @@ struct probe {
 	struct {
 		const char *name;
 		struct timespec at;
+		bool waiting;                 /* a wait for admission, not a network step */
 	} phases[DIALOG_PHASES_MAX];          /* when each phase began */
 	size_t n_phases;
 	bool implicit_tls;

@@ -92,8 +92,11 @@ void report_verdict(const struct mailtls_result *res, char *buf, size_t len)
 				 label, failed ? "fail the handshake" : "would send passwords and mail in plaintext",
 				 ids[0] ? ids : "no TLS");
 	} else if (dialogue_failed(res)) {   /* after TLS came up */
-		snprintf(buf, len, "%s - TLS works, but the server ends the session after the handshake: "
-			 "%s (%s)", label, is_smtp(res->session.proto) ? "mail is not delivered" :
+		snprintf(buf, len, "%s - TLS works, but %s after the handshake: %s (%s)", label,
+			 mailtls_result_has(res, MAILTLS_F_CONN_DEADLINE) ?
+			 "the server is too slow to finish the session" :
+			 "the server ends the session",
+			 is_smtp(res->session.proto) ? "mail is not delivered" :
 			 "clients cannot reach their mail", ids);
 	} else {
 		snprintf(buf, len, "%s - opportunistic senders encrypt; verifying clients %s%s%s%s", label,
