@@ -52,4 +52,29 @@ show "Offline: will this certificate work for both names?" \
 	cert "$LAB_PKI/good.chain.pem" --name mx1.lab.test --name imap.lab.test --ca-file "$LAB_CA"
 show "Implicit TLS (port 465) as JSON" \
 	check --smtps "$LAB_SMTPS" --name mx1.lab.test --ca-file "$LAB_CA" --format json
+# A scan: every faultd listener and two Postfix ones, plus a bad line, in one process; the
+# JSON Lines go to a file, one line per target is shown with jq, the summary on stderr.
+TARGETS="$LAB/targets.txt"
+{
+	echo "# faultd's listeners, then two Postfix ones, then a line that is no target"
+	grep '^LAB_FAULT_[A-Z0-9_]*=' "$LAB/lab.env" | grep -v '_ADDR=\|_PORT=\|_NAME=' | sed 's/^[^=]*=//'
+	echo "$LAB_SMTP_GOOD"
+	echo "$LAB_SMTP_EXPIRED"
+	echo "not a target"
+} >"$TARGETS"
+printf '\n========================================================================\n'
+printf '== Many servers at once: mailtls scan (JSON Lines, one per target)\n'
+printf '== $ mailtls scan --smtp targets.txt --name mx1.lab.test --ca-file root.pem --timeout 3 --output results.jsonl --summary\n'
+printf '========================================================================\n'
+set +e
+"$M" scan --smtp "$TARGETS" --name mx1.lab.test --ca-file "$LAB_CA" --timeout 3 --quiet \
+	--output "$LAB/results.jsonl" --summary
+code=$?
+set -e
+if command -v jq >/dev/null 2>&1; then
+	echo "-- one line per target (line, input, verdict, worst findings):"
+	jq -r '[.line, .input, .verdict, ([.findings[] | select(.severity == "critical" or .severity == "warning") | .id] | unique | join(","))] | @tsv' \
+		"$LAB/results.jsonl" | sort -n | sed 's/^/   /'
+fi
+printf -- '-- exit code %s (the worst over all targets)\n' "$code"
 printf '\n== stopping the lab\n'

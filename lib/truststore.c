@@ -94,7 +94,7 @@ X509_STORE *truststore_new(const char *ca_file, const char *ca_path, char *why, 
 		return NULL;
 	}
 	if (ca_file != NULL && stat(ca_file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		snprintf(why, whylen, "%s: is a directory (use --ca-path)", ca_file);
+		snprintf(why, whylen, "ca_file %s: is a directory (a hashed directory of anchors is a ca_path)", ca_file);
 		goto fail;
 	}
 	if (ca_file != NULL && stat(ca_file, &sb) == 0 && sb.st_size > TRUSTSTORE_CAFILE_MAX) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <openssl/err.h>
 #include <mailtls/mailtls.h>
 #include "opts.h"
@@ -209,6 +210,19 @@ static int run_cert(const struct cli_opts *o)
 	return r;
 }
 
+/* ca_file_is_dir - --ca-file names a directory: say so in the command line's words (the
+ * library would refuse it too, naming its parameter). */
+static bool ca_file_is_dir(const struct cli_opts *o)
+{
+	struct stat sb;
+
+	if (o->ca_file == NULL || stat(o->ca_file, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return false;
+	say_error("--ca-file %s: is a directory (use --ca-path for a hashed directory of anchors)",
+		  o->ca_file);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -237,6 +251,16 @@ int main(int argc, char **argv)
 	case CMD_VERSION:
 		printf("mailtls %s (%s)\n", mailtls_version(), OpenSSL_version(OPENSSL_VERSION));
 		return 0;
+	case CMD_CHECK:
+	case CMD_CERT:
+	case CMD_SCAN:
+		if (ca_file_is_dir(&o))
+			return MAILTLS_EXIT_UNKNOWN;
+		break;
+	default:
+		break;
+	}
+	switch (o.cmd) {
 	case CMD_CHECK:
 		code = run_check(&o);
 		break;

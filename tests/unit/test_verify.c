@@ -1479,7 +1479,7 @@ static void test_ca_file_directory(void **state)
 
 	(void)state;
 	assert_null(verify_store_new(dir, NULL, why, sizeof(why)));
-	snprintf(want, sizeof(want), "%s: is a directory (use --ca-path)", dir);
+	snprintf(want, sizeof(want), "ca_file %s: is a directory (a hashed directory of anchors is a ca_path)", dir);
 	assert_string_equal(why, want);
 }
 
