@@ -6,7 +6,8 @@
  * cli_parse_hostport().
  * Asserts: on success the command is known, names are at most CLI_NAMES_MAX and point at
  * arguments, check has a protocol and a non-empty host that fits, cert has a file and a
- * name, numbers are in their documented ranges; on failure there is a one-line message
+ * name, scan has a protocol and an input, numbers are in their documented ranges, scan's
+ * options only on scan; on failure there is a one-line message
  * with no control byte (arguments quoted in it are escaped). cli_parse_hostport() gives a
  * NUL-terminated host that fits and a port 0..65535, or such a message. cli_parse() is
  * called twice on the same argv and must agree (getopt state left over from one call must
@@ -39,8 +40,8 @@ static void check_parsed(int rc, const struct cli_opts *o, const char *err, char
 		terminal_safe(err);
 		return;
 	}
-	FUZZ_ASSERT(o->cmd == CMD_CHECK || o->cmd == CMD_CERT || o->cmd == CMD_HELP
-		    || o->cmd == CMD_VERSION);
+	FUZZ_ASSERT(o->cmd == CMD_CHECK || o->cmd == CMD_CERT || o->cmd == CMD_SCAN
+		    || o->cmd == CMD_HELP || o->cmd == CMD_VERSION);
 	FUZZ_ASSERT(o->n_names <= CLI_NAMES_MAX);
 	for (size_t i = 0; i < o->n_names; i++) {
 		bool found = false;
@@ -59,7 +60,17 @@ static void check_parsed(int rc, const struct cli_opts *o, const char *err, char
 		FUZZ_ASSERT(o->port <= 65535);
 	} else if (o->cmd == CMD_CERT) {
 		FUZZ_ASSERT(o->cert_file != NULL && o->n_names > 0);
+	} else if (o->cmd == CMD_SCAN) {
+		FUZZ_ASSERT(o->proto != MAILTLS_PROTO_NONE && o->input != NULL && !o->format_given);
+		FUZZ_ASSERT(o->concurrency <= 100000 && o->per_address <= 10000);
+		FUZZ_ASSERT(o->rate >= 0 && o->rate <= 1e6);
+		FUZZ_ASSERT(o->deadline >= 0 && o->deadline <= 86400);
+		FUZZ_ASSERT((o->shard_n == 0 && o->shard_k == 0) ||
+			    (o->shard_k >= 1 && o->shard_k <= o->shard_n && o->shard_n <= 1000000));
 	}
+	if (o->cmd != CMD_SCAN)
+		FUZZ_ASSERT(o->concurrency == 0 && o->per_address == 0 && o->rate == 0 &&
+			    o->output == NULL && o->resume == NULL && o->shard_n == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

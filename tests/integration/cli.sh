@@ -60,9 +60,23 @@ if command -v script >/dev/null 2>&1; then
 	if printf '%s' "$tty_out" | grep -q $'\033\\[1;31mCRITICAL'; then ok colour-on-tty; else bad colour-on-tty "no colour on a terminal"; fi
 	tty_out=$(NO_COLOR=1 TERM=xterm script -qec "$M check --smtp 127.0.0.1:2" /dev/null 2>/dev/null)
 	if printf '%s' "$tty_out" | grep -q $'\033'; then bad no-colour-with-NO_COLOR "escape sequence despite NO_COLOR"; else ok no-colour-with-NO_COLOR; fi
+	# scan's progress line: on a terminal only, never with --quiet; it ends cleared.
+	printf '127.0.0.1:2\n127.0.0.1:2\n# comment\n127.0.0.1:2\n' >/tmp/cli.targets.$$
+	tty_out=$(script -qec "$M scan --smtp /tmp/cli.targets.$$ --output /dev/null" /dev/null 2>/dev/null)
+	if printf '%s' "$tty_out" | grep -q 'scan: 3/3 done, [0-9]*/s | OK 0  WARNING 0  CRITICAL 3  UNKNOWN 0'; then
+		ok progress-on-tty
+	else
+		bad progress-on-tty "no progress line: $(printf '%s' "$tty_out" | od -c | head -3)"
+	fi
+	tty_out=$(script -qec "$M scan --smtp /tmp/cli.targets.$$ --output /dev/null --quiet" /dev/null 2>/dev/null)
+	if printf '%s' "$tty_out" | grep -q 'scan: '; then bad progress-quiet "progress despite --quiet"; else ok progress-quiet; fi
+	rm -f /tmp/cli.targets.$$
 else
 	echo "skip colour-on-tty: script(1) not installed"
 fi
+printf '127.0.0.1:2\n' | "$M" scan --smtp >/dev/null 2>/tmp/cli.err.$$
+if [ -s /tmp/cli.err.$$ ]; then bad no-progress-on-pipe "stderr: $(cat /tmp/cli.err.$$)"; else ok no-progress-on-pipe; fi
+rm -f /tmp/cli.err.$$
 
 # Every long option the parser knows is documented in the man page, and every exit code.
 missing=""
