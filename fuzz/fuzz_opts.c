@@ -68,7 +68,9 @@ static void check_parsed(int rc, const struct cli_opts *o, const char *err, char
 		FUZZ_ASSERT((o->shard_n == 0 && o->shard_k == 0) ||
 			    (o->shard_k >= 1 && o->shard_k <= o->shard_n && o->shard_n <= 1000000));
 	}
-	if (o->cmd != CMD_SCAN)
+	/* (--help and --version end the parse wherever they stand: options before them may
+	 * have been read.) */
+	if (o->cmd == CMD_CHECK || o->cmd == CMD_CERT)
 		FUZZ_ASSERT(o->concurrency == 0 && o->per_address == 0 && o->rate == 0 &&
 			    o->output == NULL && o->resume == NULL && o->shard_n == 0);
 }

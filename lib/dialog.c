@@ -178,8 +178,9 @@ void dialog_cut(struct probe *p)
 			      (double)(end->tv_nsec - p->phases[i].at.tv_nsec) / 1e9;
 		int n;
 
-		/* A wait for admission that did not make anyone wait is not a phase. */
-		if (p->phases[i].waiting && secs < 0.0005)
+		/* A wait for admission shorter than DIALOG_WAIT_SHOWN is the loop's own
+		 * latency, not a wait: left out. */
+		if (p->phases[i].waiting && secs < DIALOG_WAIT_SHOWN)
 			continue;
 		n = snprintf(times + o, sizeof(times) - o, "%s%s %.3fs", o ? ", " : "",
 			     p->phases[i].name, secs);

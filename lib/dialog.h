@@ -24,6 +24,8 @@
 #define DIALOG_CAP_MAX 256            /* most raw bytes kept of one capability */
 #define DIALOG_CAPS_MAX 256           /* most capabilities kept in one list; more are dropped */
 #define DIALOG_QUIT_WAIT 2.0          /* seconds to wait for the reply to QUIT/LOGOUT */
+#define DIALOG_WAIT_SHOWN 0.05        /* shortest wait for admission shown in the phase
+                                       * times of a deadline diagnosis (seconds) */
 #define DIALOG_PHASES_MAX 24          /* phases timed for a deadline diagnosis; more are
                                        * merged into the last */
 

@@ -97,9 +97,9 @@ int resume_load(const char *path, struct resume_set *set, size_t *ignored, char 
 	}
 	free(buf);
 	fclose(f);
-	if (r == 0)
+	if (r == 0 && set->n > 0)   /* qsort() wants an array, even of none (found by fuzzing) */
 		qsort(set->keys, set->n, sizeof(*set->keys), cmp_key);
-	else
+	else if (r != 0)
 		resume_free(set);
 	return r;
 }
