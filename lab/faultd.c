@@ -120,6 +120,7 @@ static void ehlo_endless(struct conn *, const struct mode *);
 static void ehlo_hostile(struct conn *, const struct mode *);
 static void ehlo_bad_code(struct conn *, const struct mode *);
 static void greet_close(struct conn *, const struct mode *);
+static void ehlo_split_records(struct conn *, const struct mode *);
 
 #define READY_TLS	"220 2.0.0 Ready to start TLS\r\n"
 #define EHLO_REPLY	"250-" BANNER_NAME "\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
@@ -189,6 +190,9 @@ static const struct mode modes[] = {
 	 NULL, greet_close, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"tls10-only", "STARTTLS offered, but the server speaks TLS 1.0 only (downgrade)",
 	 NULL, NULL, M_STARTTLS | M_TLS10, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+
+	{"split-records", "good, but the EHLO reply after TLS comes as one TLS record per line, in one TCP segment",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_split_records, NULL, 0},
 
 	/* Slow but correct: each phase alone is within a 1 s timeout, the whole check is not. */
 	{"slow-phases", "good, but the greeting, every reply and the TLS handshake each come 0.8 s late",
@@ -460,6 +464,35 @@ static void ehlo_hostile(struct conn *c, const struct mode *m)
 	} else if (conn_write(c, HOSTILE_EHLO, sizeof(HOSTILE_EHLO) - 1) < 0) {
 		c->why = "write error";
 	}
+}
+
+/*
+ * ehlo_split_records - after TLS, each line of the EHLO reply in its own TLS record, the
+ * records corked into one TCP segment: a client that reads ahead gets them all in one
+ * read, and must decrypt them all although the socket has nothing new to say.
+ */
+
+static void ehlo_split_records(struct conn *c, const struct mode *m)
+{
+	static const char *const lines[] = {
+		"250-" BANNER_NAME "\r\n", "250-PIPELINING\r\n", "250-SIZE 10240000\r\n",
+		"250 8BITMIME\r\n",
+	};
+	int	on = 1, off = 0;
+
+	(void)m;
+	if (!c->ssl) {
+		if (conn_puts(c, EHLO_REPLY_TLS) < 0)
+			c->why = "write error";
+		return;
+	}
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (conn_puts(c, lines[i]) < 0) {
+			c->why = "write error";
+			break;
+		}
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
 }
 
 /* ehlo_bad_code - a reply code outside 2xx-5xx */

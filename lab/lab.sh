@@ -97,6 +97,7 @@ FAULT_BAD_CODE_EHLO	faultd	127.77.0.65	25	bad-code-ehlo	mx1.lab.test	-
 FAULT_CLOSE_AFTER_GREETING faultd 127.77.0.66	25	close-after-greeting	mx1.lab.test	-
 FAULT_TLS10_ONLY	faultd	127.77.0.67	25	tls10-only	mx1.lab.test	-
 FAULT_SLOW_PHASES	faultd	127.77.0.68	25	slow-phases	mx1.lab.test	-
+FAULT_SPLIT_RECORDS	faultd	127.77.0.69	25	split-records	mx1.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30
 DOVECOT_ALIAS=127.77.0.31

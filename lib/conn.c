@@ -236,6 +236,10 @@ static void handshake_step(struct conn *c)
 		c->h->tls_done(c->arg);
 		if (c->state == CONN_TLS && c->outlen > 0)
 			flush_tls(c);
+		/* Records that came with the last handshake flight wait in OpenSSL's buffer
+		 * (read-ahead): the socket will not say so. */
+		if (c->state == CONN_TLS && SSL_has_pending(c->ssl))
+			event_active(c->ev_read, EV_READ, 0);
 		return;
 	}
 	int err = SSL_get_error(c->ssl, r);
@@ -369,9 +373,14 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		}
 		c->inlen += (size_t)n;
 		deliver_lines(c);
-		if (SSL_pending(c->ssl) == 0)
+		/* SSL_has_pending(), not SSL_pending(): with read-ahead, whole records may
+		 * wait undecrypted in OpenSSL's buffer while the socket has nothing new. */
+		if (c->state == CONN_TLS && !SSL_has_pending(c->ssl))
 			return;
 	}
+	/* Bounded per call; what is left is read on the next turn of the loop. */
+	if (c->state == CONN_TLS && SSL_has_pending(c->ssl))
+		event_active(c->ev_read, EV_READ, 0);
 }
 
 static void on_write(evutil_socket_t fd, short what, void *arg)

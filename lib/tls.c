@@ -29,6 +29,10 @@ SSL_CTX *tls_ctx_new(char *why, size_t whylen)
 	/* RELEASE_BUFFERS: a session idle between lines (most of a check's life) holds no
 	 * 16 KB record buffers: memory per check in flight stays small. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	/* Read what the socket has in one call, not a record header then its body: a third
+	 * of the system calls of a check. (Bytes a server sends before the handshake are
+	 * still ours to discard: TLS starts reading only after conn_start_tls().) */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	/* One connection per check: no session cache, no tickets to keep. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
