@@ -262,7 +262,7 @@ bool admit_conn_refused(struct admit *s, struct admit_ticket *t)
 	return s->st.conns > 0;
 }
 
-size_t admit_cancel_waiting_slots(struct admit *s, void (*drop)(struct admit_ticket *t, void *arg),
+size_t admit_cancel_waiting(struct admit *s, void (*drop)(struct admit_ticket *t, void *arg),
 				  void *arg)
 {
 	size_t n = 0;

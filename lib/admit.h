@@ -89,10 +89,10 @@ void admit_release(struct admit *s, struct admit_ticket *t);
  * check's deadline running). */
 bool admit_conn_refused(struct admit *s, struct admit_ticket *t);
 
-/* admit_cancel_waiting_slots - take every waiting ticket out of the slot queue and out of
+/* admit_cancel_waiting - take every waiting ticket out of the slot queue and out of
  * the address lines (IDLE again) and call drop(t, arg) for each; returns how many. Tickets
  * that hold a grant are left alone. */
-size_t admit_cancel_waiting_slots(struct admit *s, void (*drop)(struct admit_ticket *t, void *arg),
+size_t admit_cancel_waiting(struct admit *s, void (*drop)(struct admit_ticket *t, void *arg),
 				  void *arg);
 
 void admit_stats(const struct admit *s, struct admit_stats *st);

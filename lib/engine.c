@@ -1,6 +1,7 @@
 /*
- * engine.c - the public engine (mailtls/engine.h): checks as jobs on one libevent loop,
- * admitted by the scheduler (admit.h), each with a whole-check deadline.
+ * engine.c - the public engine (mailtls/engine.h): tasks on one libevent loop, admitted by
+ * the scheduler (admit.h), counted while they live (engine_task.h); and the one task kind
+ * there is so far, a check ("job"), with its whole-check deadline.
  *
  * A job's life: QUEUED (parameters only, a few hundred bytes) -> a work slot -> RESOLVING
  * (a name: the address lookup; an address literal: nothing to do) -> waiting for a
@@ -25,6 +26,7 @@
 #include "escape.h"
 #include "proto.h"
 #include "admit.h"
+#include "engine_task.h"
 #include "chaincache.h"
 #include "tls.h"
 #include "verify.h"
@@ -49,11 +51,11 @@ struct watch {                 /* a signal or a periodic tick asked for by the c
 	struct watch *next;
 };
 
+/* A check: the task kind this file runs (engine_task.h). */
 struct job {
+	struct engine_task task;               /* first: the engine's view of it */
 	struct mailtls_engine *e;
 	enum job_state state;
-	struct admit_ticket ticket;            /* first member used by the scheduler */
-	LIST_ENTRY(job) link;                  /* in the engine's list of jobs */
 
 	/* Parameters, copied at submission. */
 	enum mailtls_proto proto;
@@ -86,7 +88,7 @@ struct job {
 	void *arg;
 };
 
-LIST_HEAD(job_list, job);
+LIST_HEAD(task_list, engine_task);
 
 struct mailtls_engine {
 	struct event_base *base;
@@ -96,8 +98,8 @@ struct mailtls_engine {
 	struct dns_ctx *dns;
 	char *resolver;
 	struct admit *admit;
-	struct job_list jobs;                  /* every job not yet handed over */
-	size_t pending;
+	struct task_list tasks;                /* every task not yet over, of every kind */
+	size_t pending;                        /* their number */
 	size_t done_count;
 	size_t fd_budget;
 	bool stop;                             /* mailtls_engine_break() was called */
@@ -223,9 +225,7 @@ static void handover(struct job *j, struct mailtls_result *res)
 	if (j->ev_dns)
 		evtimer_del(j->ev_dns);
 	res->session.elapsed_ms = (j->deadline - j->left) * 1e3;
-	admit_release(e->admit, &j->ticket);
-	LIST_REMOVE(j, link);
-	e->pending--;
+	engine_task_end(&j->task);
 	e->done_count++;
 	job_free(j);
 	done(res, arg);
@@ -296,7 +296,7 @@ static void start_probe(struct job *j)
 	if (err == EMFILE || err == ENFILE) {
 		/* The budget was wrong: wait for a descriptor, never fail for lack of one
 		 * while other connections are open to give one back. */
-		if (admit_conn_refused(j->e->admit, &j->ticket)) {
+		if (admit_conn_refused(j->e->admit, &j->task.ticket)) {
 			dialog_phase(p, "a free connection slot (not counted in the deadline)");
 			deadline_pause(j);
 			j->state = JOB_WAITING;
@@ -321,7 +321,7 @@ static void want_connection(struct job *j)
 	deadline_pause(j);
 	j->state = JOB_WAITING;
 	dialog_phase(j->p, "a free connection slot (not counted in the deadline)");
-	if (admit_want_conn(j->e->admit, &j->ticket, (struct sockaddr *)&j->addr) != 0) {
+	if (admit_want_conn(j->e->admit, &j->task.ticket, (struct sockaddr *)&j->addr) != 0) {
 		j->p->res->checked = false;
 		j->p->res->unknown_reason = strdup("out of memory");
 		finish_now(j);
@@ -452,15 +452,81 @@ nomem:
 	finish_now(j);
 }
 
-/* on_granted - the scheduler let the job go on. */
-static void on_granted(struct admit_ticket *t)
+/* check_granted - the scheduler let the check go on: a work slot to start, then a
+ * connection to connect. */
+static void check_granted(struct engine_task *t)
 {
-	struct job *j = (struct job *)((char *)t - offsetof(struct job, ticket));
+	struct job *j = (struct job *)t;
 
-	if (t->state == ADMIT_SLOT)
+	if (t->ticket.state == ADMIT_SLOT)
 		start_work(j);
 	else
 		start_probe(j);
+}
+
+static void check_dropped(struct engine_task *t, void (*forget)(void *arg))
+{
+	struct job *j = (struct job *)t;
+	void *owner_arg = j->arg;
+
+	engine_task_end(t);
+	job_free(j);
+	if (forget != NULL)
+		forget(owner_arg);
+}
+
+static void check_abandon(struct engine_task *t)
+{
+	job_free((struct job *)t);
+}
+
+static const struct engine_task_ops check_ops = {
+	.kind = "check",
+	.granted = check_granted,
+	.dropped = check_dropped,
+	.abandon = check_abandon,
+};
+
+/* ---- Tasks (engine_task.h) ---- */
+
+static void task_granted(struct admit_ticket *ticket)
+{
+	struct engine_task *t = engine_task_of(ticket);
+
+	t->ops->granted(t);
+}
+
+void engine_task_add(struct mailtls_engine *e, struct engine_task *t,
+		     const struct engine_task_ops *ops)
+{
+	t->ops = ops;
+	t->e = e;
+	t->ticket.go = task_granted;
+	LIST_INSERT_HEAD(&e->tasks, t, link);
+	e->pending++;
+	admit_want_slot(e->admit, &t->ticket);   /* granted later, from the loop */
+}
+
+void engine_task_end(struct engine_task *t)
+{
+	admit_release(t->e->admit, &t->ticket);
+	LIST_REMOVE(t, link);
+	t->e->pending--;
+}
+
+struct engine_task *engine_task_of(struct admit_ticket *ticket)
+{
+	return (struct engine_task *)((char *)ticket - offsetof(struct engine_task, ticket));
+}
+
+struct event_base *engine_base(const struct mailtls_engine *e)
+{
+	return e->base;
+}
+
+struct admit *engine_admit(const struct mailtls_engine *e)
+{
+	return e->admit;
 }
 
 /* on_deadline - the whole check took too long: cut it where it is. */
@@ -474,7 +540,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	if (j->state == JOB_WAITING_FD) {
 		char why[160];
 
-		admit_release(j->e->admit, &j->ticket);
+		admit_release(j->e->admit, &j->task.ticket);
 		snprintf(why, sizeof(why), "no file descriptor became free within the deadline of "
 			 "%gs: the process's open-file limit is spent", j->deadline);
 		j->p->res->checked = false;
@@ -502,7 +568,7 @@ struct mailtls_engine *mailtls_engine_new(const struct mailtls_engine_params *ep
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
-	LIST_INIT(&e->jobs);
+	LIST_INIT(&e->tasks);
 	e->base = event_base_new();
 	if (e->base == NULL) {
 		snprintf(why, whylen, "cannot create the event loop");
@@ -539,12 +605,12 @@ void mailtls_engine_free(struct mailtls_engine *e)
 {
 	if (e == NULL)
 		return;
-	/* Jobs not yet handed over are abandoned: no callbacks, everything freed. */
-	while (!LIST_EMPTY(&e->jobs)) {
-		struct job *j = LIST_FIRST(&e->jobs);
+	/* Tasks not yet over are abandoned: no callbacks, everything freed. */
+	while (!LIST_EMPTY(&e->tasks)) {
+		struct engine_task *t = LIST_FIRST(&e->tasks);
 
-		LIST_REMOVE(j, link);
-		job_free(j);
+		LIST_REMOVE(t, link);
+		t->ops->abandon(t);
 	}
 	while (e->watches != NULL) {
 		struct watch *w = e->watches;
@@ -703,7 +769,6 @@ int mailtls_engine_submit(struct mailtls_engine *e, const struct mailtls_check_p
 	j->e = e;
 	j->done = done;
 	j->arg = arg;
-	j->ticket.go = on_granted;
 	j->ev_timer = evtimer_new(e->base, on_deadline, j);
 	j->ev_dns = evtimer_new(e->base, on_dns_timeout, j);
 	j->res = mailtls_result_new();
@@ -712,10 +777,8 @@ int mailtls_engine_submit(struct mailtls_engine *e, const struct mailtls_check_p
 		snprintf(why, whylen, "out of memory");
 		return MAILTLS_ENOMEM;
 	}
-	LIST_INSERT_HEAD(&e->jobs, j, link);
-	e->pending++;
 	j->state = JOB_QUEUED;
-	admit_want_slot(e->admit, &j->ticket);   /* granted later, from the loop */
+	engine_task_add(e, &j->task, &check_ops);
 	return 0;
 }
 
@@ -740,29 +803,24 @@ size_t mailtls_engine_pending(const struct mailtls_engine *e)
 	return e->pending;
 }
 
-struct dropping {
-	struct mailtls_engine *e;
+struct owner_hook {
 	void (*forget)(void *arg);
 };
 
-static void drop_queued(struct admit_ticket *t, void *arg)
+/* drop_waiting - a ticket taken out of its queue by the scheduler: its task is dropped. */
+static void drop_waiting(struct admit_ticket *ticket, void *arg)
 {
-	struct job *j = (struct job *)((char *)t - offsetof(struct job, ticket));
-	struct dropping *d = arg;
-	void *owner_arg = j->arg;
+	struct engine_task *t = engine_task_of(ticket);
+	const struct owner_hook *hook = arg;
 
-	LIST_REMOVE(j, link);
-	d->e->pending--;
-	job_free(j);
-	if (d->forget != NULL)
-		d->forget(owner_arg);
+	t->ops->dropped(t, hook->forget);
 }
 
 size_t mailtls_engine_stop_queue(struct mailtls_engine *e, void (*forget)(void *arg))
 {
-	struct dropping d = { e, forget };
+	struct owner_hook hook = { forget };
 
-	return admit_cancel_waiting_slots(e->admit, drop_queued, &d);
+	return admit_cancel_waiting(e->admit, drop_waiting, &hook);
 }
 
 static void on_watch(evutil_socket_t fd, short what, void *arg)
