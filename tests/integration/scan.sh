@@ -156,16 +156,9 @@ same_set() {
 	return 0
 }
 
-# The terminal-safety check of run.sh (unsafe_lines there; see it for the reasons): a line
-# of printable ASCII and well-formed UTF-8 only, none of escape.c's hidden() characters.
-UTF8_OK='(?:[\x20-\x7e]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})*+'
-HIDDEN='\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xaf]|\xef\xbb\xbf|\xef\xbf[\xb9-\xbb]'
-unsafe_lines() {
-	{
-		LC_ALL=C grep -navxP "$UTF8_OK" "$1"; [ $? -le 1 ] || echo 0:
-		LC_ALL=C grep -naP "$HIDDEN" "$1"; [ $? -le 1 ] || echo 0:
-	} 2>/dev/null | LC_ALL=C sed 's/:.*//' | sort -nu
-}
+# The terminal-safety check of run.sh (unsafe_lines): safety.sh.
+# shellcheck source=tests/integration/safety.sh
+. "$HERE/safety.sh"
 
 # ---- mixed: one scan of everything, compared line by line with check ----
 # Each input line: KIND (skip, bad or target), its text, and for bad lines the exact
