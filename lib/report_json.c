@@ -115,7 +115,7 @@ static json_t *subject_json(const struct mailtls_subject *s)
 static json_t *result_json(const struct mailtls_result *res)
 {
 	char verdict[1024];
-	json_t *root, *findings = json_array(), *chain = json_array();
+	json_t *root, *findings = json_array(), *chain = json_array(), *leaf;
 	enum mailtls_exit code = mailtls_result_exit_code(res);
 
 	report_verdict(res, verdict, sizeof(verdict));
@@ -129,6 +129,9 @@ static json_t *result_json(const struct mailtls_result *res)
 	}
 	for (size_t i = 0; chain && i < res->chain_len; i++)
 		json_array_append_new(chain, cert_json(&res->chain[i]));
+	/* "certificate" is chain[0] again: the same object, built once. */
+	leaf = chain != NULL && json_array_size(chain) > 0 ? json_incref(json_array_get(chain, 0)) :
+	       json_null();
 	root = json_pack("{s:s s:s s:s s:i s:b s:b s:b s:o s:o s:o s:o s:o s:o s:o}",
 			 "mailtls_version", mailtls_version(),
 			 "mode", res->have_session ? "check" : "cert",
@@ -142,7 +145,7 @@ static json_t *result_json(const struct mailtls_result *res)
 			 "reference_names", jlist(&res->reference_names),
 			 "validation_time", jtime(res->validation_time),
 			 "session", res->have_session ? session_json(res) : json_null(),
-			 "certificate", res->chain_len ? cert_json(&res->chain[0]) : json_null(),
+			 "certificate", leaf,
 			 "chain", chain);
 	if (root == NULL) {
 		json_decref(findings);
