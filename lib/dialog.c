@@ -154,7 +154,7 @@ void dialog_phase(struct probe *p, const char *name)
 	p->phase = name;
 	if (n > 0 && strcmp(p->phases[n - 1].name, name) == 0)
 		return;
-	if (n == DIALOG_PHASES_MAX)   /* keep the first ones; the last slot takes the rest */
+	if (n == DIALOG_PHASES_MAX)   /* keep the first ones; the last slot shows the newest */
 		n--;
 	p->phases[n].name = name;
 	p->phases[n].waiting = strstr(name, "(not counted in the deadline)") != NULL;

@@ -26,8 +26,9 @@
 #define DIALOG_QUIT_WAIT 2.0          /* seconds to wait for the reply to QUIT/LOGOUT */
 #define DIALOG_WAIT_SHOWN 0.05        /* shortest wait for admission shown in the phase
                                        * times of a deadline diagnosis (seconds) */
-#define DIALOG_PHASES_MAX 24          /* phases timed for a deadline diagnosis; more are
-                                       * merged into the last */
+#define DIALOG_PHASES_MAX 24          /* phases timed for a deadline diagnosis; past that
+                                       * the last slot is reused for the newest phase
+                                       * (the time of those it replaced is not shown) */
 
 struct probe;
 

@@ -76,6 +76,8 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+static void forget(void *arg);
+
 static void clear_progress(struct scan *s)
 {
 	if (s->progress)
@@ -89,9 +91,13 @@ static void emit(struct scan *s, struct mailtls_result *res, const char *shown, 
 	int code = (int)mailtls_result_exit_code(res);
 
 	if (jl == NULL || write_all(s->out_fd, jl, strlen(jl)) != 0) {
-		if (!s->out_failed)
+		if (!s->out_failed) {
 			snprintf(s->errmsg, sizeof(s->errmsg), "scan: cannot write the output: %s",
 				 jl == NULL ? "out of memory" : strerror(errno));
+			/* No line can be kept: checks not yet started are not worth their time
+			 * (a full disk, a closed pipe); those at work end within their deadline. */
+			mailtls_engine_stop_queue(s->e, forget);
+		}
 		s->out_failed = true;
 		s->stopping = true;
 	} else {

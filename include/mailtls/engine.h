@@ -12,15 +12,18 @@
  *     look like an attack on a provider): a check whose address is busy waits, holding no
  *     descriptor, and does not count against max_in_flight while it waits;
  *   - at most `rate` new connections are opened per second (a token bucket of one second);
- *   - every open descriptor (a connection, a DNS lookup) comes out of a budget taken from
- *     RLIMIT_NOFILE (the soft limit is raised to the hard limit first): when the budget is
- *     spent, checks wait for a descriptor. A check never fails for the lack of one; should
- *     the system refuse a socket all the same (EMFILE, ENFILE), the check goes back to
- *     waiting and the budget shrinks to what is open.
+ *   - every connection's descriptor comes out of a budget taken from RLIMIT_NOFILE (the
+ *     soft limit is raised to the hard limit first), less what the process has open, a
+ *     reserve for the caller and the resolver's sockets (which have their own cap): when
+ *     the budget is spent, checks wait for a descriptor. Should the system refuse a socket
+ *     all the same (EMFILE, ENFILE), the check goes back to waiting and the budget shrinks
+ *     to what is open; with none of the engine's connections open there is none to wait
+ *     for, and the check waits with its deadline running, then ends as could-not-check.
  * Time. Each network step has the check's `timeout`; the whole check has its `deadline`
  * (default three times the timeout), counted while it is at work, not while it waits for
- * admission. A check cut by its deadline ends with the finding conn.deadline, which names
- * the phase it was in and how long each phase took.
+ * admission (but for the wait for a descriptor above). A check cut by its deadline ends
+ * with the finding conn.deadline, which names the phase it was in and how long each phase
+ * took.
  *
  * Callbacks. done(res, arg) is called exactly once per accepted submission, always from
  * the loop (inside mailtls_engine_run()), never from inside mailtls_engine_submit(). It
@@ -95,7 +98,8 @@ size_t mailtls_engine_stop_queue(struct mailtls_engine *e, void (*forget)(void *
 
 /* mailtls_engine_on_signal - call cb(signo, arg) from the loop each time signo arrives
  * (libevent's signal events; the disposition is restored by mailtls_engine_free()). The
- * watch does not keep mailtls_engine_run() going. 0 or MAILTLS_EINTERNAL. */
+ * watch does not keep mailtls_engine_run() going. 0, MAILTLS_EINVAL (no cb),
+ * MAILTLS_ENOMEM or MAILTLS_EINTERNAL. */
 int mailtls_engine_on_signal(struct mailtls_engine *e, int signo,
 			     void (*cb)(int signo, void *arg), void *arg);
 

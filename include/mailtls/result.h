@@ -41,16 +41,17 @@ enum mailtls_exit {
 
 /* What a finding is about: a server (host as the user or the DNS named it, the address
  * connected to, the port) and, for a finding about one certificate, its position in the
- * chain as presented. That position is the depth path validation gives the certificate,
- * the one its message names: for a chain sent in order (leaf first, each certificate
- * followed by its issuer) the index in the chain as presented; an anchor that the trust
- * store supplied comes after the presented certificates of the path. A report about many
- * servers groups findings by it. */
+ * chain as the server presented it: an index into the result's chain[], whatever order the
+ * server sent the chain in (for a chain sent in order it is also the depth the message
+ * names). A certificate the server did not send (an anchor from the trust store) has no
+ * position: -1, and the message names it. A report about many servers groups findings
+ * by it. */
 struct mailtls_subject {
 	char *host;                     /* owned; NULL when the finding is about no server */
 	char *addr;                     /* owned; NULL before an address was chosen */
 	unsigned port;                  /* 0 when about no server */
-	int cert_depth;                 /* 0 = the leaf; -1: not about one certificate */
+	int cert_depth;                 /* index into chain[], 0 = the leaf; -1: not about one
+	                                 * presented certificate */
 };
 
 /* One finding. id is a stable catalogue id ("cert.name-mismatch"); see docs/findings.md. */
@@ -110,7 +111,8 @@ struct mailtls_session {
 	char *cipher;             /* "TLS_AES_256_GCM_SHA384" */
 	char *group;              /* key exchange group "x25519", or NULL */
 	char *transcript;         /* "S: ...\nC: ...\n", or NULL when not requested */
-	double elapsed_ms;        /* wall time of the check */
+	double elapsed_ms;        /* time the check was at work (from the name lookup to the
+	                           * end; waits for admission not counted) */
 };
 
 /* Facts of one certificate; no judgement. */
