@@ -31,6 +31,7 @@ TAILQ_HEAD(addr_list, admit_addr);
 struct admit {
 	struct event_base *base;
 	struct admit_limits lim;
+	size_t fd_budget_max;                /* the budget given; a shrunk one grows back to it */
 	struct event *ev_dispatch;           /* deferred: grants are made from the loop */
 	struct event *ev_rate;               /* wakes dispatch when the next token is due */
 	bool rate_armed;
@@ -63,6 +64,7 @@ struct admit *admit_new(struct event_base *base, const struct admit_limits *lim)
 	if (s->lim.rate < 0)
 		s->lim.rate = 0;
 	s->st.fd_budget = s->lim.fd_budget;
+	s->fd_budget_max = s->lim.fd_budget;
 	s->tokens = s->lim.rate >= 1 ? s->lim.rate : 1;
 	clock_gettime(CLOCK_MONOTONIC, &s->refilled);
 	TAILQ_INIT(&s->slots);
@@ -191,6 +193,10 @@ void admit_release(struct admit *s, struct admit_ticket *t)
 		s->st.active--;
 		s->st.conns--;
 		a->open--;
+		/* A budget shrunk by a refused socket grows back a step per connection closed:
+		 * a short shortage must not throttle the rest of a long scan. */
+		if (s->lim.fd_budget < s->fd_budget_max)
+			s->st.fd_budget = ++s->lim.fd_budget;
 		addr_update(s, a);
 		kick(s);
 		break;
@@ -243,6 +249,7 @@ bool admit_conn_refused(struct admit *s, struct admit_ticket *t)
 
 	if (t->state != ADMIT_CONN)
 		return false;
+	s->st.fd_refused++;
 	s->st.active--;
 	s->st.conns--;
 	a->open--;

@@ -63,6 +63,7 @@ struct admit_stats {
 	size_t peak_per_address;
 	size_t fd_budget;
 	size_t fd_waits;        /* grants delayed by the descriptor budget */
+	size_t fd_refused;      /* sockets the system refused (EMFILE, ENFILE) */
 };
 
 /* admit_new - NULL on ENOMEM. Every limit is at least 1 (rate 0: none). */
@@ -82,7 +83,8 @@ int admit_want_conn(struct admit *s, struct admit_ticket *t, const struct sockad
 void admit_release(struct admit *s, struct admit_ticket *t);
 
 /* admit_conn_refused - the system refused t's socket (EMFILE, ENFILE): t goes back to the
- * head of its address's line and the budget shrinks to the connections still open. Returns
+ * head of its address's line and the budget shrinks to the connections still open (it grows
+ * back by one for each connection that closes, up to the budget given). Returns
  * true when connections of ours are open (one closing gives a descriptor back), false when
  * none is: the budget is then 0 until a short pause gives 1 back, so that the loop never
  * spins on the refusal, and the caller should not wait for ever (engine.c keeps the

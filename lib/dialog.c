@@ -147,7 +147,8 @@ static void on_done_event(evutil_socket_t fd, short what, void *arg)
 	p->done(p, p->done_arg);
 }
 
-void dialog_phase(struct probe *p, const char *name)
+/* phase_begin - the probe now waits for name; waiting says it waits for admission. */
+static void phase_begin(struct probe *p, const char *name, bool waiting)
 {
 	size_t n = p->n_phases;
 
@@ -157,9 +158,19 @@ void dialog_phase(struct probe *p, const char *name)
 	if (n == DIALOG_PHASES_MAX)   /* keep the first ones; the last slot shows the newest */
 		n--;
 	p->phases[n].name = name;
-	p->phases[n].waiting = strstr(name, "(not counted in the deadline)") != NULL;
+	p->phases[n].waiting = waiting;
 	clock_gettime(CLOCK_MONOTONIC, &p->phases[n].at);
 	p->n_phases = n + 1;
+}
+
+void dialog_phase(struct probe *p, const char *name)
+{
+	phase_begin(p, name, false);
+}
+
+void dialog_wait(struct probe *p)
+{
+	phase_begin(p, "a free connection slot (not counted in the deadline)", true);
 }
 
 void dialog_cut(struct probe *p)

@@ -154,6 +154,10 @@ void dialog_finish(struct probe *p);
 /* dialog_phase - the probe now waits for `name` ("the reply to EHLO"); its start is timed. */
 void dialog_phase(struct probe *p, const char *name);
 
+/* dialog_wait - the probe now waits for admission (a connection slot, a descriptor): a
+ * phase shown in a deadline diagnosis, but not counted in the deadline. */
+void dialog_wait(struct probe *p);
+
 /* dialog_cut - the whole check reached its deadline: a conn.deadline finding naming the
  * phase and the time each phase took, then the end. */
 void dialog_cut(struct probe *p);

@@ -282,12 +282,17 @@ static void start_probe(struct job *j)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&j->addr)->sin_addr, addr, sizeof(addr));
 	else
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&j->addr)->sin6_addr, addr, sizeof(addr));
-	if (p->res->session.addr == NULL) {
-		if (p->n_names == 0 && p->host_is_ip)
-			mailtls_strlist_add(&p->res->reference_names, addr, sizeof(addr));
+	if (p->ip[0] == '\0') {   /* the first try (a refused socket brings us back) */
 		snprintf(p->ip, sizeof(p->ip), "%s", addr);
-		p->res->session.addr = strdup(addr);
 		set_prefix(j, addr);
+		if ((p->res->session.addr = strdup(addr)) == NULL ||
+		    (p->n_names == 0 && p->host_is_ip &&
+		     mailtls_strlist_add(&p->res->reference_names, addr, sizeof(addr)) != 0)) {
+			p->res->checked = false;
+			p->res->unknown_reason = strdup("out of memory");
+			finish_now(j);
+			return;
+		}
 	}
 	if (probe_start(p, (struct sockaddr *)&j->addr, j->addrlen) == 0)
 		return;
@@ -297,7 +302,7 @@ static void start_probe(struct job *j)
 		/* The budget was wrong: wait for a descriptor, never fail for lack of one
 		 * while other connections are open to give one back. */
 		if (admit_conn_refused(j->e->admit, &j->task.ticket)) {
-			dialog_phase(p, "a free connection slot (not counted in the deadline)");
+			dialog_wait(p);
 			deadline_pause(j);
 			j->state = JOB_WAITING;
 		} else {
@@ -320,7 +325,7 @@ static void want_connection(struct job *j)
 {
 	deadline_pause(j);
 	j->state = JOB_WAITING;
-	dialog_phase(j->p, "a free connection slot (not counted in the deadline)");
+	dialog_wait(j->p);
 	if (admit_want_conn(j->e->admit, &j->task.ticket, (struct sockaddr *)&j->addr) != 0) {
 		j->p->res->checked = false;
 		j->p->res->unknown_reason = strdup("out of memory");
@@ -679,8 +684,12 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 		snprintf(why, whylen, "proto: no protocol given");
 		return NULL;
 	}
-	if (cp->n_names > DIALOG_NAMES_MAX || (cp->n_names > 0 && cp->names == NULL)) {
+	if (cp->n_names > DIALOG_NAMES_MAX) {
 		snprintf(why, whylen, "names: too many names (at most %d)", DIALOG_NAMES_MAX);
+		return NULL;
+	}
+	if (cp->n_names > 0 && cp->names == NULL) {
+		snprintf(why, whylen, "names: n_names is %zu but names is NULL", cp->n_names);
 		return NULL;
 	}
 	if (cp->ehlo_name != NULL && !mailtls_ehlo_name_valid(cp->ehlo_name)) {
@@ -884,6 +893,7 @@ void mailtls_engine_stats(const struct mailtls_engine *e, struct mailtls_engine_
 	st->peak_per_address = s.peak_per_address;
 	st->fd_budget = s.fd_budget;
 	st->fd_waits = s.fd_waits;
+	st->fd_refused = s.fd_refused;
 	st->done = e->done_count;
 	chaincache_stats(e->cache, &st->chains_remembered, &st->chains_validated);
 }

@@ -377,7 +377,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 	    (o->concurrency || o->per_address || o->rate > 0 || o->output || o->resume ||
 	     o->shard_n || o->quiet || o->summary || o->summary_json)) {
 		snprintf(err, errlen, "--concurrency, --per-address, --rate, --output, --resume, "
-			 "--shard, --quiet and --summary apply to scan only");
+			 "--shard, --quiet, --summary and --summary-json apply to scan only");
 		return -1;
 	}
 	if (o->cmd == CMD_SCAN) {

@@ -119,6 +119,9 @@ struct mailtls_engine_stats {
 	size_t peak_per_address;      /* most connections seen open to one address */
 	size_t fd_budget;             /* descriptors the engine may use now */
 	size_t fd_waits;              /* times a check waited for a descriptor */
+	size_t fd_refused;            /* sockets the system refused although the budget
+	                               * allowed them (the budget then shrinks, and grows
+	                               * back as connections close) */
 	size_t done;                  /* results handed over */
 	size_t chains_validated;      /* certificate chains validated */
 	size_t chains_remembered;     /* chains whose facts came from an earlier identical

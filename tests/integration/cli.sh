@@ -44,7 +44,7 @@ expect scan-help-option 0 "--shard K/N" "" -- scan --help
 expect ca-file-directory 3 "" "mailtls: --ca-file /etc: is a directory (use --ca-path for a hashed directory of anchors)" -- check --smtp 127.0.0.1:2 --ca-file /etc
 expect scan-no-protocol 3 "" "mailtls: scan: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" -- scan /dev/null
 expect scan-format 3 "" "mailtls: scan: the output is JSON Lines; --format applies to check and cert" -- scan --smtp --format json /dev/null
-expect scan-options-on-check 3 "" "mailtls: --concurrency, --per-address, --rate, --output, --resume, --shard, --quiet and --summary apply to scan only" -- check --smtp 127.0.0.1:2 --concurrency 4
+expect scan-options-on-check 3 "" "mailtls: --concurrency, --per-address, --rate, --output, --resume, --shard, --quiet, --summary and --summary-json apply to scan only" -- check --smtp 127.0.0.1:2 --concurrency 4
 expect scan-bad-shard 3 "" "mailtls: --shard: '5/4' is not K/N with 1 <= K <= N <= 1000000" -- scan --smtp --shard 5/4 /dev/null
 expect scan-missing-input 3 "" "mailtls: scan /nonexistent/targets: No such file or directory" -- scan --smtp /nonexistent/targets
 expect scan-empty-input 0 "" "" -- scan --smtp /dev/null

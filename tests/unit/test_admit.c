@@ -711,9 +711,11 @@ static int fd_child(unsigned port)
 	}
 	if (!fd_batch(port, true, &st))
 		return 13;
-	/* The system refused sockets: the budget shrank to what it could open. */
-	if (st.fd_budget > 2) {
-		fprintf(stderr, "budget after EMFILE %zu\n", st.fd_budget);
+	/* The system refused sockets (the budget shrank to what it could open), and the
+	 * budget grew back as connections closed. */
+	if (st.fd_refused == 0 || st.fd_budget <= 2) {
+		fprintf(stderr, "refused %zu, budget after the batch %zu\n", st.fd_refused,
+			st.fd_budget);
 		return 14;
 	}
 	if (!fd_starved(port))
