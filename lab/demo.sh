@@ -57,7 +57,7 @@ show "Implicit TLS (port 465) as JSON" \
 TARGETS="$LAB/targets.txt"
 {
 	echo "# faultd's listeners, then two Postfix ones, then a line that is no target"
-	grep '^LAB_FAULT_[A-Z0-9_]*=' "$LAB/lab.env" | grep -v '_ADDR=\|_PORT=\|_NAME=' | sed 's/^[^=]*=//'
+	grep -E '^LAB_FAULT_[A-Z0-9_]*=(\[[0-9a-f:]+\]|[0-9.]+):[0-9]+$' "$LAB/lab.env" | sed 's/^[^=]*=//'
 	echo "$LAB_SMTP_GOOD"
 	echo "$LAB_SMTP_EXPIRED"
 	echo "not a target"
