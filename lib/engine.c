@@ -40,7 +40,6 @@ enum job_state {
 	JOB_WAITING_FD,        /* the system refused a socket and none of ours is open to give
 	                        * one back: waiting, with the deadline running */
 	JOB_PROBING,           /* connected: the dialogue */
-	JOB_DONE,
 };
 
 struct watch {                 /* a signal or a periodic tick asked for by the caller */
@@ -53,8 +52,8 @@ struct watch {                 /* a signal or a periodic tick asked for by the c
 
 /* A check: the task kind this file runs (engine_task.h). */
 struct job {
-	struct engine_task task;               /* first: the engine's view of it */
-	struct mailtls_engine *e;
+	struct engine_task task;               /* first: the engine's view of it (task.e is
+	                                        * the engine) */
 	enum job_state state;
 
 	/* Parameters, copied at submission. */
@@ -217,7 +216,7 @@ static void job_free(struct job *j)
  * everything else at once. */
 static void handover(struct job *j, struct mailtls_result *res)
 {
-	struct mailtls_engine *e = j->e;
+	struct mailtls_engine *e = j->task.e;
 	mailtls_check_done_fn *done = j->done;
 	void *arg = j->arg;
 
@@ -301,7 +300,7 @@ static void start_probe(struct job *j)
 	if (err == EMFILE || err == ENFILE) {
 		/* The budget was wrong: wait for a descriptor, never fail for lack of one
 		 * while other connections are open to give one back. */
-		if (admit_conn_refused(j->e->admit, &j->task.ticket)) {
+		if (admit_conn_refused(j->task.e->admit, &j->task.ticket)) {
 			dialog_wait(p);
 			deadline_pause(j);
 			j->state = JOB_WAITING;
@@ -326,7 +325,7 @@ static void want_connection(struct job *j)
 	deadline_pause(j);
 	j->state = JOB_WAITING;
 	dialog_wait(j->p);
-	if (admit_want_conn(j->e->admit, &j->task.ticket, (struct sockaddr *)&j->addr) != 0) {
+	if (admit_want_conn(j->task.e->admit, &j->task.ticket, (struct sockaddr *)&j->addr) != 0) {
 		j->p->res->checked = false;
 		j->p->res->unknown_reason = strdup("out of memory");
 		finish_now(j);
@@ -375,7 +374,7 @@ static void on_dns_timeout(evutil_socket_t fd, short what, void *arg)
 /* start_work - a work slot was granted: make the probe, then resolve the host. */
 static void start_work(struct job *j)
 {
-	struct mailtls_engine *e = j->e;
+	struct mailtls_engine *e = j->task.e;
 	struct probe *p = calloc(1, sizeof(*p));
 	struct mailtls_result *res = j->res;
 	char why[256];
@@ -545,7 +544,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	if (j->state == JOB_WAITING_FD) {
 		char why[160];
 
-		admit_release(j->e->admit, &j->task.ticket);
+		admit_release(j->task.e->admit, &j->task.ticket);
 		snprintf(why, sizeof(why), "no file descriptor became free within the deadline of "
 			 "%gs: the process's open-file limit is spent", j->deadline);
 		j->p->res->checked = false;
@@ -775,7 +774,6 @@ int mailtls_engine_submit(struct mailtls_engine *e, const struct mailtls_check_p
 		mailtls_escape_inplace(why, whylen);
 		return err;
 	}
-	j->e = e;
 	j->done = done;
 	j->arg = arg;
 	j->ev_timer = evtimer_new(e->base, on_deadline, j);

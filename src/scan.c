@@ -160,6 +160,28 @@ static bool wanted(const struct scan *s, const char *raw, const char *shown, lon
 	return s->o->resume == NULL || !resume_has(&s->resumed, line, shown);
 }
 
+/* selected - input line number `line` (len bytes, which may hold a NUL) gets an output
+ * line in this run: not blank or a comment, in our shard, not answered before. Then *t is
+ * what it says and *shown (the caller frees it) the line escaped; *shown stays NULL when
+ * memory ran out. */
+static bool selected(const struct scan *s, const char *raw, size_t len, bool too_long,
+		     long line, struct target *t, char **shown)
+{
+	bool nul = memchr(raw, '\0', len) != NULL;   /* target_parse() sees up to the NUL */
+
+	*shown = NULL;
+	target_parse(raw, t);
+	if (t->kind == TARGET_SKIP && !too_long && !nul)
+		return false;
+	if ((*shown = mailtls_escape(raw, len)) == NULL)
+		return true;
+	if (wanted(s, raw, *shown, line))
+		return true;
+	free(*shown);
+	*shown = NULL;
+	return false;
+}
+
 /* submit_line - one input line (len bytes, which may hold a NUL): skip it, write why it is
  * bad, or queue its check. */
 static void submit_line(struct scan *s, const char *raw, size_t len, bool too_long)
@@ -169,25 +191,19 @@ static void submit_line(struct scan *s, const char *raw, size_t len, bool too_lo
 	char why[512];
 	char *shown;
 	long line = ++s->lineno;
-	bool nul = memchr(raw, '\0', len) != NULL;   /* target_parse() sees up to the NUL */
 
-	target_parse(raw, &t);
-	if (t.kind == TARGET_SKIP && !too_long && !nul)
+	if (!selected(s, raw, len, too_long, line, &t, &shown))
 		return;
-	if ((shown = mailtls_escape(raw, len)) == NULL) {
+	if (shown == NULL) {
 		s->stopping = true;
 		snprintf(s->errmsg, sizeof(s->errmsg), "scan: out of memory");
-		return;
-	}
-	if (!wanted(s, raw, shown, line)) {
-		free(shown);
 		return;
 	}
 	if (too_long) {
 		snprintf(why, sizeof(why), "line %ld: longer than %d bytes: not a target", line,
 			 TARGET_LINE_MAX);
 		emit_bad(s, shown, line, 0, why);
-	} else if (nul) {
+	} else if (memchr(raw, '\0', len) != NULL) {
 		snprintf(why, sizeof(why), "line %ld: holds a NUL byte: not a target", line);
 		emit_bad(s, shown, line, 0, why);
 	} else if (t.kind == TARGET_BAD) {
@@ -254,11 +270,7 @@ static size_t count_targets(struct scan *s, const char *path)
 		struct target t;
 		char *shown;
 
-		line++;
-		target_parse(buf, &t);
-		if (t.kind == TARGET_SKIP && !too_long && memchr(buf, '\0', len) == NULL)
-			continue;
-		if ((shown = mailtls_escape(buf, len)) != NULL && wanted(s, buf, shown, line))
+		if (selected(s, buf, len, too_long, ++line, &t, &shown))
 			n++;
 		free(shown);
 	}
