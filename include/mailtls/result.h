@@ -150,6 +150,9 @@ struct mailtls_result {
 	/* Verdict. */
 	bool would_encrypt;       /* an opportunistic sender would get an encrypted session */
 	bool would_authenticate;  /* a verifying client would accept the server */
+	bool chain_trusted;       /* the chain verified to a trust anchor with no critical
+	                           * finding about it, whatever the names (a fact the domain
+	                           * verdict uses for its own reference names) */
 	bool checked;             /* false: could not check (exit UNKNOWN) */
 	char *unknown_reason;     /* why it could not check, or NULL */
 };
@@ -180,6 +183,17 @@ int mailtls_result_add_cert(struct mailtls_result *res, enum mailtls_fid fid, in
 #endif
 	;
 
+/* mailtls_findings_add - append a finding to a list of findings of one's own (a domain
+ * result's), about subject (copied; NULL: about no server). Same limits and returns as
+ * mailtls_result_add(). */
+int mailtls_findings_add(struct mailtls_findings *f, enum mailtls_fid fid,
+			 const struct mailtls_subject *subject, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+/* mailtls_findings_clear - free every finding in f and empty it. */
+void mailtls_findings_clear(struct mailtls_findings *f);
 /* mailtls_result_has - true when a finding `fid` is present. */
 bool mailtls_result_has(const struct mailtls_result *res, enum mailtls_fid fid);
 
