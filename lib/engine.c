@@ -77,7 +77,7 @@ struct job {
 	struct mailtls_result *res;            /* made at submission, so that even a job that
 	                                        * runs out of memory later has one to hand over */
 	struct probe *p;                       /* from the work slot on; owns res then */
-	struct dns_query *dq;
+	struct dns_lookup *dq;
 	struct event *ev_dns;                  /* the address lookup's timeout */
 	struct event *ev_timer;                /* the whole-check deadline */
 	double left;                           /* seconds of the deadline not yet used */
@@ -89,13 +89,21 @@ struct job {
 
 LIST_HEAD(task_list, engine_task);
 
+/* The engine's resolver, set up when a task first needs it (a scan of IP addresses needs
+ * none). Behind a pointer so that engine_dns() can set it up through a const engine. */
+struct engine_resolver {
+	struct dns_ctx *d;
+	char why[256];                         /* why d could not be made */
+};
+
 struct mailtls_engine {
 	struct event_base *base;
 	SSL_CTX *ssl_ctx;
 	X509_STORE *store;
 	struct chaincache *cache;              /* chain facts seen before, for every check */
-	struct dns_ctx *dns;
+	struct engine_resolver *dns;           /* made at once, its resolver on first use */
 	char *resolver;
+	char *trust_anchor;
 	struct admit *admit;
 	struct task_list tasks;                /* every task not yet over, of every kind */
 	size_t pending;                        /* their number */
@@ -377,7 +385,6 @@ static void start_work(struct job *j)
 	struct mailtls_engine *e = j->task.e;
 	struct probe *p = calloc(1, sizeof(*p));
 	struct mailtls_result *res = j->res;
-	char why[256];
 
 	if (p == NULL) {
 		j->res = NULL;
@@ -425,14 +432,14 @@ static void start_work(struct job *j)
 		want_connection(j);
 		return;
 	}
-	if (e->dns == NULL && (e->dns = dns_ctx_new(e->base, e->resolver, why, sizeof(why))) == NULL) {
+	if (engine_dns(e) == NULL) {
 		res->checked = false;
-		res->unknown_reason = strdup(why);
+		res->unknown_reason = strdup(engine_dns_why(e));
 		finish_now(j);
 		return;
 	}
 	dialog_phase(p, "the address lookup");
-	if (dns_lookup_addrs(e->dns, j->host, j->port, j->family, on_addrs, j, &j->dq) != 0) {
+	if (dns_lookup_addrs(e->dns->d, j->host, j->port, j->family, on_addrs, j, &j->dq) != 0) {
 		res->checked = false;
 		res->unknown_reason = strdup("cannot start the DNS lookup");
 		finish_now(j);
@@ -533,6 +540,20 @@ struct admit *engine_admit(const struct mailtls_engine *e)
 	return e->admit;
 }
 
+struct dns_ctx *engine_dns(const struct mailtls_engine *e)
+{
+	struct engine_resolver *r = e->dns;
+
+	if (r->d == NULL)
+		r->d = dns_ctx_new(e->base, e->resolver, e->trust_anchor, r->why, sizeof(r->why));
+	return r->d;
+}
+
+const char *engine_dns_why(const struct mailtls_engine *e)
+{
+	return e->dns->d == NULL ? e->dns->why : "";
+}
+
 /* on_deadline - the whole check took too long: cut it where it is. */
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -585,7 +606,9 @@ struct mailtls_engine *mailtls_engine_new(const struct mailtls_engine_params *ep
 	if (e->store == NULL)
 		goto fail;
 	if ((e->cache = chaincache_new()) == NULL ||
-	    (ep->resolver != NULL && (e->resolver = strdup(ep->resolver)) == NULL)) {
+	    (e->dns = calloc(1, sizeof(*e->dns))) == NULL ||
+	    (ep->resolver != NULL && (e->resolver = strdup(ep->resolver)) == NULL) ||
+	    (ep->trust_anchor != NULL && (e->trust_anchor = strdup(ep->trust_anchor)) == NULL)) {
 		snprintf(why, whylen, "out of memory");
 		goto fail;
 	}
@@ -624,13 +647,16 @@ void mailtls_engine_free(struct mailtls_engine *e)
 		free(w);
 	}
 	admit_free(e->admit);
-	dns_ctx_free(e->dns);
+	if (e->dns != NULL)
+		dns_ctx_free(e->dns->d);
+	free(e->dns);
 	SSL_CTX_free(e->ssl_ctx);
 	chaincache_free(e->cache);
 	X509_STORE_free(e->store);
 	if (e->base)
 		event_base_free(e->base);
 	free(e->resolver);
+	free(e->trust_anchor);
 	free(e);
 }
 

@@ -22,6 +22,7 @@
 #include "admit.h"
 
 struct engine_task;
+struct dns_ctx;
 
 struct engine_task_ops {
 	const char *kind;                            /* "check", ... for diagnoses */
@@ -56,5 +57,13 @@ struct engine_task *engine_task_of(struct admit_ticket *ticket);
 /* What tasks share, borrowed from the engine. */
 struct event_base *engine_base(const struct mailtls_engine *e);
 struct admit *engine_admit(const struct mailtls_engine *e);
+
+/* engine_dns - the engine's resolver (dns.h: dns_query(), dns_lookup_addrs()), with the
+ * engine's resolver address and trust anchor; set up on the first call, so that work
+ * that asks nothing never reads /etc/resolv.conf or a trust anchor. NULL when it cannot
+ * be set up: engine_dns_why() says why (a later call tries again). Borrowed: the engine
+ * frees it. */
+struct dns_ctx *engine_dns(const struct mailtls_engine *e);
+const char *engine_dns_why(const struct mailtls_engine *e);
 
 #endif

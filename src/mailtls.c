@@ -48,6 +48,8 @@ static const char usage_check[] =
 	"  --transcript      show the dialogue as S:/C: lines\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n"
 	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
+	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
+	"                    (default: /usr/share/dns/root.key if present, else none)\n"
 	"  -4, -6            use IPv4 or IPv6 only\n";
 
 static const char usage_scan[] =
@@ -59,7 +61,8 @@ static const char usage_scan[] =
 	"checks complete. Exit code: the worst over all targets.\n"
 	"\n"
 	"PROTOCOL and the options of check apply to every target (--name, --ehlo, --timeout,\n"
-	"--deadline, --ca-file, --ca-path, --at, --warn-days, --transcript, --resolver, -4, -6).\n"
+	"--deadline, --ca-file, --ca-path, --at, --warn-days, --transcript, --resolver,\n"
+	"--trust-anchor, -4, -6).\n"
 	"\n"
 	"options:\n"
 	"  --concurrency N   checks at work at once (default 256)\n"
@@ -168,6 +171,7 @@ static int run_check(const struct cli_opts *o)
 		.ca_file = o->ca_file,
 		.ca_path = o->ca_path,
 		.resolver = o->resolver,
+		.trust_anchor = o->trust_anchor,
 	};
 	struct mailtls_result *res = NULL;
 	char why[512] = "";

@@ -14,7 +14,7 @@ enum {
 	OPT_NAME = 256, OPT_EHLO, OPT_TIMEOUT, OPT_CA_FILE, OPT_CA_PATH, OPT_AT, OPT_TRANSCRIPT,
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
-	OPT_SUMMARY, OPT_SUMMARY_JSON,
+	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -152,6 +152,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "chain", required_argument, NULL, OPT_CHAIN },
 		{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
 		{ "resolver", required_argument, NULL, OPT_RESOLVER },
+		{ "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR },
 		{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
 		{ "per-address", required_argument, NULL, OPT_PER_ADDRESS },
 		{ "rate", required_argument, NULL, OPT_RATE },
@@ -340,6 +341,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		case OPT_RESOLVER:
 			o->resolver = optarg;
 			break;
+		case OPT_TRUST_ANCHOR:
+			o->trust_anchor = optarg;
+			break;
 		case OPT_HELP:
 			o->help_topic = o->cmd == CMD_CHECK ? "check" : o->cmd == CMD_SCAN ? "scan" : "cert";
 			o->cmd = CMD_HELP;
@@ -416,6 +420,10 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		}
 		if (o->proto != MAILTLS_PROTO_NONE) {
 			snprintf(err, errlen, "cert: protocol options apply to check only");
+			return -1;
+		}
+		if (o->resolver != NULL || o->trust_anchor != NULL) {
+			snprintf(err, errlen, "cert: --resolver and --trust-anchor apply to check and scan");
 			return -1;
 		}
 		o->cert_file = positional[0];

@@ -28,6 +28,7 @@ struct cli_opts {
 	const char *cert_file;
 	const char *chain_file;
 	const char *resolver;
+	const char *trust_anchor;         /* --trust-anchor FILE (DNSSEC), or NULL */
 	double timeout;
 	double deadline;                 /* 0: the library's default (3 x timeout) */
 	time_t at;

@@ -406,6 +406,7 @@ int scan_run(const struct cli_opts *o, char *err, size_t errlen)
 	struct scan s = { .o = o, .out_fd = -1 };
 	struct mailtls_engine_params ep = {
 		.ca_file = o->ca_file, .ca_path = o->ca_path, .resolver = o->resolver,
+		.trust_anchor = o->trust_anchor,
 		.max_in_flight = o->concurrency, .per_address = o->per_address, .rate = o->rate,
 	};
 	size_t ignored = 0;

@@ -55,6 +55,10 @@ struct mailtls_engine_params {
 	                               * system trust store */
 	const char *ca_path;          /* a hashed directory of trust anchors, or NULL */
 	const char *resolver;         /* NULL: /etc/resolv.conf; else "ADDR[@PORT]" */
+	const char *trust_anchor;     /* DNSSEC trust anchor: a file of zone-format DS or
+	                               * DNSKEY records; NULL: /usr/share/dns/root.key when it
+	                               * is readable, else no validation (every answer
+	                               * insecure). Read when the first name is looked up. */
 	unsigned max_in_flight;       /* checks at work at once; 0: 256 */
 	unsigned per_address;         /* connections at once to one IP address; 0: 2 */
 	double rate;                  /* new connections per second; 0: no limit */

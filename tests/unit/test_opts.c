@@ -75,6 +75,9 @@ static const struct {
 	{ { "cert", "x.pem" }, "cert: give at least one --name to check the certificate for" },
 	{ { "cert", "--name", "a" }, "cert: give exactly one certificate FILE" },
 	{ { "cert", "x.pem", "--name", "a", "--smtp" }, "cert: protocol options apply to check only" },
+	{ { "cert", "x.pem", "--name", "a", "--trust-anchor", "root.key" }, "cert: --resolver and --trust-anchor apply to check and scan" },
+	{ { "cert", "x.pem", "--name", "a", "--resolver", "127.0.0.1" }, "cert: --resolver and --trust-anchor apply to check and scan" },
+	{ { "check", "--smtp", "a", "--trust-anchor" }, "option '--trust-anchor' needs a value" },
 };
 
 static void refused_table(void **state)
@@ -167,6 +170,20 @@ static void accepted(void **state)
 	assert_int_equal(parse(a9, &o, err, sizeof(err)), 0);
 	assert_string_equal(o.host, "::1");
 	assert_int_equal(o.proto, MAILTLS_PROTO_LMTP);
+	assert_null(o.trust_anchor);
+
+	/* DNSSEC: the resolver and its trust anchor, for check and for scan. */
+	const char *a10[] = { "check", "--smtp", "mx.example.org", "--resolver", "127.0.0.1@5353",
+			      "--trust-anchor", "/usr/share/dns/root.key", NULL };
+	assert_int_equal(parse(a10, &o, err, sizeof(err)), 0);
+	assert_string_equal(o.resolver, "127.0.0.1@5353");
+	assert_string_equal(o.trust_anchor, "/usr/share/dns/root.key");
+
+	const char *a11[] = { "scan", "--smtp", "--trust-anchor", "lab/trust-anchor.ds", "in.txt", NULL };
+	assert_int_equal(parse(a11, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_SCAN);
+	assert_string_equal(o.trust_anchor, "lab/trust-anchor.ds");
+	assert_string_equal(o.input, "in.txt");
 }
 
 int main(void)
