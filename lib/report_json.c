@@ -112,6 +112,41 @@ static json_t *subject_json(const struct mailtls_subject *s)
 			 "certificate", s->cert_depth >= 0 ? json_integer(s->cert_depth) : json_null());
 }
 
+/* dane_json - the DANE facts (docs/json.md "dane"). */
+static json_t *dane_json(const struct mailtls_dane_facts *d)
+{
+	json_t *recs = json_array();
+	json_t *o;
+
+	for (size_t i = 0; recs && i < d->n_records; i++) {
+		const struct mailtls_dane_record *r = &d->records[i];
+
+		json_array_append_new(recs, json_pack("{s:i s:i s:i s:o s:o s:o s:o}",
+			"usage", r->usage, "selector", r->selector, "mtype", r->mtype,
+			"data", jstr(r->data),
+			"accepted", r->accepted < 0 ? json_null() : json_boolean(r->accepted),
+			"reason", jstr(r->reason),
+			"matches", r->matches >= 0 ? json_integer(r->matches) : json_null()));
+	}
+	o = json_pack("{s:o s:o s:I s:b}",
+		      "tlsa_base", jstr(d->tlsa_base),
+		      "records", recs,
+		      "usable", (json_int_t)d->n_usable,
+		      "evaluated", d->evaluated);
+	if (o == NULL || !d->evaluated)
+		return o;
+	json_object_set_new(o, "verify_result", json_pack("{s:I s:o}",
+			    "code", (json_int_t)d->verify_code, "text", jstr(d->verify_text)));
+	json_object_set_new(o, "depth", d->depth >= 0 ? json_integer(d->depth) : json_null());
+	json_object_set_new(o, "match", !d->have_match ? json_null() :
+			    json_pack("{s:i s:i s:i s:i s:o}", "depth", d->match_depth,
+				      "usage", d->match_usage, "selector", d->match_selector,
+				      "mtype", d->match_mtype, "record", d->match_record >= 0 ?
+				      json_integer(d->match_record) : json_null()));
+	json_object_set_new(o, "peername", jstr(d->peername));
+	return o;
+}
+
 /* findings_json - the findings as an array. */
 static json_t *findings_json(const struct mailtls_findings *fs)
 {
@@ -161,6 +196,8 @@ static json_t *result_json(const struct mailtls_result *res)
 		return NULL;
 	}
 	json_object_set_new(root, "findings", findings);
+	if (res->dane.enabled)
+		json_object_set_new(root, "dane", dane_json(&res->dane));
 	return root;
 }
 

@@ -82,6 +82,19 @@ static void session_clear(struct mailtls_session *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void mailtls_dane_facts_clear(struct mailtls_dane_facts *f)
+{
+	for (size_t i = 0; i < f->n_records; i++) {
+		free(f->records[i].data);
+		free(f->records[i].reason);
+	}
+	free(f->records);
+	free(f->tlsa_base);
+	free(f->verify_text);
+	free(f->peername);
+	memset(f, 0, sizeof(*f));
+}
+
 void mailtls_result_free(struct mailtls_result *res)
 {
 	if (res == NULL)
@@ -93,6 +106,7 @@ void mailtls_result_free(struct mailtls_result *res)
 	mailtls_strlist_clear(&res->reference_names);
 	mailtls_findings_clear(&res->findings);
 	free(res->unknown_reason);
+	mailtls_dane_facts_clear(&res->dane);
 	free(res);
 }
 

@@ -23,6 +23,7 @@ static const char usage_main[] =
 	"  check PROTOCOL HOST[:PORT]   connect to one server, run STARTTLS or implicit TLS, verify\n"
 	"  cert FILE --name NAME...     verify certificate files offline for the given names\n"
 	"  scan PROTOCOL [FILE|-]       check every HOST[:PORT] of a file, one JSON line each\n"
+	"  tlsa CERT [--host NAME]      the DANE TLSA records to publish for a certificate\n"
 	"  help [COMMAND]               show help for a command\n"
 	"\n"
 	"options: --help, --version. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -91,6 +92,20 @@ static const char usage_cert[] =
 	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
 	"  --warn-days N     warn when the certificate expires within N days (default 21)\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n";
+
+static const char usage_tlsa[] =
+	"usage: mailtls tlsa CERT [--chain FILE] [--host NAME] [--port N]\n"
+	"\n"
+	"Print the DANE TLSA records (RFC 7671, RFC 7672) to publish for a mail server's\n"
+	"certificate, in zone-file form, each after a comment naming its certificate:\n"
+	"  _25._tcp.NAME. IN TLSA 3 1 1 <SHA-256 of the leaf's public key>\n"
+	"  _25._tcp.NAME. IN TLSA 2 1 1 <SHA-256 of an issuer's public key>   (per issuer)\n"
+	"CERT is PEM, leaf first; further certificates in it are issuers.\n"
+	"\n"
+	"options:\n"
+	"  --chain FILE      more issuer certificates in PEM\n"
+	"  --host NAME       the server's name (default: the leaf's first DNS name)\n"
+	"  --port N          the port of the records (default 25)\n";
 
 /*
  * say_error - one line on stderr, "mailtls: ...". The whole line is made display-safe: it
@@ -214,6 +229,44 @@ static int run_cert(const struct cli_opts *o)
 	return r;
 }
 
+/* run_tlsa - the records to publish, one per line after a comment on its certificate. */
+static int run_tlsa(const struct cli_opts *o)
+{
+	struct mailtls_tlsa_set set;
+	char why[512] = "";
+	char name[MAILTLS_NAME_MAX + 1];
+	char date[32];
+	const char *given = o->tlsa_host;
+	int r = mailtls_tlsa_for_cert(o->cert_file, o->chain_file, &set, why, sizeof(why));
+
+	if (r != 0) {
+		say_error("tlsa: %s", why);
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	if (given == NULL)
+		given = set.leaf_dns_name;
+	if (given == NULL || mailtls_name_normalize(given, name, sizeof(name)) != 0) {
+		if (given == NULL)
+			say_error("tlsa: %s: the certificate has no DNS name: give --host NAME",
+				  o->cert_file);
+		else
+			say_error("tlsa: %s: the certificate's first DNS name %s is not a host name: "
+				  "give --host NAME", o->cert_file, given);
+		mailtls_tlsa_set_clear(&set);
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	for (size_t i = 0; i < set.n; i++) {
+		const struct mailtls_tlsa_publish *p = &set.v[i];
+
+		printf("; %s: %s, not after %s\n", p->cert_index == 0 ? "leaf" : "issuer",
+		       p->subject, mailtls_time_format(p->not_after, date, sizeof(date)));
+		printf("_%u._tcp.%s. IN TLSA %u %u %u %s\n", o->port ? o->port : 25, name,
+		       p->usage, p->selector, p->mtype, p->hex);
+	}
+	mailtls_tlsa_set_clear(&set);
+	return fflush(stdout) == 0 ? MAILTLS_EXIT_OK : MAILTLS_EXIT_UNKNOWN;
+}
+
 /* ca_file_is_dir - --ca-file names a directory: say so in the command line's words (the
  * library would refuse it too, naming its parameter). */
 static bool ca_file_is_dir(const struct cli_opts *o)
@@ -247,8 +300,10 @@ int main(int argc, char **argv)
 			fputs(usage_cert, stdout);
 		else if (strcmp(o.help_topic, "scan") == 0)
 			fputs(usage_scan, stdout);
+		else if (strcmp(o.help_topic, "tlsa") == 0)
+			fputs(usage_tlsa, stdout);
 		else {
-			say_error("no help for '%s' (commands: check, cert, scan)", o.help_topic);
+			say_error("no help for '%s' (commands: check, cert, scan, tlsa)", o.help_topic);
 			return MAILTLS_EXIT_UNKNOWN;
 		}
 		return 0;
@@ -270,6 +325,9 @@ int main(int argc, char **argv)
 		break;
 	case CMD_CERT:
 		code = run_cert(&o);
+		break;
+	case CMD_TLSA:
+		code = run_tlsa(&o);
 		break;
 	case CMD_SCAN: {
 		char why[600];

@@ -50,6 +50,7 @@ void mailtls_escape_inplace(char *buf, size_t size);
 #include <mailtls/result.h>
 #include <mailtls/names.h>
 #include <mailtls/timeutil.h>
+#include <mailtls/dane.h>
 #include <mailtls/check.h>
 #include <mailtls/engine.h>
 #include <mailtls/cert.h>

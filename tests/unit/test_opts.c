@@ -33,7 +33,7 @@ static const struct {
 	const char *err;   /* NULL: accepted */
 } refused[] = {
 	{ { NULL }, "no command given (try 'mailtls --help')" },
-	{ { "frobnicate" }, "unknown command 'frobnicate' (commands: check, cert, scan, help)" },
+	{ { "frobnicate" }, "unknown command 'frobnicate' (commands: check, cert, scan, tlsa, help)" },
 	{ { "check", "mx.example.org" }, "check: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
 	{ { "check", "--smtp" }, "check: give exactly one HOST[:PORT]" },
 	{ { "check", "--smtp", "a", "b" }, "check: give exactly one HOST[:PORT]" },
