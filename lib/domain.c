@@ -32,11 +32,11 @@
 #define DOMAIN_HOSTS_MAX 16           /* MX hosts checked */
 #define DOMAIN_ADDRS_MAX 16           /* addresses per host */
 #define DOMAIN_TLSA_MAX 32            /* TLSA records per host */
-#define RR_A 1
-#define RR_MX 15
-#define RR_PTR 12
-#define RR_AAAA 28
-#define RR_TLSA 52
+#define RR_A DNS_T_A
+#define RR_MX DNS_T_MX
+#define RR_PTR DNS_T_PTR
+#define RR_AAAA DNS_T_AAAA
+#define RR_TLSA DNS_T_TLSA
 
 struct domain_job;
 
@@ -137,7 +137,7 @@ static int fill_lookup(struct mailtls_dns_lookup *l, const char *qtype, const st
 	l->ttl = a->ttl;
 	if ((l->qname = strdup(a->qname)) == NULL || (l->qtype = strdup(qtype)) == NULL)
 		return MAILTLS_ENOMEM;
-	if (a->status == DNS_BOGUS && a->why_bogus[0] != '\0'
+	if (a->status == DNS_BOGUS && a->why_bogus != NULL
 	    && (l->why_bogus = strdup(a->why_bogus)) == NULL)
 		return MAILTLS_ENOMEM;
 	if (a->why[0] != '\0' && (l->why = strdup(a->why)) == NULL)
@@ -145,7 +145,7 @@ static int fill_lookup(struct mailtls_dns_lookup *l, const char *qtype, const st
 	for (size_t i = 0; i < a->n_cnames; i++)
 		if (mailtls_strlist_add(&l->cnames, a->cnames[i], MAILTLS_NAME_MAX) != 0)
 			return MAILTLS_ENOMEM;
-	if (a->n_cnames > 0 && a->canonical[0] != '\0'
+	if (a->n_cnames > 0 && a->canonical != NULL
 	    && (l->canonical = strdup(a->canonical)) == NULL)
 		return MAILTLS_ENOMEM;
 	return 0;
@@ -240,12 +240,13 @@ static void on_mx(struct domain_job *j, const struct dns_answer *a)
 	if (a->nxdomain || a->status == DNS_BOGUS)
 		return;
 	/* A null MX (RFC 7505) is the only record, preference 0, target the root. */
-	if (a->n == 1 && a->mx[0].name[0] == '\0') {
+	if (a->n == 1 && a->rr[0].u.mx.root) {
 		res->null_mx = true;
 		return;
 	}
 	for (size_t i = 0; i < a->n; i++)
-		if (a->mx[i].name[0] != '\0' && add_host(res, a->mx[i].name, a->mx[i].pref, false) != 0)
+		if (!a->rr[i].u.mx.root
+		    && add_host(res, a->rr[i].u.mx.target, a->rr[i].u.mx.pref, false) != 0)
 			return nomem(j);
 	if (a->n == 0) {
 		res->implicit_mx = true;
@@ -323,9 +324,19 @@ static void host_addresses_in(struct domain_job *j, size_t hi)
 		h->canonical_secure = l->status == MAILTLS_DNS_SECURE;
 	}
 	for (size_t i = 0; i < h->n_addrs; i++) {
+		struct sockaddr_storage ss = { 0 };
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 		char rev[128];
 
-		if (dns_reverse_name(h->addrs[i].addr, rev, sizeof(rev)) == 0)
+		if (h->addrs[i].family == 6) {
+			sin6->sin6_family = AF_INET6;
+			inet_pton(AF_INET6, h->addrs[i].addr, &sin6->sin6_addr);
+		} else {
+			sin->sin_family = AF_INET;
+			inet_pton(AF_INET, h->addrs[i].addr, &sin->sin_addr);
+		}
+		if (dns_ptr_name((struct sockaddr *)&ss, rev, sizeof(rev)) == 0)
 			ask(j, rev, RR_PTR, hi, i);
 	}
 	if (dane_candidate(res, h)) {
@@ -348,13 +359,13 @@ static int fill_tlsa(struct mailtls_mx_host *h, const struct dns_answer *a, cons
 	for (size_t i = 0; i < a->n && i < DOMAIN_TLSA_MAX; i++) {
 		struct mailtls_tlsa_record *t = &h->tlsa_records[h->n_tlsa];
 
-		t->usage = a->tlsa[i].usage;
-		t->selector = a->tlsa[i].selector;
-		t->mtype = a->tlsa[i].mtype;
-		t->len = a->tlsa[i].len;
+		t->usage = a->rr[i].u.tlsa.usage;
+		t->selector = a->rr[i].u.tlsa.selector;
+		t->mtype = a->rr[i].u.tlsa.mtype;
+		t->len = a->rr[i].u.tlsa.len;
 		if ((t->data = malloc(t->len ? t->len : 1)) == NULL)
 			return MAILTLS_ENOMEM;
-		memcpy(t->data, a->tlsa[i].data, t->len);
+		memcpy(t->data, a->rr[i].u.tlsa.data, t->len);
 		t->usable = verdict_tlsa_usable(t->usage, t->selector, t->mtype, t->len);
 		h->n_tlsa++;
 	}
@@ -412,7 +423,7 @@ static void on_answer(struct dns_answer *a, void *arg)
 			if (fill_lookup(l, kind == RR_A ? "A" : "AAAA", a) != 0)
 				nomem(j);
 			for (size_t i = 0; i < a->n; i++)
-				if (add_address(h, &a->addrs[i]) != 0)
+				if (add_address(h, &a->rr[i].u.addr.ss) != 0)
 					nomem(j);
 			if ((!h->a.asked || h->a.qname) && (!h->aaaa.asked || h->aaaa.qname))
 				host_addresses_in(j, hi);
@@ -422,7 +433,8 @@ static void on_answer(struct dns_answer *a, void *arg)
 			struct mailtls_mx_address *ad = &j->res->hosts[hi].addrs[ai];
 
 			if (fill_lookup(&ad->ptr, "PTR", a) != 0
-			    || (a->n > 0 && (ad->ptr_name = strdup(a->ptr[0])) == NULL))
+			    || (a->n > 0 && a->status != DNS_BOGUS
+				&& (ad->ptr_name = strdup(a->rr[0].u.ptr.name)) == NULL))
 				nomem(j);
 		}
 	}
@@ -587,10 +599,10 @@ int mailtls_domain_submit(struct mailtls_engine *e, const struct mailtls_domain_
 		return MAILTLS_EINVAL;
 	}
 	if (mailtls_name_normalize(p->domain, norm, sizeof(norm)) != 0) {
-		char esc[128];
+		char *esc = mailtls_escape(p->domain, strnlen(p->domain, 300));
 
-		mailtls_escape(p->domain, strlen(p->domain), esc, sizeof(esc));
-		snprintf(why, whylen, "domain: '%s' is not a valid domain name", esc);
+		snprintf(why, whylen, "domain: '%s' is not a valid domain name", esc ? esc : "?");
+		free(esc);
 		return MAILTLS_EINVAL;
 	}
 	if (p->family != 0 && p->family != 4 && p->family != 6) {

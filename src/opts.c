@@ -14,7 +14,7 @@ enum {
 	OPT_NAME = 256, OPT_EHLO, OPT_TIMEOUT, OPT_CA_FILE, OPT_CA_PATH, OPT_AT, OPT_TRANSCRIPT,
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
-	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT,
+	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -163,6 +163,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
 		{ "host", required_argument, NULL, OPT_HOST },
+		{ "level", required_argument, NULL, OPT_LEVEL },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -185,6 +186,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 	longopts[nopts] = (struct option){ NULL, 0, NULL, 0 };
 	memset(o, 0, sizeof(*o));
 	o->warn_days = -1;
+	o->level = -1;
 	o->format = FMT_TEXT;
 	err[0] = '\0';
 	if (argc < 2) {
@@ -210,8 +212,10 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		o->cmd = CMD_SCAN;
 	else if (strcmp(cmd, "tlsa") == 0)
 		o->cmd = CMD_TLSA;
+	else if (strcmp(cmd, "domain") == 0)
+		o->cmd = CMD_DOMAIN;
 	else {
-		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, scan, tlsa, help)", cmd);
+		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, scan, domain, tlsa, help)", cmd);
 		return -1;
 	}
 	/* Options follow the command: getopt sees argv[1..] with the command as its argv[0].
@@ -348,6 +352,12 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		case OPT_TRUST_ANCHOR:
 			o->trust_anchor = optarg;
 			break;
+		case OPT_LEVEL:
+			if ((o->level = mailtls_level_parse(optarg)) < 0) {
+				snprintf(err, errlen, "--level: '%s' is not may, encrypt, dane, verify or secure", optarg);
+				return -1;
+			}
+			break;
 		case OPT_HOST:
 			o->tlsa_host = optarg;
 			break;
@@ -360,7 +370,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			break;
 		case OPT_HELP:
 			o->help_topic = o->cmd == CMD_CHECK ? "check" : o->cmd == CMD_SCAN ? "scan" :
-					o->cmd == CMD_TLSA ? "tlsa" : "cert";
+					o->cmd == CMD_TLSA ? "tlsa" : o->cmd == CMD_DOMAIN ? "domain" : "cert";
 			o->cmd = CMD_HELP;
 			return 0;
 		case OPT_VERSION:
@@ -403,7 +413,31 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		snprintf(err, errlen, "--host and --port apply to tlsa only (check takes HOST[:PORT])");
 		return -1;
 	}
-	if (o->cmd == CMD_TLSA) {
+	if (o->cmd != CMD_DOMAIN && o->level >= 0) {
+		snprintf(err, errlen, "--level applies to domain only");
+		return -1;
+	}
+	if (o->cmd == CMD_DOMAIN) {
+		char norm[MAILTLS_NAME_MAX + 1];
+
+		if (npos != 1) {
+			snprintf(err, errlen, "domain: give exactly one DOMAIN");
+			return -1;
+		}
+		if (o->proto != MAILTLS_PROTO_NONE || o->n_names > 0 || o->chain_file != NULL) {
+			snprintf(err, errlen, "domain: protocol options, --name and --chain apply to check and cert");
+			return -1;
+		}
+		if (o->format == FMT_NAGIOS) {
+			snprintf(err, errlen, "domain: --format is text or json");
+			return -1;
+		}
+		if (mailtls_name_normalize(positional[0], norm, sizeof(norm)) != 0) {
+			snprintf(err, errlen, "domain: '%s' is not a valid domain name", positional[0]);
+			return -1;
+		}
+		snprintf(o->host, sizeof(o->host), "%s", norm);
+	} else if (o->cmd == CMD_TLSA) {
 		if (npos != 1) {
 			snprintf(err, errlen, "tlsa: give exactly one certificate FILE");
 			return -1;

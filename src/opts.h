@@ -11,7 +11,7 @@
 
 #define CLI_NAMES_MAX 32
 
-enum cli_command { CMD_NONE, CMD_CHECK, CMD_CERT, CMD_SCAN, CMD_TLSA, CMD_HELP, CMD_VERSION };
+enum cli_command { CMD_NONE, CMD_CHECK, CMD_CERT, CMD_SCAN, CMD_DOMAIN, CMD_TLSA, CMD_HELP, CMD_VERSION };
 enum cli_format { FMT_TEXT, FMT_JSON, FMT_NAGIOS };
 
 struct cli_opts {
@@ -40,6 +40,8 @@ struct cli_opts {
 	bool format_given;
 	int family;
 
+	/* domain */
+	int level;                       /* --level: enum mailtls_level, or -1 when not given */
 	/* scan */
 	const char *input;               /* FILE, or "-" for standard input */
 	const char *output;              /* --output FILE, or NULL for standard output */

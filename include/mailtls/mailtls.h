@@ -54,6 +54,7 @@ void mailtls_escape_inplace(char *buf, size_t size);
 #include <mailtls/check.h>
 #include <mailtls/engine.h>
 #include <mailtls/cert.h>
+#include <mailtls/domain.h>
 #include <mailtls/report.h>
 
 #endif
