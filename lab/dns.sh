@@ -26,6 +26,16 @@ DNS_RESOLVER=127.77.2.53
 DNS_AUTH=127.77.2.54
 DNS_WAIT=50		# tenths of a second for the first validated answer
 
+# The zones NSD serves: name, file in DIR/dns/zones (.signed: signed at start).
+DNS_ZONES='
+lab.test.		lab.test.zone.signed
+insecure.lab.test.	insecure.lab.test.zone
+bogus.lab.test.		bogus.lab.test.zone.signed
+_25._tcp.tb.lab.test.	tb.zone.signed
+77.127.in-addr.arpa.	reverse.zone
+'
+zones() { echo "$DNS_ZONES" | grep -v '^[[:space:]]*$'; }
+
 # dns_listeners - "server addr port" of the DNS servers (TCP and UDP)
 dns_listeners() {
 	echo "nsd $DNS_AUTH 53"
@@ -33,7 +43,7 @@ dns_listeners() {
 }
 
 dns_tools() {
-	for t in nsd unbound ldns-keygen ldns-signzone drill sha256sum timeout; do
+	for t in nsd nsd-checkzone unbound ldns-keygen ldns-signzone drill sha256sum timeout; do
 		command -v "$t" >/dev/null 2>&1 ||
 		    die "$t not installed (run scripts/deps.sh: nsd unbound ldnsutils)"
 	done
@@ -195,7 +205,19 @@ dns_make() {
 	cp "$lab_ksk.ds" "$dnsdir/trust-anchor.ds"
 	chmod 644 "$dnsdir/trust-anchor.ds"
 
-	dns_fill nsd.conf.in >"$dnsdir/nsd/nsd.conf"
+	# A zone NSD cannot load is skipped with a log line: refuse it here.
+	zones | while read -r zn zf; do
+		nsd-checkzone "$zn" "$z/$zf" >"$dnsdir/checkzone.out" 2>&1 ||
+		    die "zone $zn has errors: $(grep -v ' is ok$' "$dnsdir/checkzone.out" | head -n 5)"
+	done
+
+	{
+		dns_fill nsd.conf.in
+		zones | while read -r zn zf; do
+			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "$zn" "$zf"
+		done
+	} >"$dnsdir/nsd/nsd.conf"
+	rm -f "$dnsdir/checkzone.out"
 	dns_fill unbound.conf.in >"$dnsdir/unbound/unbound.conf"
 	chmod 644 "$dnsdir/nsd/nsd.conf" "$dnsdir/unbound/unbound.conf"
 }
@@ -206,22 +228,34 @@ dns_start() {
 	    </dev/null >>"$dir/log/nsd.log" 2>&1) &
 	echo "nsd $!" >>"$pids"
 	(cd "$dir/dns/unbound" && exec unbound -d -c "$dir/dns/unbound/unbound.conf" \
-	    </dev/null >>"$dir/log/lab.log" 2>&1) &
+	    </dev/null >>"$dir/log/unbound.log" 2>&1) &
 	echo "unbound $!" >>"$pids"
 }
 
-# dns_probe - wait, bounded, until Unbound gives a validated answer from NSD
+# dns_probe - wait, bounded, until NSD answers for every zone with authority and
+#	Unbound gives a validated answer from NSD; fail naming what is missing
 dns_probe() {
 	i=0
 	while :; do
-		out=$(timeout 2 drill -D lab.test @"$DNS_RESOLVER" SOA 2>&1) || out=
-		case $out in
-		*"rcode: NOERROR"*"flags: qr"*" ad "*) return 0 ;;
-		esac
+		what=
+		for zn in $(zones | awk '{print $1}'); do
+			out=$(timeout 2 drill "$zn" @"$DNS_AUTH" SOA 2>&1) || out=
+			case $out in
+			*"rcode: NOERROR"*"flags: qr aa"*) ;;
+			*) what="nsd no authoritative answer for $zn SOA from $DNS_AUTH"; break ;;
+			esac
+		done
+		if [ -z "$what" ]; then
+			out=$(timeout 2 drill -D lab.test @"$DNS_RESOLVER" SOA 2>&1) || out=
+			case $out in
+			*"rcode: NOERROR"*"flags: qr"*" ad "*) return 0 ;;
+			esac
+			what="unbound no validated answer for lab.test SOA from $DNS_RESOLVER"
+		fi
 		if [ $i -ge $DNS_WAIT ]; then
 			echo "$out" >>"$dir/log/lab.log"
-			fail unbound "no validated answer for lab.test SOA from $DNS_RESOLVER (drill output in $dir/log/lab.log)" \
-			    "$dir/log/unbound.log"
+			fail "${what%% *}" "${what#* } (drill output in $dir/log/lab.log)" \
+			    "$dir/log/${what%% *}.log"
 		fi
 		sleep 0.1
 		i=$((i + 1))
