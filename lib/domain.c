@@ -289,12 +289,10 @@ static int add_address(struct mailtls_mx_host *h, const struct sockaddr_storage 
 
 /* dane_candidate - may TLSA be asked for this host (RFC 7672 2.2.1, 2.2.2): the MX records
  * (or, for the implicit MX, the domain's address records) and the host's address records
- * are DNSSEC-secure. */
+ * are DNSSEC-secure (for the implicit MX, the MX answer is its proven absence). */
 static bool dane_candidate(const struct mailtls_domain_result *res, const struct mailtls_mx_host *h)
 {
-	if (!h->implicit && res->mx.status != MAILTLS_DNS_SECURE)
-		return false;
-	if (h->implicit && res->mx.status != MAILTLS_DNS_SECURE)
+	if (res->mx.status != MAILTLS_DNS_SECURE)
 		return false;
 	if (h->a.asked && h->a.status != MAILTLS_DNS_SECURE)
 		return false;
@@ -339,12 +337,14 @@ static void host_addresses_in(struct domain_job *j, size_t hi)
 		if (dns_ptr_name((struct sockaddr *)&ss, rev, sizeof(rev)) == 0)
 			ask(j, rev, RR_PTR, hi, i);
 	}
-	if (dane_candidate(res, h)) {
-		/* RFC 7672 2.2.2: the expanded name first, when the expansion is secure. */
-		ask_tlsa(j, hi, h->canonical && h->canonical_secure ? h->canonical : h->name);
+	if (h->n_addrs == 0) {
+		submit_checks(j, hi);
 		return;
 	}
-	submit_checks(j, hi);
+	/* RFC 7672 2.2.2: the expanded name first, when the expansion is secure. Asked for
+	 * every host with addresses: where DANE cannot apply (records not secure) the answer
+	 * is information (TLSA published but ignored), never used. */
+	ask_tlsa(j, hi, h->canonical && h->canonical_secure ? h->canonical : h->name);
 }
 
 static int fill_tlsa(struct mailtls_mx_host *h, const struct dns_answer *a, const char *base)
@@ -508,7 +508,7 @@ static void submit_checks(struct domain_job *j, size_t hi)
 	const char *names[1] = { h->name };
 	char why[256];
 
-	for (size_t i = 0; i < h->n_tlsa; i++)
+	for (size_t i = 0; dane_candidate(j->res, h) && i < h->n_tlsa; i++)
 		if (h->tlsa_records[i].usable && h->tlsa.status == MAILTLS_DNS_SECURE)
 			usable[n_usable++] = (struct mailtls_tlsa){
 				.usage = h->tlsa_records[i].usage,

@@ -94,7 +94,6 @@ void mailtls_domain_result_free(struct mailtls_domain_result *res)
 		return;
 	free(res->domain);
 	mailtls_dns_lookup_clear(&res->mx);
-	mailtls_dns_lookup_clear(&res->domain_addr);
 	for (size_t i = 0; i < res->n_hosts; i++)
 		host_clear(&res->hosts[i]);
 	free(res->hosts);

@@ -394,7 +394,7 @@ static json_t *domain_json(const struct mailtls_domain_result *res)
 
 	for (size_t i = 0; hosts && i < res->n_hosts; i++)
 		json_array_append_new(hosts, host_json(&res->hosts[i]));
-	root = json_pack("{s:s s:s s:o s:s s:s s:i s:b s:o s:o s:f s:{s:o s:o} s:b s:b s:o s:o}",
+	root = json_pack("{s:s s:s s:o s:s s:s s:i s:b s:o s:o s:f s:{s:o} s:b s:b s:o s:o}",
 			 "mailtls_version", mailtls_version(),
 			 "mode", "domain",
 			 "domain", report_jstr(res->domain),
@@ -405,7 +405,7 @@ static json_t *domain_json(const struct mailtls_domain_result *res)
 			 "unknown_reason", report_jstr(res->unknown_reason),
 			 "validation_time", report_jtime(res->validation_time),
 			 "elapsed_ms", res->elapsed_ms,
-			 "dns", "mx", lookup_json(&res->mx), "domain_address", lookup_json(&res->domain_addr),
+			 "dns", "mx", lookup_json(&res->mx),
 			 "null_mx", res->null_mx,
 			 "implicit_mx", res->implicit_mx,
 			 "outcomes", outcomes_json(res->outcome, res->outcome_via),

@@ -115,11 +115,9 @@ static enum host_dane host_dane(const struct mailtls_domain_result *res,
 {
 	size_t usable = 0;
 
-	if (!secure(&res->mx) && !h->implicit)
-		return HOST_DANE_NONE;
-	if (h->implicit && !secure(&res->domain_addr) && !address_records_secure(h))
-		return HOST_DANE_NONE;
-	if (!address_records_secure(h) || !h->tlsa.asked)
+	/* The MX answer (for an implicit MX, its proven absence) and the host's address
+	 * records must be secure (RFC 7672 2.2.1, 2.2.2). */
+	if (!secure(&res->mx) || !address_records_secure(h) || !h->tlsa.asked)
 		return HOST_DANE_NONE;
 	switch (h->tlsa.status) {
 	case MAILTLS_DNS_BOGUS:
@@ -275,14 +273,21 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	char buf[512];
 	int r;
 
-	if (!address_records_secure(h)) {
-		if ((secure(&res->mx) || h->implicit) && h->n_addrs > 0)
+	if (h->n_addrs == 0)
+		return 0;
+	if (!secure(&res->mx) || !address_records_secure(h)) {
+		/* DANE cannot apply; records published all the same are ignored. */
+		if (h->n_tlsa > 0)
+			ADD(res, MAILTLS_F_DANE_TLSA_INSECURE, hs,
+			    "%s: %zu TLSA record%s at %s, but the %s not DNSSEC-secure: ignored",
+			    h->name, h->n_tlsa, h->n_tlsa == 1 ? "" : "s",
+			    h->tlsa.qname ? h->tlsa.qname : "?",
+			    !secure(&res->mx) ? "MX records are" : "host's address records are");
+		else if (secure(&res->mx))
 			ADD(res, MAILTLS_F_DANE_NAME_NOT_SECURE, hs,
-			    "%s: address records not DNSSEC-secure: no TLSA lookup", h->name);
+			    "%s: address records not DNSSEC-secure: DANE does not apply", h->name);
 		return 0;
 	}
-	if (!secure(&res->mx) && !h->implicit)
-		return 0;
 	switch (hd) {
 	case HOST_DANE_DEFER:
 		ADD(res, h->tlsa.status == MAILTLS_DNS_BOGUS ? MAILTLS_F_DANE_TLSA_BOGUS
@@ -598,7 +603,10 @@ int verdict_domain(struct mailtls_domain_result *res)
 			}
 			i = j;
 		}
-		res->outcome[l] = res->n_hosts ? acc : MAILTLS_OUTCOME_UNREACHABLE;
+		/* A bogus MX answer: validating resolvers answer SERVFAIL, senders defer. */
+		res->outcome[l] = res->n_hosts ? acc :
+				  res->mx.status == MAILTLS_DNS_BOGUS ? MAILTLS_OUTCOME_DEFERRED :
+				  MAILTLS_OUTCOME_UNREACHABLE;
 		if (l != (int)res->level)
 			continue;
 		if (!delivers(acc) && res->n_hosts > 0)

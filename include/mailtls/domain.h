@@ -130,7 +130,6 @@ struct mailtls_mx_host {
 struct mailtls_domain_result {
 	char *domain;                 /* as asked, normalized (lower case, no trailing dot) */
 	struct mailtls_dns_lookup mx;
-	struct mailtls_dns_lookup domain_addr; /* A of the domain when it is its own MX */
 	bool null_mx;                 /* RFC 7505: accepts no mail */
 	bool implicit_mx;             /* no MX records: the domain is its own MX */
 	struct mailtls_mx_host *hosts; /* in preference order */
