@@ -27,6 +27,7 @@
 #include <mailtls/names.h>
 #include "dns.h"
 #include "engine_task.h"
+#include "mxrules.h"
 #include "verdict.h"
 
 #define DOMAIN_HOSTS_MAX 16           /* MX hosts checked */
@@ -163,32 +164,6 @@ static void nomem(struct domain_job *j)
 	}
 }
 
-/* is_ip_literal - an MX target that is an address written as a name. */
-static bool is_ip_literal(const char *name)
-{
-	unsigned char buf[16];
-	char tmp[64];
-	size_t n = strlen(name);
-
-	if (n == 0 || n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, name, n + 1);
-	if (tmp[n - 1] == '.')
-		tmp[n - 1] = '\0';
-	if (tmp[0] == '[' && tmp[strlen(tmp) - 1] == ']')
-		return true;
-	return inet_pton(AF_INET, tmp, buf) == 1 || inet_pton(AF_INET6, tmp, buf) == 1;
-}
-
-static int cmp_host(const void *x, const void *y)
-{
-	const struct mailtls_mx_host *a = x, *b = y;
-
-	if (a->preference != b->preference)
-		return a->preference < b->preference ? -1 : 1;
-	return strcmp(a->name, b->name);
-}
-
 /* host_lookups - ask A and AAAA of host hi (nothing for an IP literal). */
 static void host_lookups(struct domain_job *j, size_t hi)
 {
@@ -221,7 +196,7 @@ static int add_host(struct mailtls_domain_result *res, const char *name, unsigne
 		return MAILTLS_ENOMEM;
 	v[res->n_hosts].preference = pref;
 	v[res->n_hosts].implicit = implicit;
-	v[res->n_hosts].ip_literal = is_ip_literal(name);
+	v[res->n_hosts].ip_literal = mxrules_ip_literal(name);
 	res->n_hosts++;
 	return 0;
 }
@@ -253,7 +228,7 @@ static void on_mx(struct domain_job *j, const struct dns_answer *a)
 		if (add_host(res, res->mx.canonical ? res->mx.canonical : res->domain, 0, true) != 0)
 			return nomem(j);
 	}
-	qsort(res->hosts, res->n_hosts, sizeof(res->hosts[0]), cmp_host);
+	mxrules_sort(res->hosts, res->n_hosts);
 	for (size_t i = 0; i < res->n_hosts; i++)
 		host_lookups(j, i);
 }
@@ -315,6 +290,7 @@ static void host_addresses_in(struct domain_job *j, size_t hi)
 	struct mailtls_domain_result *res = j->res;
 	struct mailtls_mx_host *h = &res->hosts[hi];
 	const struct mailtls_dns_lookup *l = h->a.asked ? &h->a : &h->aaaa;
+	bool fallback;
 
 	if (l->canonical != NULL) {
 		if ((h->canonical = strdup(l->canonical)) == NULL)
@@ -344,7 +320,7 @@ static void host_addresses_in(struct domain_job *j, size_t hi)
 	/* RFC 7672 2.2.2: the expanded name first, when the expansion is secure. Asked for
 	 * every host with addresses: where DANE cannot apply (records not secure) the answer
 	 * is information (TLSA published but ignored), never used. */
-	ask_tlsa(j, hi, h->canonical && h->canonical_secure ? h->canonical : h->name);
+	ask_tlsa(j, hi, mxrules_tlsa_first(h->name, h->canonical, h->canonical_secure, &fallback));
 }
 
 static int fill_tlsa(struct mailtls_mx_host *h, const struct dns_answer *a, const char *base)
@@ -375,11 +351,12 @@ static int fill_tlsa(struct mailtls_mx_host *h, const struct dns_answer *a, cons
 static void on_tlsa(struct domain_job *j, size_t hi, const struct dns_answer *a)
 {
 	struct mailtls_mx_host *h = &j->res->hosts[hi];
-	bool first_of_two = h->canonical && h->canonical_secure && !h->tlsa_expanded.asked
-			    && strcmp(h->canonical, h->name) != 0;
+	bool fallback, first_of_two;
 	char prefix[24];
 	const char *base;
 
+	mxrules_tlsa_first(h->name, h->canonical, h->canonical_secure, &fallback);
+	first_of_two = fallback && !h->tlsa_expanded.asked;
 	snprintf(prefix, sizeof(prefix), "_%u._tcp.", j->p.port);
 	base = strncmp(a->qname, prefix, strlen(prefix)) == 0 ? a->qname + strlen(prefix)
 							       : a->qname;
@@ -394,11 +371,8 @@ static void on_tlsa(struct domain_job *j, size_t hi, const struct dns_answer *a)
 		return nomem(j);
 	/* Reference names for DANE-TA (RFC 7672 3.2.3): the TLSA base domain, the MX host
 	 * name, and its secure CNAME expansion. */
-	if (mailtls_strlist_add(&h->dane_names, h->tlsa_base, MAILTLS_NAME_MAX) != 0
-	    || (strcmp(h->name, h->tlsa_base) != 0
-		&& mailtls_strlist_add(&h->dane_names, h->name, MAILTLS_NAME_MAX) != 0)
-	    || (h->canonical && h->canonical_secure && strcmp(h->canonical, h->tlsa_base) != 0
-		&& mailtls_strlist_add(&h->dane_names, h->canonical, MAILTLS_NAME_MAX) != 0))
+	if (mxrules_dane_names(h->tlsa_base, h->name, h->canonical, h->canonical_secure,
+			       &h->dane_names) != 0)
 		return nomem(j);
 	submit_checks(j, hi);
 }

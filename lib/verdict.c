@@ -254,6 +254,20 @@ static const char *lookup_problem(const struct mailtls_dns_lookup *l, char *buf,
 	return buf;
 }
 
+/* leaf_key_hex - the leaf's SPKI SHA-256 as TLSA data (hex without colons), or "?". */
+static void leaf_key_hex(const struct mailtls_result *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	const char *p = s != NULL && s->chain_len > 0 ? s->chain[0].spki_sha256 : NULL;
+
+	for (; p != NULL && *p != '\0' && o + 1 < len; p++)
+		if (*p != ':')
+			buf[o++] = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+	buf[o] = '\0';
+	if (o == 0)
+		snprintf(buf, len, "?");
+}
+
 /* record_matches - a usable record of h matches a certificate served at a. */
 static bool record_matches(const struct mailtls_mx_host *h, const struct mailtls_mx_address *a)
 {
@@ -349,10 +363,13 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 			    "%s[%s]: a TLSA record matches, but verification failed: %s", h->name,
 			    a->addr, a->dane_error ? a->dane_error : "no reason given");
 		} else {
+			char key[80];
+
+			leaf_key_hex(a->server, key, sizeof(key));
 			ADD(res, MAILTLS_F_DANE_NO_MATCH, as,
-			    "%s[%s]: none of the %zu TLSA records at %s matches the chain served%s%s",
-			    h->name, a->addr, h->n_tlsa, h->tlsa_base ? h->tlsa_base : "?",
-			    a->dane_error ? ": " : "", a->dane_error ? a->dane_error : "");
+			    "%s[%s]: none of the %zu TLSA record%s at _25._tcp.%s matches the chain "
+			    "served (its leaf key is 3 1 1 %s)", h->name, a->addr, h->n_tlsa,
+			    h->n_tlsa == 1 ? "" : "s", h->tlsa_base ? h->tlsa_base : "?", key);
 		}
 	}
 	if (n_ok > 0 && n_ok < n_tls)
