@@ -38,7 +38,7 @@ expect help-cert 0 "usage: mailtls cert FILE [--chain FILE] --name NAME... [OPTI
 expect check-help-option 0 "--warn-days N" "" -- check --help
 expect version 0 "mailtls 0.1.0" "" -- --version
 expect no-command 3 "" "mailtls: no command given (try 'mailtls --help')" --
-expect unknown-help 3 "" "mailtls: no help for 'frob' (commands: check, cert, scan, tlsa)" -- help frob
+expect unknown-help 3 "" "mailtls: no help for 'frob' (commands: check, cert, scan, domain, tlsa)" -- help frob
 expect help-scan 0 "usage: mailtls scan PROTOCOL [FILE|-] [OPTIONS]" "" -- help scan
 expect scan-help-option 0 "--shard K/N" "" -- scan --help
 expect ca-file-directory 3 "" "mailtls: --ca-file /etc: is a directory (use --ca-path for a hashed directory of anchors)" -- check --smtp 127.0.0.1:2 --ca-file /etc
