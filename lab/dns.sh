@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # dns.sh - the lab's DNS world, sourced by lab/lab.sh (not run on its own).
 #
 # DESCRIPTION
@@ -11,7 +12,8 @@
 #	expired 30 days ago). Both servers run in the foreground (-d) as
 #	children of lab.sh's start, recorded in DIR/pids like the others.
 #
-#	Uses from lab.sh: dir, pki, here, plan, die, say, fail.
+#	Uses from lab.sh: dir, pki, pids, here, have_ipv6, plan, die, say, fail.
+# shellcheck disable=SC2154
 #
 # FILES
 #	DIR/dns/keys/		DNSSEC keys (K<zone>+013+<tag>.{key,private,ds})
@@ -88,11 +90,13 @@ full_crt() {
 	openssl x509 -in "$1" -outform DER | sha256sum | hash64 "$1"
 }
 
-# keygen ZONE [-k] - a new ECDSA P-256 key for ZONE; prints its base path
+# keygen ZONE [-k] - a new ECDSA P-256 key for ZONE (-k: a KSK); prints its base path
 keygen() {
-	b=$(cd "$dnsdir/keys" && ldns-keygen -a ECDSAP256SHA256 -r /dev/urandom ${2:-} "$1") ||
-	    die "ldns-keygen $1 failed"
-	[ -s "$dnsdir/keys/$b.private" ] || die "ldns-keygen $1: no key $b"
+	z1=$1
+	shift
+	b=$(cd "$dnsdir/keys" && ldns-keygen -a ECDSAP256SHA256 -r /dev/urandom "$@" "$z1") ||
+	    die "ldns-keygen $z1 failed"
+	[ -s "$dnsdir/keys/$b.private" ] || die "ldns-keygen $z1: no key $b"
 	echo "$dnsdir/keys/$b"
 }
 

@@ -186,6 +186,7 @@ else
 	printf 'nameserver %s\noptions trust-ad\n' "$LAB_DNS_RESOLVER" >"$T/pf/resolv.conf"
 	# finger DOMAIN - posttls-finger -l dane DOMAIN's log, in the namespace
 	finger() {
+		# shellcheck disable=SC2016 # expanded by the inner sh, from its arguments
 		timeout 20 unshare --mount sh -c '
 			mount --bind "$1/resolv.conf" /etc/resolv.conf || exit 99
 			MAIL_CONFIG=$1 exec posttls-finger -c -l dane -t 5 -T 5 "$2"' \
