@@ -15,7 +15,7 @@ stop_lab() {
 }
 trap stop_lab EXIT INT TERM
 
-echo "== starting the lab (Postfix, Dovecot, faultd on 127.77.0.0/24) in $LAB"
+echo "== starting the lab (Postfix, Dovecot, faultd on 127.77.0.0/24; NSD and a validating Unbound with signed zones on 127.77.2.0/24) in $LAB"
 sh "$TOP/lab/lab.sh" start "$LAB"
 . "$LAB/lab.env"
 
@@ -52,6 +52,17 @@ show "Offline: will this certificate work for both names?" \
 	cert "$LAB_PKI/good.chain.pem" --name mx1.lab.test --name imap.lab.test --ca-file "$LAB_CA"
 show "Implicit TLS (port 465) as JSON" \
 	check --smtps "$LAB_SMTPS" --name mx1.lab.test --ca-file "$LAB_CA" --format json
+# Domains: every MX, DNSSEC and DANE, through the lab's own validating resolver.
+DNS="--resolver $LAB_DNS_RESOLVER --trust-anchor $LAB_DNS_TA --ca-file $LAB_CA --timeout 5"
+# shellcheck disable=SC2086
+show "A domain with DANE-EE: a self-signed certificate that DANE senders authenticate" \
+	domain dane-ee.lab.test $DNS
+# shellcheck disable=SC2086
+show "A domain whose TLSA record matches no key served: DANE senders defer" \
+	domain dane-nomatch.lab.test $DNS
+# shellcheck disable=SC2086
+show "A domain with four MX hosts and no TLSA records, judged at the verify level" \
+	domain multi.lab.test $DNS --level verify
 # A scan: every faultd listener and two Postfix ones, plus a bad line, in one process; the
 # JSON Lines go to a file, one line per target is shown with jq, the summary on stderr.
 TARGETS="$LAB/targets.txt"
