@@ -4,9 +4,11 @@
  *
  *	1. MX of the domain (RFC 5321 5.1: none is the implicit MX, the domain itself;
  *	   RFC 7505: "MX 0 ." accepts no mail), hosts in preference order.
- *	2. Per host, A and AAAA (every address kept; -4/-6 restrict), and when the MX records
- *	   and the address records are DNSSEC-secure, TLSA at _25._tcp of the CNAME-expanded
- *	   name, then of the name as published when the expansion has none (RFC 7672 2.2.2).
+ *	2. Per host, A and AAAA (every address kept, sorted; -4/-6 restrict), then TLSA at
+ *	   _25._tcp of the secure CNAME expansion, then of the name as published when the
+ *	   expansion has none (RFC 7672 2.2.2). TLSA is asked for every host with addresses;
+ *	   its records are used only when the MX records and the address records are
+ *	   DNSSEC-secure, and reported as ignored otherwise.
  *	3. Per address, its PTR (information only) and a check on port 25 through the engine,
  *	   with the host's usable TLSA records for OpenSSL's DANE verification; SNI is the
  *	   TLSA base domain under DANE.
@@ -262,6 +264,19 @@ static int add_address(struct mailtls_mx_host *h, const struct sockaddr_storage 
 	return 0;
 }
 
+/* cmp_address - IPv4 before IPv6, then by address. */
+static int cmp_address(const void *x, const void *y)
+{
+	const struct mailtls_mx_address *a = x, *b = y;
+	unsigned char ba[16] = { 0 }, bb[16] = { 0 };
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	inet_pton(a->family == 6 ? AF_INET6 : AF_INET, a->addr, ba);
+	inet_pton(b->family == 6 ? AF_INET6 : AF_INET, b->addr, bb);
+	return memcmp(ba, bb, sizeof(ba));
+}
+
 /* dane_candidate - may TLSA be asked for this host (RFC 7672 2.2.1, 2.2.2): the MX records
  * (or, for the implicit MX, the domain's address records) and the host's address records
  * are DNSSEC-secure (for the implicit MX, the MX answer is its proven absence). */
@@ -297,6 +312,8 @@ static void host_addresses_in(struct domain_job *j, size_t hi)
 			return nomem(j);
 		h->canonical_secure = l->status == MAILTLS_DNS_SECURE;
 	}
+	/* Resolvers rotate the records of an answer: a stable order for the report. */
+	qsort(h->addrs, h->n_addrs, sizeof(h->addrs[0]), cmp_address);
 	for (size_t i = 0; i < h->n_addrs; i++) {
 		struct sockaddr_storage ss = { 0 };
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;

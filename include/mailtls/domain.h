@@ -118,7 +118,8 @@ struct mailtls_mx_host {
 	                                           * published was asked next (RFC 7672 2.2.2) */
 	char *canonical;              /* CNAME-expanded name, or NULL when not an alias */
 	bool canonical_secure;        /* every CNAME in the expansion was secure */
-	char *tlsa_base;              /* the TLSA base domain, or NULL when no TLSA applies */
+	char *tlsa_base;              /* the TLSA base domain asked last (the name whose
+	                               * answer is in `tlsa`), or NULL when TLSA was not asked */
 	struct mailtls_tlsa_record *tlsa_records;
 	size_t n_tlsa;
 	struct mailtls_strlist dane_names; /* reference names for DANE-TA (RFC 7672 3.2.3) */
