@@ -111,8 +111,8 @@ struct dns_answer {
 	bool nxdomain;                        /* rcode 3: the name does not exist */
 	bool nodata;                          /* rcode 0 and no record of the type at the
 	                                       * canonical name */
-	char *why_bogus;                      /* libunbound's reason when BOGUS (escaped),
-	                                       * else NULL */
+	char *why_bogus;                      /* libunbound's reason when BOGUS (escaped;
+	                                       * NULL only without memory), else NULL */
 	char why[256];                        /* what went wrong when NOANSWER (a resolver
 	                                       * error, "no answer within 5 s", ...), else "" */
 	uint32_t ttl;                         /* least TTL over the CNAMEs followed and the
@@ -156,7 +156,8 @@ struct dns_ctx;
 /* dns_ctx_new - resolver: NULL for /etc/resolv.conf, else "ADDR[@PORT]" to forward to.
  * trust_anchor: a file of zone-format DS or DNSKEY records (Debian's root.key, a lab's DS
  * file) to validate from; NULL: DNS_ROOT_KEY_FILE when it is readable, else no validation
- * at all (every answer is then INSECURE at best). The file is read here. NULL with why
+ * at all (every answer is then INSECURE at best); "": no validation. The file is read
+ * here. NULL with why
  * filled on failure (a resolver address that does not parse, an unreadable or unusable
  * trust anchor file). Free with dns_ctx_free(). */
 struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver,
