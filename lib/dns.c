@@ -360,6 +360,8 @@ static int query_start(struct dns_ctx *d, const char *name, int rrtype, unsigned
 	int ok;
 
 	*qp = NULL;
+	if (d == NULL)   /* engine_dns() could not set one up */
+		return MAILTLS_EDNS;
 	if (name == NULL || rrtype <= 0 || rrtype > 65535 || cb == NULL)
 		return MAILTLS_EINVAL;
 	/* The name as libunbound will read it, for the answers made here. */

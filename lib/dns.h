@@ -122,7 +122,8 @@ struct dns_answer {
 	char *cnames[DNS_CNAMES_MAX];         /* the alias names followed, in order: the owner
 	                                       * of each CNAME (cnames[0] is qname) */
 	size_t n_cnames;
-	struct dns_record *rr;                /* n records, in the packet's order */
+	struct dns_record *rr;                /* n records, in the packet's order (NULL
+	                                       * when n is 0) */
 	size_t n;
 	size_t omitted;                       /* records of the type left out: over
 	                                       * DNS_RECORDS_MAX, over a size bound, a name
@@ -179,8 +180,9 @@ typedef void dns_answer_fn(struct dns_answer *a, void *arg);
  * call), unless dns_query_cancel() comes first; a belongs to cb's side then. No answer
  * within timeout_ms (> 0) makes an answer of status NOANSWER, why "no answer within N s".
  * *qp is a handle valid until cb runs or the query is cancelled. On a negative MAILTLS_E*
- * code (EINVAL: a name that does not parse, a timeout of 0; ENOMEM; EDNS: libunbound
- * refused the question) cb is never called and *qp is NULL. */
+ * code (EINVAL: a name that does not parse, a timeout of 0; ENOMEM; EDNS: d is NULL, as
+ * from an engine_dns() that failed, or libunbound refused the question) cb is never
+ * called and *qp is NULL. */
 int dns_query(struct dns_ctx *d, const char *name, int rrtype, unsigned timeout_ms,
 	      dns_answer_fn *cb, void *arg, struct dns_query **qp);
 

@@ -431,6 +431,10 @@ int dns_answer_parse(const uint8_t *wire, size_t len, int qtype, struct dns_answ
 		min_ttl(out, &have_ttl, rec->ttl);
 		out->n++;
 	}
+	if (out->n == 0) {   /* every record left out: nothing held (rr is NULL iff n is 0) */
+		free(out->rr);
+		out->rr = NULL;
+	}
 	out->nodata = out->rcode == LDNS_RCODE_NOERROR && out->n == 0 && out->omitted == 0;
 	r = 0;
 out:
