@@ -10,8 +10,12 @@
 #	start makes a fresh test PKI (lab/mkcerts.sh) in DIR/pki, generates
 #	Postfix and Dovecot configurations from lab/templates/, starts Postfix,
 #	Dovecot and faultd (the fault server, $FAULTD, default build/lab/faultd)
-#	on the 127.77.0.0/24 addresses of the address plan below, waits until
-#	every listener is up, and writes DIR/lab.env for tests to source.
+#	on the 127.77.0.0/24 and 127.77.1.0/24 addresses of the address plan
+#	below, and the DNS world (lab/dns.sh: NSD on 127.77.2.54, a validating
+#	Unbound on 127.77.2.53, zones signed afresh), waits until every
+#	listener is up and Unbound gives a validated answer, and writes
+#	DIR/lab.env for tests to source. The [::1]:25 listener is left out
+#	(with a message, LAB_HAVE_IPV6=0) when lo has no ::1.
 #	Everything it makes lives in DIR. It exits 0 only when every listener
 #	listens; otherwise it names the server that failed, stops the others
 #	and exits 1. It refuses to start over a lab that is still running.
@@ -58,6 +62,12 @@ SMTP_INCOMPLETE		postfix	127.77.0.10	25	incomplete	incomplete.lab.test	smtp
 SMTP_SOON		postfix	127.77.0.11	25	soon	soon.lab.test	smtp
 SMTP_PARTIALWILD	postfix	127.77.0.12	25	partialwild	mx.pw.lab.test	smtp
 SMTP_NOCERT		postfix	127.77.0.20	25	none	nocert.lab.test	smtp
+SMTP_MULTI_A		postfix	127.77.1.1	25	multi	mxa.lab.test	smtp
+SMTP_MULTI_B		postfix	127.77.1.2	25	multi	mxb.lab.test	smtp
+SMTP_MULTI_C		postfix	127.77.1.3	25	multi	mxc.lab.test	smtp
+SMTP_MULTI_D		postfix	127.77.1.4	25	multi	mxd.lab.test	smtp
+SMTP_TA			postfix	127.77.1.10	25	ta	ta.lab.test	smtp
+SMTP_MULTI_V6		postfix	[::1]	25	multi	v6mx.lab.test	smtp
 IMAP			dovecot	127.77.0.30	143	good	mail.lab.test	-
 IMAPS			dovecot	127.77.0.30	993	good	mail.lab.test	-
 POP3			dovecot	127.77.0.30	110	good	mail.lab.test	-
@@ -106,7 +116,20 @@ POSTFIX_DAEMONS=/usr/lib/postfix/sbin
 START_WAIT=100		# tenths of a second to wait for listeners
 STOP_WAIT=50		# tenths of a second to wait for processes to exit
 
-plan() { echo "$PLAN" | grep -v '^[[:space:]]*$'; }
+# plan - the rows of PLAN; without ::1 on lo, not the Postfix IPv6 row
+plan() {
+	if [ "$have_ipv6" = 1 ]; then
+		echo "$PLAN" | grep -v '^[[:space:]]*$'
+	else
+		echo "$PLAN" | grep -v '^[[:space:]]*$' | awk '!($2 == "postfix" && $3 ~ /^\[/)'
+	fi
+}
+
+# listeners_all - "server addr port" of every listener: the plan's and the DNS servers'
+listeners_all() {
+	plan | awk '{print $2, $3, $4}'
+	dns_listeners
+}
 oneline() { echo "$1" | tr '\n' ' ' | sed 's/ *$//'; }
 
 # setdir DIR - absolute lab paths; refuses paths sed or master.cf would mangle
@@ -130,6 +153,8 @@ exe_of() {
 	postfix) echo "$POSTFIX_DAEMONS/master" ;;
 	dovecot) echo /usr/sbin/dovecot ;;
 	faultd) echo "$faultd" ;;
+	nsd) echo /usr/sbin/nsd ;;
+	unbound) echo /usr/sbin/unbound ;;
 	esac
 }
 
@@ -161,7 +186,8 @@ our_leftovers() {
 	    cut -d/ -f3 | sort -u | while read -r p; do
 		e=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
 		case ${e% (deleted)} in
-		"$POSTFIX_DAEMONS"/* | /usr/sbin/dovecot | /usr/lib/dovecot/* | "$faultd")
+		"$POSTFIX_DAEMONS"/* | /usr/sbin/dovecot | /usr/lib/dovecot/* | "$faultd" | \
+		    /usr/sbin/nsd | /usr/sbin/unbound)
 			echo "$p" ;;
 		esac
 	done
@@ -170,7 +196,8 @@ our_leftovers() {
 fill() {
 	sed -e "s|@DIR@|$dir|g" -e "s|@PKI@|$pki|g" \
 	    -e "s|@DOVECOT_GOOD@|$DOVECOT_GOOD|g" \
-	    -e "s|@DOVECOT_ALIAS@|$DOVECOT_ALIAS|g" "$here/templates/$1"
+	    -e "s|@DOVECOT_ALIAS@|$DOVECOT_ALIAS|g" \
+	    -e "s|@INET_PROTOCOLS@|$inet_protocols|g" "$here/templates/$1"
 }
 
 # master_cf_listeners - one smtpd line per Postfix row of the plan
@@ -204,6 +231,7 @@ write_env() {
 			echo "LAB_${var}_PORT=$port"
 			echo "LAB_${var}_NAME=$name"
 		done
+		dns_env
 	} >"$dir/lab.env.new"
 	mv "$dir/lab.env.new" "$dir/lab.env"
 }
@@ -269,6 +297,7 @@ do_start() {
 	for t in postfix dovecot openssl ss; do
 		command -v "$t" >/dev/null 2>&1 || die "$t not installed (run scripts/deps.sh)"
 	done
+	dns_tools
 	[ "$(id -u)" -eq 0 ] || die "the lab runs Postfix and Dovecot as root: run as root"
 
 	left=$(running_pids)
@@ -284,6 +313,10 @@ do_start() {
 	busy=$(plan | while read -r var server addr port rest; do
 		if listening "$addr" "$port"; then echo "$addr:$port"; fi; done)
 	[ -z "$busy" ] || die "addresses already in use (a lab in another directory?): $(oneline "$busy")"
+	busy=$(dns_busy)
+	[ -z "$busy" ] || die "port 53 of $DNS_AUTH or $DNS_RESOLVER already taken (a lab in another directory, or a DNS server listening on every address?): $(oneline "$busy")"
+	[ "$have_ipv6" = 1 ] ||
+	    say "no ::1 on lo: no IPv6 listener [::1]:25 (LAB_HAVE_IPV6=0)"
 
 	# Postfix and Dovecot processes running as their own users open files
 	# in DIR by path, so every directory above it must let them through.
@@ -301,6 +334,7 @@ do_start() {
 	: >"$dir/log/lab.log"
 
 	sh "$here/mkcerts.sh" "$pki" || die "making certificates failed"
+	dns_make
 
 	# Postfix.
 	fill main.cf.in >"$pcf/main.cf"
@@ -335,6 +369,9 @@ do_start() {
 	alive dovecot "$p" || fail dovecot "no master process (pid '$p')" "$dir/log/dovecot.log"
 	echo "dovecot $p" >>"$pids"
 
+	# NSD and Unbound, in the foreground, cwd in DIR.
+	dns_start
+
 	# faultd: cwd in DIR so that stop can find any straggler by it.
 	set --
 	for row in $(plan | awk '$2 == "faultd" {print $3 ":" $4 "=" $5}'); do
@@ -348,10 +385,10 @@ do_start() {
 	i=0
 	while :; do
 		snapshot
-		missing=$(plan | while read -r var server addr port rest; do
+		missing=$(listeners_all | while read -r server addr port; do
 			if ! listening "$addr" "$port"; then echo "$server $addr:$port"; fi; done)
 		[ -n "$missing" ] || break
-		for n in postfix dovecot faultd; do
+		for n in postfix dovecot faultd nsd unbound; do
 			p=$(sed -n "s/^$n //p" "$pids")
 			# Not "alive": faultd may not have exec'd yet.
 			readlink "/proc/$p/exe" >/dev/null 2>&1 ||
@@ -365,6 +402,7 @@ do_start() {
 		sleep 0.1
 		i=$((i + 1))
 	done
+	dns_probe
 
 	write_env
 	echo "lab running in $dir (source $dir/lab.env)"
@@ -384,10 +422,25 @@ do_status() {
 			printf '%-28s %-8s %-16s %-22s %s\n' "$var" "$server" \
 			    "$addr:$port" "$cert" "$s"
 		done
+		for server in nsd unbound; do
+			addr=$(dns_listeners | awk -v s="$server" '$1 == s {print $2 ":" $3}')
+			if listening "${addr%:*}" "${addr##*:}"; then s=up; else s=DOWN; rc=1; fi
+			printf '%-28s %-8s %-16s %-22s %s\n' "DNS_$server" "$server" "$addr" - "$s"
+		done
 		return $rc
 	} || rc=1
 	return $rc
 }
+
+# shellcheck source=lab/dns.sh
+. "$here/dns.sh"
+
+# Postfix listens on [::1]:25 only where lo has ::1 (not in every container).
+if grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6 2>/dev/null; then
+	have_ipv6=1 inet_protocols='ipv4, ipv6'
+else
+	have_ipv6=0 inet_protocols=ipv4
+fi
 
 [ $# -eq 2 ] || die "usage: $prog start|stop|status DIR"
 faultd=${FAULTD:-$top/build/lab/faultd}

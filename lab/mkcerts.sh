@@ -262,6 +262,12 @@ leaf incomplete  int   incomplete.lab.test "DNS:incomplete.lab.test" \
 leaf soon        int   soon.lab.test       "DNS:soon.lab.test" \
     "$past" "$(when '+10 days')"
 leaf partialwild int   "m*.pw.lab.test"    "DNS:m*.pw.lab.test" "$past" "$year"
+# The DNS world (lab/dns.sh): one key for the four MX hosts of multi.lab.test
+# and the IPv6 one; a leaf whose issuer (the intermediate) is a DANE-TA anchor.
+leaf multi       int   mxa.lab.test \
+    "DNS:mxa.lab.test,DNS:mxb.lab.test,DNS:mxc.lab.test,DNS:mxd.lab.test,DNS:v6mx.lab.test" \
+    "$past" "$year"
+leaf ta          int   ta.lab.test         "DNS:ta.lab.test" "$past" "$year"
 
 # tohex - the bytes on stdin as hex digits
 tohex() { od -An -v -tx1 | tr -d ' \n'; }

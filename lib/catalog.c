@@ -193,6 +193,128 @@
 	"RFC 5280 4.2", \
 	"Reissue the certificates from a CA that follows RFC 5280 (key identifiers, basicConstraints critical on CAs, non-empty subject or critical SAN)."
 
+/* Domains: DNS, MX, DANE (mailtls domain). */
+#define T_DNS_NO_ANSWER \
+	"A DNS question got no usable answer (timeout, SERVFAIL, REFUSED): senders cannot route mail and defer it.", \
+	"RFC 5321 5.1", \
+	"Make the domain's authoritative servers answer (check them with `drill` or `dig +dnssec`), and the resolver reach them."
+#define T_DNS_BOGUS \
+	"DNSSEC validation failed for an answer (bad or expired signatures, a DS that matches no key): every validating resolver returns SERVFAIL and senders behind one defer the mail. The message gives the validator's reason.", \
+	"RFC 4035 5.5", \
+	"Re-sign the zone, or fix the DS record at the parent so that it matches the zone's key-signing key."
+#define T_DNS_NXDOMAIN \
+	"The domain does not exist (NXDOMAIN): mail to it bounces.", \
+	"RFC 5321 5.1", \
+	"Check the spelling, or create the domain's DNS records."
+#define T_DNS_INSECURE \
+	"The domain's MX records are not DNSSEC-signed: no sender can authenticate them, DANE does not apply, and a man in the middle of DNS can send the mail elsewhere.", \
+	"RFC 7672 2.2.1", \
+	"Sign the zone with DNSSEC and publish TLSA records for the MX hosts (or publish an MTA-STS policy)."
+#define T_MX_NULL \
+	"The domain publishes a null MX (`MX 0 .`): it accepts no mail, and senders bounce mail to it at once.", \
+	"RFC 7505 3", \
+	"None if the domain sends no mail; else publish real MX records."
+#define T_MX_IMPLICIT \
+	"The domain has no MX records: senders deliver to the domain's own address records (implicit MX).", \
+	"RFC 5321 5.1", \
+	"Publish an MX record, even one that names the domain itself."
+#define T_MX_NONE \
+	"The domain has neither MX nor address records: mail to it cannot be delivered.", \
+	"RFC 5321 5.1", \
+	"Publish MX records for the domain (or a null MX if it accepts no mail)."
+#define T_MX_IP_LITERAL \
+	"An MX record names an IP address instead of a host name; senders look it up as a name, find nothing, and skip it.", \
+	"RFC 7505 4", \
+	"Give the MX record a host name that has A/AAAA records."
+#define T_MX_CNAME \
+	"An MX target is an alias (CNAME); senders follow it, but RFC 2181 forbids it, and with DANE the TLSA records and names depend on the expansion.", \
+	"RFC 2181 10.3", \
+	"Point the MX record at the canonical host name."
+#define T_MX_DOMAIN_CNAME \
+	"The domain itself is an alias (CNAME): the MX records are those of the alias target.", \
+	"RFC 5321 5.1", \
+	"None needed; for `secure` senders the certificate must name the original domain."
+#define T_MX_NO_ADDRESS \
+	"An MX host has no A or AAAA records: senders cannot reach it.", \
+	"RFC 5321 5.1", \
+	"Add address records for the host, or remove the MX record."
+#define T_MX_PTR_DIFFERS \
+	"The reverse DNS (PTR) name of an MX address differs from the MX host name. Information only: no sender uses it as the server's identity.", \
+	"RFC 9525 6.1", \
+	"None for TLS; some receivers of your own outbound mail check forward-confirmed reverse DNS."
+#define T_MX_ADDRESSES_DIFFER \
+	"The addresses of one MX host do not give the same result at this sender level: what a sender gets depends on which address it picks.", \
+	"RFC 7672 2.2.2", \
+	"Serve the same certificate, key and TLS settings on every address of the host."
+#define T_MX_BACKUP_USED \
+	"At this sender level a more preferred MX host cannot take the mail (deferred or unreachable): senders go on to a less preferred one.", \
+	"RFC 5321 5.1", \
+	"Fix the preferred MX host named in the message."
+#define T_MX_SENDER_DEFERS \
+	"At this sender level no MX host takes the mail: senders at this level defer it and bounce it after their queue lifetime.", \
+	"RFC 5321 4.5.4.1", \
+	"Fix the MX hosts as the other findings say."
+#define T_DANE_NO_TLSA \
+	"The MX host has DNSSEC-signed address records but no TLSA records: DANE senders use opportunistic TLS with it.", \
+	"RFC 7672 2.2", \
+	"Publish `_25._tcp.<host> TLSA 3 1 1 <key hash>` (see `mailtls tlsa`)."
+#define T_DANE_TLSA_INSECURE \
+	"TLSA records exist but are not DNSSEC-secure (unsigned zone, or unsigned address records): senders ignore them.", \
+	"RFC 7672 2.2", \
+	"Sign the zone holding the MX host and its TLSA records."
+#define T_DANE_TLSA_BOGUS \
+	"The TLSA lookup failed DNSSEC validation: DANE senders must defer mail to this host. The message gives the validator's reason.", \
+	"RFC 7672 2.2", \
+	"Re-sign the zone of the TLSA records, or fix its DS at the parent."
+#define T_DANE_TLSA_NO_ANSWER \
+	"The TLSA lookup got no answer (SERVFAIL, timeout) while the host's address records are signed: DANE senders cannot tell whether DANE applies and defer the mail.", \
+	"RFC 7672 2.2", \
+	"Make the authoritative servers answer TLSA queries (some answer SERVFAIL or nothing for unknown types)."
+#define T_DANE_UNUSABLE_ONLY \
+	"Every TLSA record is unusable for SMTP (PKIX-TA(0), PKIX-EE(1), or an unknown usage, selector or matching type): DANE senders require TLS but do not authenticate the server.", \
+	"RFC 7672 3.1.3", \
+	"Publish DANE-EE(3) or DANE-TA(2) records."
+#define T_DANE_UNUSABLE_RECORD \
+	"A TLSA record is unusable for SMTP and is ignored; the others are used.", \
+	"RFC 7672 3.1.3", \
+	"Remove the record, or replace it with a DANE-EE(3) or DANE-TA(2) one."
+#define T_DANE_MATCH \
+	"A TLSA record matches the certificate chain served: DANE senders authenticate the server.", \
+	"RFC 7671 5", \
+	"None."
+#define T_DANE_NO_MATCH \
+	"No TLSA record matches the certificate chain the server serves: DANE senders defer mail to it.", \
+	"RFC 7672 2.2", \
+	"Publish a TLSA record for the key or issuer being served (`mailtls tlsa`), or serve the certificate the records name."
+#define T_DANE_VERIFY_FAILED \
+	"A DANE-TA record matches an issuer, but the chain does not verify under it (wrong name, expired, bad signature): DANE senders defer. The message gives OpenSSL's reason.", \
+	"RFC 7672 3.2", \
+	"Serve a certificate that names the MX host or the TLSA base domain and is within its dates, or publish a DANE-EE(3) record."
+#define T_DANE_STARTTLS_MISSING \
+	"The MX host has usable TLSA records but does not offer STARTTLS: DANE senders defer, since they must not send in plaintext (and a man in the middle may have removed it).", \
+	"RFC 7672 2.2", \
+	"Enable STARTTLS on the server, or remove the TLSA records."
+#define T_DANE_TLS_FAILED \
+	"The MX host has usable TLSA records but no TLS session could be established: DANE senders defer.", \
+	"RFC 7672 2.2", \
+	"Fix the TLS setup as the server's findings say."
+#define T_DANE_ROLLOVER \
+	"Several TLSA records are published and some match nothing the server serves now: normal during a key or issuer rollover, if one record matches.", \
+	"RFC 7671 8.1", \
+	"Remove the records for keys no longer served once their TTL has passed after the switch."
+#define T_DANE_PARTIAL \
+	"The TLSA records match the chain served on some addresses of the host but not on others: DANE senders defer when they reach the others.", \
+	"RFC 7672 2.2", \
+	"Serve the same key (or issuer) on every address, or publish a record for each key served."
+#define T_DANE_NAME_NOT_SECURE \
+	"The MX host's address records are not DNSSEC-secure: DANE senders do not look up its TLSA records and use opportunistic TLS.", \
+	"RFC 7672 2.2.2", \
+	"Sign the zone holding the MX host's address records."
+#define T_CERT_NEXTHOP_MISMATCH \
+	"The certificate names neither the mail domain nor a name under it: senders at the `secure` level (Postfix's nexthop, dot-nexthop match) refuse it.", \
+	"RFC 9525 6", \
+	"Add the domain, or MX host names under it, to the certificate's subjectAltName."
+
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
 #define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },
 	MAILTLS_FINDINGS(ENTRY_)

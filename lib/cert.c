@@ -2,7 +2,7 @@
  * cert.c - verify certificate files offline, as a strict client verifies a served chain.
  *
  * NAME
- *	mailtls_cert_check
+ *	mailtls_cert_check, cert_load_pem
  * SYNOPSIS
  *	#include <mailtls/cert.h>
  * DESCRIPTION
@@ -28,6 +28,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <mailtls/mailtls.h>
+#include "certload.h"
 #include "escape.h"
 #include "verify.h"
 
@@ -113,13 +114,13 @@ static bool next_label(const char *buf, size_t len, size_t off, char *label, siz
 	return false;
 }
 
-/* load_pem - append every certificate in a PEM file to certs. Blocks are read one at a
+/* cert_load_pem - append every certificate in a PEM file to certs. Blocks are read one at a
  * time (PEM_read_bio_ex) from a memory BIO over the rest of the file, so a broken block
  * is known by its label: a broken certificate is an error; other blocks (keys, parameters)
  * are not certificates and are skipped, broken or not. CERTIFICATE and X509 CERTIFICATE are
  * decoded as d2i_X509, TRUSTED CERTIFICATE with its trust settings (d2i_X509_AUX; they
  * confer no trust on a presented certificate). */
-static int load_pem(const char *path, STACK_OF(X509) *certs, char *why, size_t whylen)
+int cert_load_pem(const char *path, STACK_OF(X509) *certs, char *why, size_t whylen)
 {
 	char *buf;
 	size_t len, off = 0;
@@ -267,10 +268,10 @@ static int cert_check(const struct mailtls_cert_params *params, struct mailtls_r
 		}
 		names[i] = norm[i];
 	}
-	if ((r = load_pem(params->cert_file, certs, why, whylen)) != 0)
+	if ((r = cert_load_pem(params->cert_file, certs, why, whylen)) != 0)
 		goto out;
 	if (params->chain_file != NULL
-	    && (r = load_pem(params->chain_file, certs, why, whylen)) != 0)
+	    && (r = cert_load_pem(params->chain_file, certs, why, whylen)) != 0)
 		goto out;
 	if ((store = verify_store_new(params->ca_file, params->ca_path, why, whylen)) == NULL) {
 		r = MAILTLS_ETLS;

@@ -552,6 +552,17 @@ static bool names_ok(const struct name_facts *nf)
 	return false;
 }
 
+/* critical_cert_finding - a critical cert.* finding was raised (by this module: the ones
+ * that refuse the chain or the identity). */
+static bool critical_cert_finding(const struct mailtls_result *res)
+{
+	for (size_t i = 0; i < res->findings.n; i++)
+		if (strncmp(res->findings.v[i].id, "cert.", 5) == 0
+		    && res->findings.v[i].severity == MAILTLS_SEV_CRITICAL)
+			return true;
+	return false;
+}
+
 int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
 		     const struct certpolicy_params *p, struct mailtls_result *res)
 {
@@ -559,16 +570,14 @@ int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
 
 	if (r == 0)
 		r = leaf_findings(cf, p, res);
+	if (r == 0)
+		res->chain_trusted = cf->verified && !critical_cert_finding(res);
 	if (r == 0 && nf->kind == NAME_KIND_DNS)
 		r = identity_dns(cf, nf, res);
 	else if (r == 0 && nf->kind == NAME_KIND_IP)
 		r = identity_ip(cf, nf, res);
 	if (r != 0)
 		return r;
-	res->would_authenticate = cf->verified && names_ok(nf);
-	for (size_t i = 0; i < res->findings.n; i++)
-		if (strncmp(res->findings.v[i].id, "cert.", 5) == 0
-		    && res->findings.v[i].severity == MAILTLS_SEV_CRITICAL)
-			res->would_authenticate = false;
+	res->would_authenticate = cf->verified && names_ok(nf) && !critical_cert_finding(res);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 #include <mailtls/mailtls.h>
+#include "danefacts.h"
 #include "dialog.h"
 #include "escape.h"
 #include "proto.h"
@@ -259,13 +260,22 @@ void dialog_protocol_error(struct probe *p, enum reply_feed why, const char *lin
 
 void dialog_starttls(struct probe *p)
 {
-	const char *sni = p->n_names > 0 ? p->names[0] : NULL;
+	const char *sni = p->sni != NULL ? p->sni : p->dane != NULL ? p->dane->base :
+			  p->n_names > 0 ? p->names[0] : NULL;
 	SSL *ssl = tls_ssl_new(p->ssl_ctx, sni, conn_tls_alerts(p->conn));
 	size_t injected;
+	int r = 0;
 
+	if (ssl != NULL && p->dane != NULL &&
+	    (r = danefacts_ssl_setup(ssl, p->dane, &p->res->dane)) != 0) {
+		SSL_free(ssl);
+		ssl = NULL;
+	}
 	if (ssl == NULL) {
 		p->res->checked = false;
-		p->res->unknown_reason = strdup("cannot create a TLS session");
+		p->res->unknown_reason = strdup(r == MAILTLS_ENOMEM ? "out of memory" :
+						r != 0 ? "cannot set DANE up for the TLS session" :
+						"cannot create a TLS session");
 		dialog_finish(p);
 		return;
 	}
@@ -316,6 +326,15 @@ void dialog_tls_up(struct probe *p)
 		return;
 	}
 	verify_chain(chain, &vp, p->res);
+	/* The chain OpenSSL verified in the handshake is the one verify_chain() saw: the
+	 * record matches index the same chain[]. */
+	if (p->dane != NULL &&
+	    danefacts_ssl_outcome(ssl, p->dane, chain, (int)p->res->chain_len, &p->res->dane) != 0) {
+		p->res->checked = false;
+		free(p->res->unknown_reason);
+		p->res->unknown_reason = strdup("out of memory");
+		dialog_finish(p);
+	}
 }
 
 /* on_connected - TCP is up: implicit TLS starts the handshake, else the dialogue begins. */

@@ -31,6 +31,7 @@
                                        * (the time of those it replaced is not shown) */
 
 struct probe;
+struct danefacts_params;
 
 struct dialog_ops {
 	const char *name;
@@ -56,6 +57,10 @@ struct probe {
 	char *const *names;                   /* normalized reference names; borrowed from the
 	                                       * engine's job, which outlives the probe */
 	size_t n_names;
+	const char *sni;                      /* the SNI asked for, or NULL; borrowed from
+	                                       * the job */
+	const struct danefacts_params *dane;  /* DANE records and names, or NULL; borrowed
+	                                       * from the job */
 	char ip[64];                          /* numeric address connected to */
 	bool host_is_ip;
 	time_t at;
@@ -129,10 +134,13 @@ void dialog_note(struct probe *p, const char *fmt, ...)
 	;
 
 /* dialog_starttls - start the TLS handshake now (after a STARTTLS go-ahead or at once for
- * implicit TLS); reports bytes injected before the handshake. */
+ * implicit TLS), with DANE set up when the check has records; reports bytes injected
+ * before the handshake. SNI: the sni parameter, else the TLSA base, else the first
+ * reference name. */
 void dialog_starttls(struct probe *p);
 
-/* dialog_tls_up - after a handshake: capture the session, verify the chain, add findings. */
+/* dialog_tls_up - after a handshake: capture the session, verify the chain, add findings,
+ * and read out what OpenSSL's DANE verification found (res->dane). */
 void dialog_tls_up(struct probe *p);
 
 /* dialog_finding - add a finding with the "host[addr]:port: " prefix. */

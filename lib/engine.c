@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <event2/event.h>
 #include <mailtls/mailtls.h>
+#include "danefacts.h"
 #include "dialog.h"
 #include "dns.h"
 #include "escape.h"
@@ -70,8 +71,14 @@ struct job {
 	bool transcript;
 	int family;
 	bool host_is_ip;
+	bool have_addr;                        /* the caller gave the address (addr) */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	char *sni;                             /* normalized, or NULL */
+	char *tlsa_base;                       /* normalized, or NULL: no DANE */
+	struct mailtls_tlsa *tlsa;             /* the records, data copied (owned) */
+	size_t n_tlsa;
+	struct danefacts_params dane;          /* pointing at the above; the probe borrows it */
 
 	/* Work. */
 	struct mailtls_result *res;            /* made at submission, so that even a job that
@@ -217,6 +224,11 @@ static void job_free(struct job *j)
 		free(j->names[i]);
 	free(j->names);
 	free(j->ehlo);
+	free(j->sni);
+	free(j->tlsa_base);
+	for (size_t i = 0; i < j->n_tlsa; i++)
+		free((void *)j->tlsa[i].data);
+	free(j->tlsa);
 	free(j);
 }
 
@@ -409,6 +421,9 @@ static void start_work(struct job *j)
 	p->names = j->names;
 	p->n_names = j->n_names;
 	p->host_is_ip = j->host_is_ip;
+	p->sni = j->sni;
+	j->dane.store = e->store;   /* anchors for PKIX-TA/PKIX-EE records */
+	p->dane = j->tlsa_base != NULL ? &j->dane : NULL;
 	p->deadline = j->deadline;
 	p->done = on_probe_done;
 	p->done_arg = j;
@@ -424,11 +439,13 @@ static void start_work(struct job *j)
 	for (size_t i = 0; i < j->n_names; i++)
 		if (mailtls_strlist_add(&res->reference_names, j->names[i], MAILTLS_NAME_MAX) != 0)
 			goto nomem;
+	if (p->dane != NULL && danefacts_init(p->dane, &res->dane) != 0)
+		goto nomem;
 	if (probe_prepare(p) != 0)
 		goto nomem;
 	j->left = j->deadline;
 	deadline_resume(j);
-	if (j->host_is_ip) {
+	if (j->host_is_ip || j->have_addr) {
 		want_connection(j);
 		return;
 	}
@@ -693,6 +710,21 @@ static int bad_param(char *why, size_t whylen, const char *name, const char *val
 	return MAILTLS_EINVAL;
 }
 
+/* copy_name - a DNS name parameter, normalized, into *out (owned). 0, MAILTLS_EINVAL or
+ * MAILTLS_ENOMEM, why filled. */
+static int copy_name(char **out, const char *what, const char *name, char *why, size_t whylen)
+{
+	char norm[MAILTLS_NAME_MAX + 1];
+
+	if (mailtls_name_normalize(name, norm, sizeof(norm)) != 0)
+		return bad_param(why, whylen, what, name, "not a valid DNS name");
+	if ((*out = strdup(norm)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return MAILTLS_ENOMEM;
+	}
+	return 0;
+}
+
 /* job_new - validate cp and copy it into a new job; NULL with why filled. */
 static struct job *job_new(const struct mailtls_check_params *cp, int *err, char *why,
 			   size_t whylen)
@@ -730,6 +762,29 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 		snprintf(why, whylen, "family: %d is not 0, 4 or 6", cp->family);
 		return NULL;
 	}
+	if ((cp->n_tlsa > 0) != (cp->tlsa_base != NULL)) {
+		snprintf(why, whylen, cp->n_tlsa > 0 ? "tlsa: records need a tlsa_base" :
+			 "tlsa_base: no TLSA records given (n_tlsa is 0)");
+		return NULL;
+	}
+	if (cp->n_tlsa > MAILTLS_TLSA_MAX || (cp->n_tlsa > 0 && cp->tlsa == NULL)) {
+		snprintf(why, whylen, cp->n_tlsa > MAILTLS_TLSA_MAX ?
+			 "tlsa: too many records: %zu (at most %d)" :
+			 "tlsa: n_tlsa is %zu but tlsa is NULL", cp->n_tlsa, MAILTLS_TLSA_MAX);
+		return NULL;
+	}
+	for (size_t i = 0; i < cp->n_tlsa; i++) {
+		const struct mailtls_tlsa *t = &cp->tlsa[i];
+
+		if (t->usage > 3 || t->selector > 1 || t->mtype > 2 ||
+		    t->len > MAILTLS_TLSA_DATA_MAX || (t->len > 0 && t->data == NULL)) {
+			snprintf(why, whylen, "tlsa: record %zu (%u %u %u, %zu bytes): usage must be "
+				 "0-3, selector 0-1, mtype 0-2, data at most %d bytes and not NULL",
+				 i + 1, t->usage, t->selector, t->mtype, t->len,
+				 MAILTLS_TLSA_DATA_MAX);
+			return NULL;
+		}
+	}
 	*err = MAILTLS_ENOMEM;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		goto nomem;
@@ -749,6 +804,44 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 			 cp->host, j->addr.ss_family == AF_INET6 ? 6 : 4, cp->family);
 		*err = MAILTLS_EINVAL;
 		goto fail;
+	}
+	if (cp->addr != NULL) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (!parse_ip(cp->addr, j->port, &ss, &len)) {
+			*err = bad_param(why, whylen, "addr", cp->addr,
+					 "not an IPv4 or IPv6 address");
+			goto fail;
+		}
+		if (cp->family != 0 && (ss.ss_family == AF_INET6) != (cp->family == 6)) {
+			*err = bad_param(why, whylen, "addr", cp->addr, cp->family == 6 ?
+					 "an IPv4 address, but family 6 was asked for" :
+					 "an IPv6 address, but family 4 was asked for");
+			goto fail;
+		}
+		j->addr = ss;
+		j->addrlen = len;
+		j->have_addr = true;
+	}
+	if (cp->sni != NULL && (*err = copy_name(&j->sni, "sni", cp->sni, why, whylen)) != 0)
+		goto fail;
+	if (cp->tlsa_base != NULL &&
+	    (*err = copy_name(&j->tlsa_base, "tlsa_base", cp->tlsa_base, why, whylen)) != 0)
+		goto fail;
+	*err = MAILTLS_ENOMEM;
+	if (cp->n_tlsa > 0 && (j->tlsa = calloc(cp->n_tlsa, sizeof(*j->tlsa))) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < cp->n_tlsa; i++) {
+		unsigned char *d = malloc(cp->tlsa[i].len ? cp->tlsa[i].len : 1);
+
+		if (d == NULL)
+			goto nomem;
+		if (cp->tlsa[i].len > 0)
+			memcpy(d, cp->tlsa[i].data, cp->tlsa[i].len);
+		j->tlsa[i] = cp->tlsa[i];
+		j->tlsa[i].data = d;
+		j->n_tlsa++;
 	}
 	if ((j->host = strdup(cp->host)) == NULL ||
 	    (cp->ehlo_name != NULL && (j->ehlo = strdup(cp->ehlo_name)) == NULL) ||
@@ -776,6 +869,14 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 			goto nomem;
 		j->n_names = 1;
 	}
+	j->dane = (struct danefacts_params){
+		.base = j->tlsa_base,
+		.names = (const char *const *)j->names,
+		.n_names = j->n_names,
+		.tlsa = j->tlsa,
+		.n_tlsa = j->n_tlsa,
+		.at = j->at,
+	};
 	return j;
 nomem:
 	snprintf(why, whylen, "out of memory");

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <mailtls/mailtls.h>
 #include "escape.h"
+#include "report_json.h"
 #include "report_verdict.h"
 
 /* jstr - a JSON string from untrusted text, or null. */
@@ -111,22 +112,65 @@ static json_t *subject_json(const struct mailtls_subject *s)
 			 "certificate", s->cert_depth >= 0 ? json_integer(s->cert_depth) : json_null());
 }
 
-/* result_json - the report object of res (docs/json.md); NULL on ENOMEM. */
-static json_t *result_json(const struct mailtls_result *res)
+/* dane_json - the DANE facts (docs/json.md "dane"). */
+static json_t *dane_json(const struct mailtls_dane_facts *d)
 {
-	char verdict[1024];
-	json_t *root, *findings = json_array(), *chain = json_array(), *leaf;
-	enum mailtls_exit code = mailtls_result_exit_code(res);
+	json_t *recs = json_array();
+	json_t *o;
 
-	report_verdict(res, verdict, sizeof(verdict));
-	for (size_t i = 0; findings && i < res->findings.n; i++) {
-		const struct mailtls_finding *f = &res->findings.v[i];
+	for (size_t i = 0; recs && i < d->n_records; i++) {
+		const struct mailtls_dane_record *r = &d->records[i];
+
+		json_array_append_new(recs, json_pack("{s:i s:i s:i s:o s:o s:o s:o}",
+			"usage", r->usage, "selector", r->selector, "mtype", r->mtype,
+			"data", jstr(r->data),
+			"accepted", r->accepted < 0 ? json_null() : json_boolean(r->accepted),
+			"reason", jstr(r->reason),
+			"matches", r->matches >= 0 ? json_integer(r->matches) : json_null()));
+	}
+	o = json_pack("{s:o s:o s:I s:b}",
+		      "tlsa_base", jstr(d->tlsa_base),
+		      "records", recs,
+		      "usable", (json_int_t)d->n_usable,
+		      "evaluated", d->evaluated);
+	if (o == NULL || !d->evaluated)
+		return o;
+	json_object_set_new(o, "verify_result", json_pack("{s:I s:o}",
+			    "code", (json_int_t)d->verify_code, "text", jstr(d->verify_text)));
+	json_object_set_new(o, "depth", d->depth >= 0 ? json_integer(d->depth) : json_null());
+	json_object_set_new(o, "match", !d->have_match ? json_null() :
+			    json_pack("{s:i s:i s:i s:i s:o}", "depth", d->match_depth,
+				      "usage", d->match_usage, "selector", d->match_selector,
+				      "mtype", d->match_mtype, "record", d->match_record >= 0 ?
+				      json_integer(d->match_record) : json_null()));
+	json_object_set_new(o, "peername", jstr(d->peername));
+	return o;
+}
+
+/* findings_json - the findings as an array. */
+static json_t *findings_json(const struct mailtls_findings *fs)
+{
+	json_t *findings = json_array();
+
+	for (size_t i = 0; findings && i < fs->n; i++) {
+		const struct mailtls_finding *f = &fs->v[i];
 
 		json_array_append_new(findings, json_pack("{s:s s:s s:o s:s s:s s:o}",
 			"id", f->id, "severity", mailtls_severity_name(f->severity),
 			"message", jstr(f->message), "remedy", f->remedy, "standard", f->standard,
 			"subject", subject_json(&f->subject)));
 	}
+	return findings;
+}
+
+/* result_json - the report object of res (docs/json.md); NULL on ENOMEM. */
+static json_t *result_json(const struct mailtls_result *res)
+{
+	char verdict[1024];
+	json_t *root, *findings = findings_json(&res->findings), *chain = json_array(), *leaf;
+	enum mailtls_exit code = mailtls_result_exit_code(res);
+
+	report_verdict(res, verdict, sizeof(verdict));
 	for (size_t i = 0; chain && i < res->chain_len; i++)
 		json_array_append_new(chain, cert_json(&res->chain[i]));
 	/* "certificate" is chain[0] again: the same object, built once. */
@@ -152,6 +196,8 @@ static json_t *result_json(const struct mailtls_result *res)
 		return NULL;
 	}
 	json_object_set_new(root, "findings", findings);
+	if (res->dane.enabled)
+		json_object_set_new(root, "dane", dane_json(&res->dane));
 	return root;
 }
 
@@ -191,3 +237,11 @@ char *mailtls_report_jsonl(const struct mailtls_result *res, const char *input, 
 	}
 	return dump_line(root, JSON_COMPACT);
 }
+
+/* For the other reporters (report_json.h). */
+json_t *report_jstr(const char *s) { return jstr(s); }
+json_t *report_jlist(const struct mailtls_strlist *l) { return jlist(l); }
+json_t *report_jtime(time_t t) { return jtime(t); }
+json_t *report_result_json(const struct mailtls_result *res) { return result_json(res); }
+json_t *report_findings_json(const struct mailtls_findings *f) { return findings_json(f); }
+char *report_dump(json_t *root, size_t flags) { return dump_line(root, flags); }

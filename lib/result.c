@@ -82,6 +82,19 @@ static void session_clear(struct mailtls_session *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void mailtls_dane_facts_clear(struct mailtls_dane_facts *f)
+{
+	for (size_t i = 0; i < f->n_records; i++) {
+		free(f->records[i].data);
+		free(f->records[i].reason);
+	}
+	free(f->records);
+	free(f->tlsa_base);
+	free(f->verify_text);
+	free(f->peername);
+	memset(f, 0, sizeof(*f));
+}
+
 void mailtls_result_free(struct mailtls_result *res)
 {
 	if (res == NULL)
@@ -91,22 +104,17 @@ void mailtls_result_free(struct mailtls_result *res)
 		mailtls_certinfo_clear(&res->chain[i]);
 	free(res->chain);
 	mailtls_strlist_clear(&res->reference_names);
-	for (size_t i = 0; i < res->findings.n; i++) {
-		free(res->findings.v[i].message);
-		free(res->findings.v[i].subject.host);
-		free(res->findings.v[i].subject.addr);
-	}
-	free(res->findings.v);
+	mailtls_findings_clear(&res->findings);
 	free(res->unknown_reason);
+	mailtls_dane_facts_clear(&res->dane);
 	free(res);
 }
 
-/* add_v - append finding fid about the certificate at depth (-1: none) with a message. */
-static int add_v(struct mailtls_result *res, enum mailtls_fid fid, int depth, const char *fmt,
-		 va_list ap)
+/* findings_add_v - append finding fid about subject (copied) with a message. */
+static int findings_add_v(struct mailtls_findings *f, enum mailtls_fid fid,
+			  const struct mailtls_subject *subject, const char *fmt, va_list ap)
 {
 	const struct mailtls_catalog_entry *e = mailtls_catalog_get(fid);
-	struct mailtls_findings *f = &res->findings;
 	struct mailtls_finding *fi;
 	char buf[MESSAGE_MAX];
 
@@ -126,14 +134,12 @@ static int add_v(struct mailtls_result *res, enum mailtls_fid fid, int depth, co
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	fi = &f->v[f->n];
 	memset(fi, 0, sizeof(*fi));
-	fi->subject.cert_depth = depth;
-	if (res->have_session) {
-		fi->subject.port = res->session.port;
-		if (res->session.host != NULL && (fi->subject.host = strdup(res->session.host)) == NULL)
-			goto nomem;
-		if (res->session.addr != NULL && (fi->subject.addr = strdup(res->session.addr)) == NULL)
-			goto nomem;
-	}
+	fi->subject.cert_depth = subject->cert_depth;
+	fi->subject.port = subject->port;
+	if (subject->host != NULL && (fi->subject.host = strdup(subject->host)) == NULL)
+		goto nomem;
+	if (subject->addr != NULL && (fi->subject.addr = strdup(subject->addr)) == NULL)
+		goto nomem;
 	if ((fi->message = strdup(buf)) == NULL)
 		goto nomem;
 	fi->fid = fid;
@@ -147,6 +153,45 @@ nomem:
 	free(fi->subject.host);
 	free(fi->subject.addr);
 	return MAILTLS_ENOMEM;
+}
+
+int mailtls_findings_add(struct mailtls_findings *f, enum mailtls_fid fid,
+			 const struct mailtls_subject *subject, const char *fmt, ...)
+{
+	struct mailtls_subject none = { .cert_depth = -1 };
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = findings_add_v(f, fid, subject ? subject : &none, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void mailtls_findings_clear(struct mailtls_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].message);
+		free(f->v[i].subject.host);
+		free(f->v[i].subject.addr);
+	}
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+/* add_v - append finding fid about the result's server and the certificate at depth (-1:
+ * none). */
+static int add_v(struct mailtls_result *res, enum mailtls_fid fid, int depth, const char *fmt,
+		 va_list ap)
+{
+	struct mailtls_subject subject = { .cert_depth = depth };
+
+	if (res->have_session) {
+		subject.port = res->session.port;
+		subject.host = res->session.host;
+		subject.addr = res->session.addr;
+	}
+	return findings_add_v(&res->findings, fid, &subject, fmt, ap);
 }
 
 int mailtls_result_add(struct mailtls_result *res, enum mailtls_fid fid, const char *fmt, ...)

@@ -38,6 +38,13 @@ SSL_CTX *tls_ctx_new(char *why, size_t whylen)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
 	/* RFC 8996: TLS 1.0 and 1.1 are refused, whatever the system's openssl.cnf says (in
 	 * OpenSSL 3 they would otherwise fail later and vaguely, on their SHA-1 signatures). */
+	/* DANE (danefacts.c): the shared state a check with TLSA records needs; a check
+	 * without records is not affected. */
+	if (SSL_CTX_dane_enable(ctx) <= 0) {
+		snprintf(why, whylen, "cannot enable DANE on the TLS context");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
 		snprintf(why, whylen, "cannot set the TLS 1.2 floor");
 		SSL_CTX_free(ctx);

@@ -2,8 +2,9 @@
  * tls.h - the TLS client side on OpenSSL 3: context, per-connection SSL with SNI, alert
  * capture, plain-words failure reasons, and capture of session facts.
  *
- * Verification is NOT done during the handshake: the handshake accepts any chain so that the
- * chain can be captured and judged by verify.c, which reports every problem at once. Nothing
+ * Verification does not stop the handshake: it accepts any chain so that the chain can be
+ * captured and judged by verify.c (OpenSSL's own verification, which runs inside the
+ * handshake all the same, is read only for DANE: danefacts.h), which reports every problem at once. Nothing
  * but protocol commands (EHLO, CAPABILITY, CAPA, QUIT, LOGOUT) is ever sent over the session,
  * so no credential or content can leak to an unverified server. Internal to libmailtls.
  */
@@ -20,7 +21,8 @@ struct tls_alerts {
 	int sent;
 };
 
-/* tls_ctx_new - a client SSL_CTX with the system's default protocol floor and ciphers.
+/* tls_ctx_new - a client SSL_CTX with the system's default protocol floor and ciphers,
+ * DANE enabled (SSL_CTX_dane_enable(); per connection only with records: danefacts.h).
  * Caller frees with SSL_CTX_free(). NULL with why filled on failure. */
 SSL_CTX *tls_ctx_new(char *why, size_t whylen);
 

@@ -7,6 +7,7 @@ PACKAGES="gcc make pkg-config meson ninja-build
 libssl-dev openssl ca-certificates libevent-dev libunbound-dev libldns-dev dns-root-data
 libjansson-dev libidn2-dev libcmocka-dev iproute2
 postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd jq procps time
+nsd unbound ldnsutils libldns-dev dns-root-data
 valgrind cppcheck clang clang-tools libclang-rt-14-dev llvm"
 
 missing=""
@@ -27,5 +28,14 @@ echo "deps.sh: installing:$missing" >&2
 # Postfix asks how to configure itself; the lab runs it from its own config directory.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
+# Installing nsd, unbound, postfix or dovecot must start none of them: the lab runs its own
+# (a system NSD would take port 53 on every address). Refuse service starts for the
+# duration of the install, unless a policy is in place already.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# deps.sh: no service starts while mailtls dependencies install\nexit 101\n' \
+	    >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -23,6 +23,9 @@ static const char usage_main[] =
 	"  check PROTOCOL HOST[:PORT]   connect to one server, run STARTTLS or implicit TLS, verify\n"
 	"  cert FILE --name NAME...     verify certificate files offline for the given names\n"
 	"  scan PROTOCOL [FILE|-]       check every HOST[:PORT] of a file, one JSON line each\n"
+	"  domain DOMAIN                every MX of a domain: DNSSEC, DANE, STARTTLS, certificate,\n"
+	"                               and what each kind of sender does\n"
+	"  tlsa CERT [--host NAME]      the DANE TLSA records to publish for a certificate\n"
 	"  help [COMMAND]               show help for a command\n"
 	"\n"
 	"options: --help, --version. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -51,6 +54,30 @@ static const char usage_check[] =
 	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
 	"                    (default: /usr/share/dns/root.key if present, else none)\n"
 	"  -4, -6            use IPv4 or IPv6 only\n";
+
+static const char usage_domain[] =
+	"usage: mailtls domain DOMAIN [OPTIONS]\n"
+	"\n"
+	"Asks the MX records of DOMAIN (DNSSEC-validated), every A and AAAA of every MX host and\n"
+	"their TLSA records (RFC 7672), checks every address on port 25, and says for each sender\n"
+	"level whether mail goes out authenticated, encrypted only, in plaintext, or is deferred.\n"
+	"\n"
+	"options:\n"
+	"  --level L         the sender level that sets the exit code: may, encrypt, dane (default),\n"
+	"                    verify (the MX host name in the certificate), secure (the domain)\n"
+	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
+	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
+	"                    (default: /usr/share/dns/root.key if present, else none)\n"
+	"  --ca-file F       trust anchors in PEM for the verify and secure levels\n"
+	"  --ca-path D       directory of hashed trust anchors\n"
+	"  --timeout S       seconds for each network step and DNS question (default 10)\n"
+	"  --deadline S      seconds for each address check (default 3 x --timeout)\n"
+	"  --ehlo NAME       EHLO name (default: the client's address literal)\n"
+	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
+	"  --warn-days N     warn when a certificate expires within N days (default 21)\n"
+	"  --transcript      show each dialogue as S:/C: lines\n"
+	"  --format F        text (default) or json\n"
+	"  -4, -6            check IPv4 or IPv6 addresses only\n";
 
 static const char usage_scan[] =
 	"usage: mailtls scan PROTOCOL [FILE|-] [OPTIONS]\n"
@@ -91,6 +118,20 @@ static const char usage_cert[] =
 	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
 	"  --warn-days N     warn when the certificate expires within N days (default 21)\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n";
+
+static const char usage_tlsa[] =
+	"usage: mailtls tlsa CERT [--chain FILE] [--host NAME] [--port N]\n"
+	"\n"
+	"Print the DANE TLSA records (RFC 7671, RFC 7672) to publish for a mail server's\n"
+	"certificate, in zone-file form, each after a comment naming its certificate:\n"
+	"  _25._tcp.NAME. IN TLSA 3 1 1 <SHA-256 of the leaf's public key>\n"
+	"  _25._tcp.NAME. IN TLSA 2 1 1 <SHA-256 of an issuer's public key>   (per issuer)\n"
+	"CERT is PEM, leaf first; further certificates in it are issuers.\n"
+	"\n"
+	"options:\n"
+	"  --chain FILE      more issuer certificates in PEM\n"
+	"  --host NAME       the server's name (default: the leaf's first DNS name)\n"
+	"  --port N          the port of the records (default 25)\n";
 
 /*
  * say_error - one line on stderr, "mailtls: ...". The whole line is made display-safe: it
@@ -188,6 +229,51 @@ static int run_check(const struct cli_opts *o)
 	return r;
 }
 
+static int run_domain(const struct cli_opts *o)
+{
+	struct mailtls_domain_params p = {
+		.domain = o->host,
+		.level = o->level >= 0 ? (enum mailtls_level)o->level : MAILTLS_LEVEL_DANE,
+		.have_level = o->level >= 0,
+		.family = o->family,
+		.timeout = o->timeout,
+		.deadline = o->deadline,
+		.at = o->at,
+		.have_at = o->have_at,
+		.warn_days = o->warn_days,
+		.transcript = o->transcript,
+		.ehlo_name = o->ehlo,
+	};
+	struct mailtls_engine_params ep = {
+		.ca_file = o->ca_file,
+		.ca_path = o->ca_path,
+		.resolver = o->resolver,
+		.trust_anchor = o->trust_anchor,
+	};
+	struct mailtls_report_opts ro = { .color = use_color(), .transcript = o->transcript };
+	struct mailtls_domain_result *res = NULL;
+	char why[512] = "", *out;
+	int code;
+
+	if (mailtls_domain_run(&ep, &p, &res, why, sizeof(why)) != 0) {
+		say_error("domain %s: %s", o->host, why);
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	out = o->format == FMT_JSON ? mailtls_report_domain_json(res)
+				    : mailtls_report_domain_text(res, &ro);
+	code = (int)mailtls_domain_exit_code(res);
+	mailtls_domain_result_free(res);
+	if (out == NULL) {
+		say_error("out of memory while formatting the report");
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	fputs(out, stdout);
+	free(out);
+	if (fflush(stdout) != 0)
+		return MAILTLS_EXIT_UNKNOWN;
+	return code;
+}
+
 static int run_cert(const struct cli_opts *o)
 {
 	struct mailtls_cert_params p = {
@@ -212,6 +298,44 @@ static int run_cert(const struct cli_opts *o)
 	r = print_report(res, o);
 	mailtls_result_free(res);
 	return r;
+}
+
+/* run_tlsa - the records to publish, one per line after a comment on its certificate. */
+static int run_tlsa(const struct cli_opts *o)
+{
+	struct mailtls_tlsa_set set;
+	char why[512] = "";
+	char name[MAILTLS_NAME_MAX + 1];
+	char date[32];
+	const char *given = o->tlsa_host;
+	int r = mailtls_tlsa_for_cert(o->cert_file, o->chain_file, &set, why, sizeof(why));
+
+	if (r != 0) {
+		say_error("tlsa: %s", why);
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	if (given == NULL)
+		given = set.leaf_dns_name;
+	if (given == NULL || mailtls_name_normalize(given, name, sizeof(name)) != 0) {
+		if (given == NULL)
+			say_error("tlsa: %s: the certificate has no DNS name: give --host NAME",
+				  o->cert_file);
+		else
+			say_error("tlsa: %s: the certificate's first DNS name %s is not a host name: "
+				  "give --host NAME", o->cert_file, given);
+		mailtls_tlsa_set_clear(&set);
+		return MAILTLS_EXIT_UNKNOWN;
+	}
+	for (size_t i = 0; i < set.n; i++) {
+		const struct mailtls_tlsa_publish *p = &set.v[i];
+
+		printf("; %s: %s, not after %s\n", p->cert_index == 0 ? "leaf" : "issuer",
+		       p->subject, mailtls_time_format(p->not_after, date, sizeof(date)));
+		printf("_%u._tcp.%s. IN TLSA %u %u %u %s\n", o->port ? o->port : 25, name,
+		       p->usage, p->selector, p->mtype, p->hex);
+	}
+	mailtls_tlsa_set_clear(&set);
+	return fflush(stdout) == 0 ? MAILTLS_EXIT_OK : MAILTLS_EXIT_UNKNOWN;
 }
 
 /* ca_file_is_dir - --ca-file names a directory: say so in the command line's words (the
@@ -247,8 +371,12 @@ int main(int argc, char **argv)
 			fputs(usage_cert, stdout);
 		else if (strcmp(o.help_topic, "scan") == 0)
 			fputs(usage_scan, stdout);
+		else if (strcmp(o.help_topic, "domain") == 0)
+			fputs(usage_domain, stdout);
+		else if (strcmp(o.help_topic, "tlsa") == 0)
+			fputs(usage_tlsa, stdout);
 		else {
-			say_error("no help for '%s' (commands: check, cert, scan)", o.help_topic);
+			say_error("no help for '%s' (commands: check, cert, scan, domain, tlsa)", o.help_topic);
 			return MAILTLS_EXIT_UNKNOWN;
 		}
 		return 0;
@@ -258,6 +386,7 @@ int main(int argc, char **argv)
 	case CMD_CHECK:
 	case CMD_CERT:
 	case CMD_SCAN:
+	case CMD_DOMAIN:
 		if (ca_file_is_dir(&o))
 			return MAILTLS_EXIT_UNKNOWN;
 		break;
@@ -270,6 +399,12 @@ int main(int argc, char **argv)
 		break;
 	case CMD_CERT:
 		code = run_cert(&o);
+		break;
+	case CMD_DOMAIN:
+		code = run_domain(&o);
+		break;
+	case CMD_TLSA:
+		code = run_tlsa(&o);
 		break;
 	case CMD_SCAN: {
 		char why[600];

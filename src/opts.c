@@ -14,7 +14,7 @@ enum {
 	OPT_NAME = 256, OPT_EHLO, OPT_TIMEOUT, OPT_CA_FILE, OPT_CA_PATH, OPT_AT, OPT_TRANSCRIPT,
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
-	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR,
+	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -162,6 +162,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "port", required_argument, NULL, OPT_PORT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 	};
@@ -183,6 +186,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 	longopts[nopts] = (struct option){ NULL, 0, NULL, 0 };
 	memset(o, 0, sizeof(*o));
 	o->warn_days = -1;
+	o->level = -1;
 	o->format = FMT_TEXT;
 	err[0] = '\0';
 	if (argc < 2) {
@@ -206,8 +210,12 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		o->cmd = CMD_CERT;
 	else if (strcmp(cmd, "scan") == 0)
 		o->cmd = CMD_SCAN;
+	else if (strcmp(cmd, "tlsa") == 0)
+		o->cmd = CMD_TLSA;
+	else if (strcmp(cmd, "domain") == 0)
+		o->cmd = CMD_DOMAIN;
 	else {
-		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, scan, help)", cmd);
+		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, scan, domain, tlsa, help)", cmd);
 		return -1;
 	}
 	/* Options follow the command: getopt sees argv[1..] with the command as its argv[0].
@@ -344,8 +352,25 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		case OPT_TRUST_ANCHOR:
 			o->trust_anchor = optarg;
 			break;
+		case OPT_LEVEL:
+			if ((o->level = mailtls_level_parse(optarg)) < 0) {
+				snprintf(err, errlen, "--level: '%s' is not may, encrypt, dane, verify or secure", optarg);
+				return -1;
+			}
+			break;
+		case OPT_HOST:
+			o->tlsa_host = optarg;
+			break;
+		case OPT_PORT:
+			if (parse_uint(optarg, 1, 65535, &v) != 0) {
+				snprintf(err, errlen, "--port: '%s' is not a port (1-65535)", optarg);
+				return -1;
+			}
+			o->port = (unsigned)v;
+			break;
 		case OPT_HELP:
-			o->help_topic = o->cmd == CMD_CHECK ? "check" : o->cmd == CMD_SCAN ? "scan" : "cert";
+			o->help_topic = o->cmd == CMD_CHECK ? "check" : o->cmd == CMD_SCAN ? "scan" :
+					o->cmd == CMD_TLSA ? "tlsa" : o->cmd == CMD_DOMAIN ? "domain" : "cert";
 			o->cmd = CMD_HELP;
 			return 0;
 		case OPT_VERSION:
@@ -384,7 +409,53 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			 "--shard, --quiet, --summary and --summary-json apply to scan only");
 		return -1;
 	}
-	if (o->cmd == CMD_SCAN) {
+	if (o->cmd != CMD_TLSA && (o->tlsa_host != NULL || o->port != 0)) {
+		snprintf(err, errlen, "--host and --port apply to tlsa only (check takes HOST[:PORT])");
+		return -1;
+	}
+	if (o->cmd != CMD_DOMAIN && o->level >= 0) {
+		snprintf(err, errlen, "--level applies to domain only");
+		return -1;
+	}
+	if (o->cmd == CMD_DOMAIN) {
+		char norm[MAILTLS_NAME_MAX + 1];
+
+		if (npos != 1) {
+			snprintf(err, errlen, "domain: give exactly one DOMAIN");
+			return -1;
+		}
+		if (o->proto != MAILTLS_PROTO_NONE || o->n_names > 0 || o->chain_file != NULL) {
+			snprintf(err, errlen, "domain: protocol options, --name and --chain apply to check and cert");
+			return -1;
+		}
+		if (o->format == FMT_NAGIOS) {
+			snprintf(err, errlen, "domain: --format is text or json");
+			return -1;
+		}
+		if (mailtls_name_normalize(positional[0], norm, sizeof(norm)) != 0) {
+			snprintf(err, errlen, "domain: '%s' is not a valid domain name", positional[0]);
+			return -1;
+		}
+		snprintf(o->host, sizeof(o->host), "%s", norm);
+	} else if (o->cmd == CMD_TLSA) {
+		if (npos != 1) {
+			snprintf(err, errlen, "tlsa: give exactly one certificate FILE");
+			return -1;
+		}
+		if (o->proto != MAILTLS_PROTO_NONE || o->n_names > 0 || o->format_given) {
+			snprintf(err, errlen, "tlsa: takes --chain, --host and --port only");
+			return -1;
+		}
+		if (o->tlsa_host != NULL) {
+			char norm[MAILTLS_NAME_MAX + 1];
+
+			if (mailtls_name_normalize(o->tlsa_host, norm, sizeof(norm)) != 0) {
+				snprintf(err, errlen, "--host %s: not a valid host name", o->tlsa_host);
+				return -1;
+			}
+		}
+		o->cert_file = positional[0];
+	} else if (o->cmd == CMD_SCAN) {
 		if (o->proto == MAILTLS_PROTO_NONE) {
 			snprintf(err, errlen, "scan: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)");
 			return -1;

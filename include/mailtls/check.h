@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+#include <mailtls/dane.h>
 #include <mailtls/result.h>
 
 #ifdef __cplusplus
@@ -33,6 +34,21 @@ struct mailtls_check_params {
 	int warn_days;                /* <0: 21 */
 	bool transcript;              /* keep the dialogue in session.transcript */
 	int family;                   /* 0, 4 or 6 */
+	const char *addr;             /* connect to this IPv4 or IPv6 literal instead of
+	                               * resolving host (the address must agree with family
+	                               * when one is set); host stays the name reported in the
+	                               * result and the default reference identity and SNI.
+	                               * NULL: resolve host (or use it when it is a literal) */
+	const char *sni;              /* server name to send; NULL: with tlsa_base that base,
+	                               * else the first reference name (none for an address) */
+	/* DANE (RFC 7672): the TLSA base domain (after secure CNAME expansion, RFC 7672
+	 * 2.2.3) and its records. The base is a reference identity for DANE-TA besides the
+	 * names above (the MX host name); DANE-EE ignores names and dates (RFC 7672 3.1.1).
+	 * NULL/0: no DANE. Records need a base and a base needs records; at most
+	 * MAILTLS_TLSA_MAX records (dane.h). What OpenSSL found: res->dane. */
+	const char *tlsa_base;
+	const struct mailtls_tlsa *tlsa;
+	size_t n_tlsa;
 };
 
 struct mailtls_engine_params;

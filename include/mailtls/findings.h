@@ -51,7 +51,37 @@
 	X(CERT_CHAIN_TOO_LONG, "cert.chain-too-long", CRITICAL) \
 	X(CERT_CHAIN_EXTRA, "cert.chain-extra", WARNING) \
 	X(CERT_VERIFY_ERROR, "cert.verify-error", CRITICAL) \
-	X(CERT_PROFILE_VIOLATION, "cert.profile-violation", WARNING)
+	X(CERT_PROFILE_VIOLATION, "cert.profile-violation", WARNING) \
+	X(DNS_NO_ANSWER, "dns.no-answer", CRITICAL) \
+	X(DNS_BOGUS, "dns.bogus", CRITICAL) \
+	X(DNS_NXDOMAIN, "dns.nxdomain", CRITICAL) \
+	X(DNS_INSECURE, "dns.insecure", INFO) \
+	X(MX_NULL, "mx.null", INFO) \
+	X(MX_IMPLICIT, "mx.implicit", WARNING) \
+	X(MX_NONE, "mx.none", CRITICAL) \
+	X(MX_IP_LITERAL, "mx.ip-literal", CRITICAL) \
+	X(MX_CNAME, "mx.cname", WARNING) \
+	X(MX_DOMAIN_CNAME, "mx.domain-cname", INFO) \
+	X(MX_NO_ADDRESS, "mx.no-address", CRITICAL) \
+	X(MX_PTR_DIFFERS, "mx.ptr-differs", INFO) \
+	X(MX_ADDRESSES_DIFFER, "mx.addresses-differ", WARNING) \
+	X(MX_BACKUP_USED, "mx.backup-used", WARNING) \
+	X(MX_SENDER_DEFERS, "mx.sender-defers", CRITICAL) \
+	X(DANE_NO_TLSA, "dane.no-tlsa", INFO) \
+	X(DANE_TLSA_INSECURE, "dane.tlsa-insecure", WARNING) \
+	X(DANE_TLSA_BOGUS, "dane.tlsa-bogus", CRITICAL) \
+	X(DANE_TLSA_NO_ANSWER, "dane.tlsa-no-answer", CRITICAL) \
+	X(DANE_UNUSABLE_ONLY, "dane.unusable-only", WARNING) \
+	X(DANE_UNUSABLE_RECORD, "dane.unusable-record", INFO) \
+	X(DANE_MATCH, "dane.match", OK) \
+	X(DANE_NO_MATCH, "dane.no-match", CRITICAL) \
+	X(DANE_VERIFY_FAILED, "dane.verify-failed", CRITICAL) \
+	X(DANE_STARTTLS_MISSING, "dane.starttls-missing", CRITICAL) \
+	X(DANE_TLS_FAILED, "dane.tls-failed", CRITICAL) \
+	X(DANE_ROLLOVER, "dane.rollover", INFO) \
+	X(DANE_PARTIAL, "dane.partial", CRITICAL) \
+	X(DANE_NAME_NOT_SECURE, "dane.address-insecure", INFO) \
+	X(CERT_NEXTHOP_MISMATCH, "cert.nexthop-mismatch", WARNING)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,

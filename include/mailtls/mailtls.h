@@ -50,9 +50,11 @@ void mailtls_escape_inplace(char *buf, size_t size);
 #include <mailtls/result.h>
 #include <mailtls/names.h>
 #include <mailtls/timeutil.h>
+#include <mailtls/dane.h>
 #include <mailtls/check.h>
 #include <mailtls/engine.h>
 #include <mailtls/cert.h>
+#include <mailtls/domain.h>
 #include <mailtls/report.h>
 
 #endif

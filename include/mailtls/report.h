@@ -34,6 +34,18 @@ char *mailtls_report_jsonl(const struct mailtls_result *res, const char *input, 
  * one line per warning or critical finding; caller frees with free(). NULL on ENOMEM. */
 char *mailtls_report_nagios(const struct mailtls_result *res);
 
+struct mailtls_domain_result;
+/* mailtls_report_domain_text - a domain report: the MX hosts and addresses as a table, the
+ * DNS answers and findings by MX host and address, the outcome per sender level and the
+ * verdict; caller frees with free(). NULL on ENOMEM. */
+char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
+				 const struct mailtls_report_opts *opts);
+/* mailtls_report_domain_json - the nested domain object (docs/json.md, "mode": "domain");
+ * _jsonl: on one line with "input" and "line", as mailtls_report_jsonl(). */
+char *mailtls_report_domain_json(const struct mailtls_domain_result *res);
+char *mailtls_report_domain_jsonl(const struct mailtls_domain_result *res, const char *input,
+				  long line);
+
 #ifdef __cplusplus
 }
 #endif

@@ -139,6 +139,53 @@ struct mailtls_certinfo {
 	                           * (DER error), or there is more than one: no SAN listed */
 };
 
+/* One TLSA record given to a check, as given, and what became of it. */
+struct mailtls_dane_record {
+	uint8_t usage;
+	uint8_t selector;
+	uint8_t mtype;
+	char *data;               /* the association data as given, lower-case hex; owned */
+	int accepted;             /* 1: OpenSSL took it (SSL_dane_tlsa_add); 0: OpenSSL
+	                           * refused it as unusable (reason says why); -1: never given
+	                           * to OpenSSL (the check ended before its handshake) */
+	char *reason;             /* accepted 0: OpenSSL's reason ("dane tlsa bad digest
+	                           * length"); else NULL; owned */
+	int matches;              /* the first presented certificate the record matches, as
+	                           * an index into chain[] (computed by mailtls from the
+	                           * chain as presented, whatever the usage); -1: it matches
+	                           * none of them (a record for a certificate not served: a
+	                           * rollover in progress, or a stale record) */
+};
+
+/* What OpenSSL's DANE verification (RFC 7671, RFC 7672) found. Facts, no judgement: a
+ * check adds no finding for them (the cert.* findings stay the PKIX view). */
+struct mailtls_dane_facts {
+	bool enabled;             /* records were given */
+	char *tlsa_base;          /* the TLSA base domain (normalized); owned */
+	struct mailtls_dane_record *records;   /* in the order given; owned */
+	size_t n_records;
+	size_t n_usable;          /* of them accepted by OpenSSL; with none, OpenSSL runs
+	                           * plain PKIX verification */
+	bool evaluated;           /* OpenSSL verified a presented chain with the records
+	                           * (the handshake got that far); the rest is only set then */
+	long verify_code;         /* SSL_get_verify_result(): X509_V_OK (0) or X509_V_ERR_* */
+	char *verify_text;        /* X509_verify_cert_error_string() of it; owned */
+	int depth;                /* SSL_get0_dane_authority(): depth of the certificate that
+	                           * matched a record, in the path OpenSSL built (0 = the leaf);
+	                           * -1: no match, or verification failed */
+	int match_depth;          /* the depth at which a record matched, even when
+	                           * verification then failed for another reason (a name, a
+	                           * date); -1: no record matched */
+	bool have_match;          /* the record of match_depth: */
+	uint8_t match_usage;      /* SSL_get0_dane_tlsa() */
+	uint8_t match_selector;
+	uint8_t match_mtype;
+	int match_record;         /* its index in records, or -1 */
+	char *peername;           /* the reference name that matched the certificate (a
+	                           * DANE-TA or PKIX match with name checks), or NULL;
+	                           * owned */
+};
+
 struct mailtls_result {
 	bool have_session;
 	struct mailtls_session session;
@@ -150,8 +197,13 @@ struct mailtls_result {
 	/* Verdict. */
 	bool would_encrypt;       /* an opportunistic sender would get an encrypted session */
 	bool would_authenticate;  /* a verifying client would accept the server */
+	bool chain_trusted;       /* the chain verified to a trust anchor with no critical
+	                           * finding about it, whatever the names (a fact the domain
+	                           * verdict uses for its own reference names) */
 	bool checked;             /* false: could not check (exit UNKNOWN) */
 	char *unknown_reason;     /* why it could not check, or NULL */
+	struct mailtls_dane_facts dane; /* DANE: only when the check was given TLSA records
+	                                 * (dane.enabled); zero otherwise */
 };
 
 /* mailtls_result_new - allocate an empty result; NULL on memory exhaustion.
@@ -180,6 +232,17 @@ int mailtls_result_add_cert(struct mailtls_result *res, enum mailtls_fid fid, in
 #endif
 	;
 
+/* mailtls_findings_add - append a finding to a list of findings of one's own (a domain
+ * result's), about subject (copied; NULL: about no server). Same limits and returns as
+ * mailtls_result_add(). */
+int mailtls_findings_add(struct mailtls_findings *f, enum mailtls_fid fid,
+			 const struct mailtls_subject *subject, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+/* mailtls_findings_clear - free every finding in f and empty it. */
+void mailtls_findings_clear(struct mailtls_findings *f);
 /* mailtls_result_has - true when a finding `fid` is present. */
 bool mailtls_result_has(const struct mailtls_result *res, enum mailtls_fid fid);
 
@@ -202,6 +265,9 @@ enum mailtls_proto mailtls_proto_at(size_t i);
 /* mailtls_strlist_add - append a copy of s (at most maxlen bytes of it). 0 or MAILTLS_ENOMEM. */
 int mailtls_strlist_add(struct mailtls_strlist *l, const char *s, size_t maxlen);
 void mailtls_strlist_clear(struct mailtls_strlist *l);
+
+/* mailtls_dane_facts_clear - free what *f owns and zero it (mailtls_result_free() does). */
+void mailtls_dane_facts_clear(struct mailtls_dane_facts *f);
 
 /* mailtls_certinfo_clear - free what *info owns and zero it. */
 void mailtls_certinfo_clear(struct mailtls_certinfo *info);

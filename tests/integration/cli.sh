@@ -38,7 +38,7 @@ expect help-cert 0 "usage: mailtls cert FILE [--chain FILE] --name NAME... [OPTI
 expect check-help-option 0 "--warn-days N" "" -- check --help
 expect version 0 "mailtls 0.1.0" "" -- --version
 expect no-command 3 "" "mailtls: no command given (try 'mailtls --help')" --
-expect unknown-help 3 "" "mailtls: no help for 'frob' (commands: check, cert, scan)" -- help frob
+expect unknown-help 3 "" "mailtls: no help for 'frob' (commands: check, cert, scan, domain, tlsa)" -- help frob
 expect help-scan 0 "usage: mailtls scan PROTOCOL [FILE|-] [OPTIONS]" "" -- help scan
 expect scan-help-option 0 "--shard K/N" "" -- scan --help
 expect ca-file-directory 3 "" "mailtls: --ca-file /etc: is a directory (use --ca-path for a hashed directory of anchors)" -- check --smtp 127.0.0.1:2 --ca-file /etc
@@ -77,6 +77,34 @@ fi
 printf '127.0.0.1:2\n' | "$M" scan --smtp >/dev/null 2>/tmp/cli.err.$$
 if [ -s /tmp/cli.err.$$ ]; then bad no-progress-on-pipe "stderr: $(cat /tmp/cli.err.$$)"; else ok no-progress-on-pipe; fi
 rm -f /tmp/cli.err.$$
+
+# tlsa: the records for a lab certificate are the SHA-256 of each key as the openssl command
+# line computes it, independently; an unreadable file is one line naming it, exit 3.
+expect help-tlsa 0 "usage: mailtls tlsa CERT [--chain FILE] [--host NAME] [--port N]" "" -- help tlsa
+expect tlsa-missing-file 3 "" "mailtls: tlsa: /nonexistent/cert.pem: No such file or directory" -- tlsa /nonexistent/cert.pem
+expect tlsa-bad-host 3 "" "mailtls: --host a..b: not a valid host name" -- tlsa /dev/null --host a..b
+expect tlsa-not-pem 3 "" "mailtls: tlsa: /dev/null: not a PEM file" -- tlsa /dev/null
+PKI=$(mktemp -d /tmp/cli.pki.XXXXXX)
+if sh "$TOP/lab/mkcerts.sh" "$PKI" >/dev/null 2>&1; then
+	spki() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+	leaf=$(spki "$PKI/good.crt")
+	inter=$(spki "$PKI/int.pem")
+	want="_25._tcp.mx1.lab.test. IN TLSA 3 1 1 $leaf
+_25._tcp.mx1.lab.test. IN TLSA 2 1 1 $inter"
+	got=$("$M" tlsa "$PKI/good.chain.pem" | grep -v '^;')
+	if [ "$got" = "$want" ]; then ok tlsa-records; else bad tlsa-records "got '$got', want '$want'"; fi
+	got=$("$M" tlsa "$PKI/good.crt" --chain "$PKI/int.pem" --host Mail.Lab.Test --port 465)
+	want="; leaf: CN=mx1.lab.test, not after $(openssl x509 -in "$PKI/good.crt" -noout -enddate -dateopt iso_8601 | sed 's/^notAfter=//; s/ /T/')
+_465._tcp.mail.lab.test. IN TLSA 3 1 1 $leaf
+; issuer: CN=mailtls Lab Intermediate CA, not after $(openssl x509 -in "$PKI/int.pem" -noout -enddate -dateopt iso_8601 | sed 's/^notAfter=//; s/ /T/')
+_465._tcp.mail.lab.test. IN TLSA 2 1 1 $inter"
+	if [ "$got" = "$want" ]; then ok tlsa-chain-host-port; else bad tlsa-chain-host-port "got '$got', want '$want'"; fi
+	expect tlsa-wildcard-needs-host 3 "" "mailtls: tlsa: $PKI/wildcard.crt: the certificate's first DNS name *.wild.lab.test is not a host name: give --host NAME" -- tlsa "$PKI/wildcard.crt"
+	expect tlsa-cn-only-needs-host 3 "" "mailtls: tlsa: $PKI/cnonly.crt: the certificate has no DNS name: give --host NAME" -- tlsa "$PKI/cnonly.crt"
+else
+	bad tlsa-records "lab/mkcerts.sh failed"
+fi
+rm -rf "$PKI"
 
 # Every long option the parser knows is documented in the man page, and every exit code.
 missing=""

@@ -33,7 +33,16 @@ static const struct {
 	const char *err;   /* NULL: accepted */
 } refused[] = {
 	{ { NULL }, "no command given (try 'mailtls --help')" },
-	{ { "frobnicate" }, "unknown command 'frobnicate' (commands: check, cert, scan, help)" },
+	{ { "frobnicate" }, "unknown command 'frobnicate' (commands: check, cert, scan, domain, tlsa, help)" },
+	{ { "domain" }, "domain: give exactly one DOMAIN" },
+	{ { "domain", "a.example", "b.example" }, "domain: give exactly one DOMAIN" },
+	{ { "domain", "bad..example" }, "domain: 'bad..example' is not a valid domain name" },
+	{ { "domain", "192.0.2.1" }, "domain: '192.0.2.1' is not a valid domain name" },
+	{ { "domain", "--smtp", "example.org" }, "domain: protocol options, --name and --chain apply to check and cert" },
+	{ { "domain", "example.org", "--name", "mx.example.org" }, "domain: protocol options, --name and --chain apply to check and cert" },
+	{ { "domain", "example.org", "--format", "nagios" }, "domain: --format is text or json" },
+	{ { "domain", "example.org", "--level", "paranoid" }, "--level: 'paranoid' is not may, encrypt, dane, verify or secure" },
+	{ { "check", "--smtp", "a", "--level", "dane" }, "--level applies to domain only" },
 	{ { "check", "mx.example.org" }, "check: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
 	{ { "check", "--smtp" }, "check: give exactly one HOST[:PORT]" },
 	{ { "check", "--smtp", "a", "b" }, "check: give exactly one HOST[:PORT]" },
@@ -184,6 +193,20 @@ static void accepted(void **state)
 	assert_int_equal(o.cmd, CMD_SCAN);
 	assert_string_equal(o.trust_anchor, "lab/trust-anchor.ds");
 	assert_string_equal(o.input, "in.txt");
+
+	/* domain: one name, normalized; the level. */
+	const char *a12[] = { "domain", "Example.ORG.", "--level", "verify", "-4", "--resolver",
+			      "127.77.2.53", "--format", "json", NULL };
+	assert_int_equal(parse(a12, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_DOMAIN);
+	assert_string_equal(o.host, "example.org");
+	assert_int_equal(o.level, MAILTLS_LEVEL_VERIFY);
+	assert_int_equal(o.family, 4);
+	assert_int_equal(o.format, FMT_JSON);
+
+	const char *a13[] = { "domain", "example.org", NULL };
+	assert_int_equal(parse(a13, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.level, -1);
 }
 
 int main(void)

@@ -1,0 +1,679 @@
+/*
+ * domain.c - `mailtls domain`: gather the facts of every MX host of a domain on the engine,
+ * then hand them to the verdict (verdict.c).
+ *
+ *	1. MX of the domain (RFC 5321 5.1: none is the implicit MX, the domain itself;
+ *	   RFC 7505: "MX 0 ." accepts no mail), hosts in preference order.
+ *	2. Per host, A and AAAA (every address kept; -4/-6 restrict), and when the MX records
+ *	   and the address records are DNSSEC-secure, TLSA at _25._tcp of the CNAME-expanded
+ *	   name, then of the name as published when the expansion has none (RFC 7672 2.2.2).
+ *	3. Per address, its PTR (information only) and a check on port 25 through the engine,
+ *	   with the host's usable TLSA records for OpenSSL's DANE verification; SNI is the
+ *	   TLSA base domain under DANE.
+ *	4. Everything in: the verdict decides, done is called.
+ *
+ * A domain is an engine task: it waits for a work slot to start (so domains start at the
+ * engine's pace), then gives the slot back, since its checks take their own. It counts as
+ * pending until done. Every DNS question has the domain's timeout.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <mailtls/mailtls.h>
+#include <mailtls/domain.h>
+#include <mailtls/engine.h>
+#include <mailtls/names.h>
+#include "dns.h"
+#include "engine_task.h"
+#include "mxrules.h"
+#include "verdict.h"
+
+#define DOMAIN_HOSTS_MAX 16           /* MX hosts checked */
+#define DOMAIN_ADDRS_MAX 16           /* addresses per host */
+#define DOMAIN_TLSA_MAX 32            /* TLSA records per host */
+#define RR_A DNS_T_A
+#define RR_MX DNS_T_MX
+#define RR_PTR DNS_T_PTR
+#define RR_AAAA DNS_T_AAAA
+#define RR_TLSA DNS_T_TLSA
+
+struct domain_job;
+
+/* One outstanding operation: a DNS question or a check. */
+struct domain_op {
+	struct domain_job *j;
+	size_t host;                  /* index into res->hosts, or SIZE_MAX for the domain */
+	size_t addr;                  /* index into the host's addresses, or SIZE_MAX */
+	int kind;                     /* RR type asked, or 0 for a check */
+	struct dns_query *q;
+	struct domain_op *next;       /* in the job's list */
+};
+
+struct domain_job {
+	struct engine_task task;
+	struct mailtls_domain_params p;
+	char *ehlo_name;
+	mailtls_domain_done_fn *done;
+	void *arg;
+	struct mailtls_domain_result *res;
+	struct domain_op *ops;        /* outstanding DNS questions */
+	size_t outstanding;           /* DNS questions and checks not answered yet */
+	struct timespec t0;
+	bool finished;
+};
+
+static unsigned timeout_ms(const struct domain_job *j)
+{
+	return (unsigned)(j->p.timeout * 1000.0);
+}
+
+static void job_free(struct domain_job *j)
+{
+	struct domain_op *o, *next;
+
+	for (o = j->ops; o != NULL; o = next) {
+		next = o->next;
+		if (o->q != NULL)
+			dns_query_cancel(o->q);
+		free(o);
+	}
+	mailtls_domain_result_free(j->res);
+	free(j->ehlo_name);
+	free((char *)j->p.domain);
+	free(j);
+}
+
+static void op_unlink(struct domain_job *j, struct domain_op *op)
+{
+	for (struct domain_op **pp = &j->ops; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == op) {
+			*pp = op->next;
+			break;
+		}
+	free(op);
+}
+
+/* finish - the verdict, then done. Called when nothing is outstanding. */
+static void finish(struct domain_job *j)
+{
+	struct mailtls_domain_result *res = j->res;
+	mailtls_domain_done_fn *done = j->done;
+	void *arg = j->arg;
+
+	j->finished = true;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	res->elapsed_ms = (double)(now.tv_sec - j->t0.tv_sec) * 1e3
+			  + (double)(now.tv_nsec - j->t0.tv_nsec) / 1e6;
+	if (res->checked && verdict_domain(res) != 0) {
+		res->checked = false;
+		free(res->unknown_reason);
+		res->unknown_reason = strdup("out of memory while deciding");
+	}
+	j->res = NULL;
+	engine_task_end(&j->task);
+	job_free(j);
+	done(res, arg);
+}
+
+static void settle(struct domain_job *j)
+{
+	if (j->outstanding == 0 && !j->finished)
+		finish(j);
+}
+
+/* fill_lookup - an answer's facts into a lookup record. */
+static int fill_lookup(struct mailtls_dns_lookup *l, const char *qtype, const struct dns_answer *a)
+{
+	l->asked = true;
+	l->status = a->status == DNS_SECURE ? MAILTLS_DNS_SECURE :
+		    a->status == DNS_INSECURE ? MAILTLS_DNS_INSECURE :
+		    a->status == DNS_BOGUS ? MAILTLS_DNS_BOGUS : MAILTLS_DNS_NOANSWER;
+	l->rcode = a->rcode;
+	l->nxdomain = a->nxdomain;
+	l->nodata = a->nodata;
+	l->ttl = a->ttl;
+	if ((l->qname = strdup(a->qname)) == NULL || (l->qtype = strdup(qtype)) == NULL)
+		return MAILTLS_ENOMEM;
+	if (a->status == DNS_BOGUS && a->why_bogus != NULL
+	    && (l->why_bogus = strdup(a->why_bogus)) == NULL)
+		return MAILTLS_ENOMEM;
+	if (a->why[0] != '\0' && (l->why = strdup(a->why)) == NULL)
+		return MAILTLS_ENOMEM;
+	for (size_t i = 0; i < a->n_cnames; i++)
+		if (mailtls_strlist_add(&l->cnames, a->cnames[i], MAILTLS_NAME_MAX) != 0)
+			return MAILTLS_ENOMEM;
+	if (a->n_cnames > 0 && a->canonical != NULL
+	    && (l->canonical = strdup(a->canonical)) == NULL)
+		return MAILTLS_ENOMEM;
+	return 0;
+}
+
+static struct domain_op *ask(struct domain_job *j, const char *name, int rrtype, size_t host,
+			     size_t addr);
+static void submit_checks(struct domain_job *j, size_t hi);
+
+static void nomem(struct domain_job *j)
+{
+	if (j->res->checked) {
+		j->res->checked = false;
+		j->res->unknown_reason = strdup("out of memory");
+	}
+}
+
+/* host_lookups - ask A and AAAA of host hi (nothing for an IP literal). */
+static void host_lookups(struct domain_job *j, size_t hi)
+{
+	struct mailtls_mx_host *h = &j->res->hosts[hi];
+
+	if (h->ip_literal)
+		return;
+	if (j->p.family != 6)
+		ask(j, h->name, RR_A, hi, SIZE_MAX);
+	if (j->p.family != 4)
+		ask(j, h->name, RR_AAAA, hi, SIZE_MAX);
+}
+
+static int add_host(struct mailtls_domain_result *res, const char *name, unsigned pref,
+		    bool implicit)
+{
+	struct mailtls_mx_host *v;
+
+	for (size_t i = 0; i < res->n_hosts; i++)
+		if (strcmp(res->hosts[i].name, name) == 0)
+			return 0;     /* the same host twice: keep the first (lowest preference) */
+	if (res->n_hosts >= DOMAIN_HOSTS_MAX)
+		return 0;
+	v = realloc(res->hosts, (res->n_hosts + 1) * sizeof(*v));
+	if (v == NULL)
+		return MAILTLS_ENOMEM;
+	res->hosts = v;
+	memset(&v[res->n_hosts], 0, sizeof(v[0]));
+	if ((v[res->n_hosts].name = strdup(name)) == NULL)
+		return MAILTLS_ENOMEM;
+	v[res->n_hosts].preference = pref;
+	v[res->n_hosts].implicit = implicit;
+	v[res->n_hosts].ip_literal = mxrules_ip_literal(name);
+	res->n_hosts++;
+	return 0;
+}
+
+static void on_mx(struct domain_job *j, const struct dns_answer *a)
+{
+	struct mailtls_domain_result *res = j->res;
+
+	if (fill_lookup(&res->mx, "MX", a) != 0)
+		return nomem(j);
+	if (a->status == DNS_NOANSWER && !a->nxdomain) {
+		res->checked = false;
+		res->unknown_reason = strdup(a->why[0] ? a->why : "the MX lookup got no answer");
+		return;
+	}
+	if (a->nxdomain || a->status == DNS_BOGUS)
+		return;
+	/* A null MX (RFC 7505) is the only record, preference 0, target the root. */
+	if (a->n == 1 && a->rr[0].u.mx.root) {
+		res->null_mx = true;
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++)
+		if (!a->rr[i].u.mx.root
+		    && add_host(res, a->rr[i].u.mx.target, a->rr[i].u.mx.pref, false) != 0)
+			return nomem(j);
+	if (a->n == 0) {
+		res->implicit_mx = true;
+		if (add_host(res, res->mx.canonical ? res->mx.canonical : res->domain, 0, true) != 0)
+			return nomem(j);
+	}
+	mxrules_sort(res->hosts, res->n_hosts);
+	for (size_t i = 0; i < res->n_hosts; i++)
+		host_lookups(j, i);
+}
+
+static int add_address(struct mailtls_mx_host *h, const struct sockaddr_storage *ss)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct mailtls_mx_address *v;
+	int family = ss->ss_family == AF_INET6 ? 6 : 4;
+	const void *p = family == 6 ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+				    : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+
+	if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, p, buf, sizeof(buf)) == NULL)
+		return 0;
+	for (size_t i = 0; i < h->n_addrs; i++)
+		if (strcmp(h->addrs[i].addr, buf) == 0)
+			return 0;
+	if (h->n_addrs >= DOMAIN_ADDRS_MAX)
+		return 0;
+	v = realloc(h->addrs, (h->n_addrs + 1) * sizeof(*v));
+	if (v == NULL)
+		return MAILTLS_ENOMEM;
+	h->addrs = v;
+	memset(&v[h->n_addrs], 0, sizeof(v[0]));
+	v[h->n_addrs].family = family;
+	v[h->n_addrs].dane_depth = -1;
+	v[h->n_addrs].dane_usage = -1;
+	if ((v[h->n_addrs].addr = strdup(buf)) == NULL)
+		return MAILTLS_ENOMEM;
+	h->n_addrs++;
+	return 0;
+}
+
+/* dane_candidate - may TLSA be asked for this host (RFC 7672 2.2.1, 2.2.2): the MX records
+ * (or, for the implicit MX, the domain's address records) and the host's address records
+ * are DNSSEC-secure (for the implicit MX, the MX answer is its proven absence). */
+static bool dane_candidate(const struct mailtls_domain_result *res, const struct mailtls_mx_host *h)
+{
+	if (res->mx.status != MAILTLS_DNS_SECURE)
+		return false;
+	if (h->a.asked && h->a.status != MAILTLS_DNS_SECURE)
+		return false;
+	if (h->aaaa.asked && h->aaaa.status != MAILTLS_DNS_SECURE)
+		return false;
+	return h->n_addrs > 0;
+}
+
+static void ask_tlsa(struct domain_job *j, size_t hi, const char *base)
+{
+	char qname[MAILTLS_NAME_MAX + 16];
+
+	snprintf(qname, sizeof(qname), "_%u._tcp.%s", j->p.port, base);
+	ask(j, qname, RR_TLSA, hi, SIZE_MAX);
+}
+
+/* host_addresses_in - both address lookups of host hi answered. */
+static void host_addresses_in(struct domain_job *j, size_t hi)
+{
+	struct mailtls_domain_result *res = j->res;
+	struct mailtls_mx_host *h = &res->hosts[hi];
+	const struct mailtls_dns_lookup *l = h->a.asked ? &h->a : &h->aaaa;
+	bool fallback;
+
+	if (l->canonical != NULL) {
+		if ((h->canonical = strdup(l->canonical)) == NULL)
+			return nomem(j);
+		h->canonical_secure = l->status == MAILTLS_DNS_SECURE;
+	}
+	for (size_t i = 0; i < h->n_addrs; i++) {
+		struct sockaddr_storage ss = { 0 };
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		char rev[128];
+
+		if (h->addrs[i].family == 6) {
+			sin6->sin6_family = AF_INET6;
+			inet_pton(AF_INET6, h->addrs[i].addr, &sin6->sin6_addr);
+		} else {
+			sin->sin_family = AF_INET;
+			inet_pton(AF_INET, h->addrs[i].addr, &sin->sin_addr);
+		}
+		if (dns_ptr_name((struct sockaddr *)&ss, rev, sizeof(rev)) == 0)
+			ask(j, rev, RR_PTR, hi, i);
+	}
+	if (h->n_addrs == 0) {
+		submit_checks(j, hi);
+		return;
+	}
+	/* RFC 7672 2.2.2: the expanded name first, when the expansion is secure. Asked for
+	 * every host with addresses: where DANE cannot apply (records not secure) the answer
+	 * is information (TLSA published but ignored), never used. */
+	ask_tlsa(j, hi, mxrules_tlsa_first(h->name, h->canonical, h->canonical_secure, &fallback));
+}
+
+static int fill_tlsa(struct mailtls_mx_host *h, const struct dns_answer *a, const char *base)
+{
+	if ((h->tlsa_base = strdup(base)) == NULL)
+		return MAILTLS_ENOMEM;
+	if (a->n == 0)
+		return 0;
+	h->tlsa_records = calloc(a->n, sizeof(*h->tlsa_records));
+	if (h->tlsa_records == NULL)
+		return MAILTLS_ENOMEM;
+	for (size_t i = 0; i < a->n && i < DOMAIN_TLSA_MAX; i++) {
+		struct mailtls_tlsa_record *t = &h->tlsa_records[h->n_tlsa];
+
+		t->usage = a->rr[i].u.tlsa.usage;
+		t->selector = a->rr[i].u.tlsa.selector;
+		t->mtype = a->rr[i].u.tlsa.mtype;
+		t->len = a->rr[i].u.tlsa.len;
+		if ((t->data = malloc(t->len ? t->len : 1)) == NULL)
+			return MAILTLS_ENOMEM;
+		memcpy(t->data, a->rr[i].u.tlsa.data, t->len);
+		t->usable = verdict_tlsa_usable(t->usage, t->selector, t->mtype, t->len);
+		h->n_tlsa++;
+	}
+	return 0;
+}
+
+static void on_tlsa(struct domain_job *j, size_t hi, const struct dns_answer *a)
+{
+	struct mailtls_mx_host *h = &j->res->hosts[hi];
+	bool fallback, first_of_two;
+	char prefix[24];
+	const char *base;
+
+	mxrules_tlsa_first(h->name, h->canonical, h->canonical_secure, &fallback);
+	first_of_two = fallback && !h->tlsa_expanded.asked;
+	snprintf(prefix, sizeof(prefix), "_%u._tcp.", j->p.port);
+	base = strncmp(a->qname, prefix, strlen(prefix)) == 0 ? a->qname + strlen(prefix)
+							       : a->qname;
+	if (first_of_two && a->status == DNS_SECURE && a->n == 0) {
+		/* Nothing at the expanded name: the name as published next (RFC 7672 2.2.2). */
+		if (fill_lookup(&h->tlsa_expanded, "TLSA", a) != 0)
+			return nomem(j);
+		ask_tlsa(j, hi, h->name);
+		return;
+	}
+	if (fill_lookup(&h->tlsa, "TLSA", a) != 0 || fill_tlsa(h, a, base) != 0)
+		return nomem(j);
+	/* Reference names for DANE-TA (RFC 7672 3.2.3): the TLSA base domain, the MX host
+	 * name, and its secure CNAME expansion. */
+	if (mxrules_dane_names(h->tlsa_base, h->name, h->canonical, h->canonical_secure,
+			       &h->dane_names) != 0)
+		return nomem(j);
+	submit_checks(j, hi);
+}
+
+static void on_answer(struct dns_answer *a, void *arg)
+{
+	struct domain_op *op = arg;
+	struct domain_job *j = op->j;
+	size_t hi = op->host, ai = op->addr;
+	int kind = op->kind;
+
+	op->q = NULL;
+	op_unlink(j, op);
+	j->outstanding--;
+	if (j->res->checked) {
+		if (hi == SIZE_MAX) {
+			on_mx(j, a);
+		} else if (kind == RR_A || kind == RR_AAAA) {
+			struct mailtls_mx_host *h = &j->res->hosts[hi];
+			struct mailtls_dns_lookup *l = kind == RR_A ? &h->a : &h->aaaa;
+
+			if (fill_lookup(l, kind == RR_A ? "A" : "AAAA", a) != 0)
+				nomem(j);
+			for (size_t i = 0; i < a->n; i++)
+				if (add_address(h, &a->rr[i].u.addr.ss) != 0)
+					nomem(j);
+			if ((!h->a.asked || h->a.qname) && (!h->aaaa.asked || h->aaaa.qname))
+				host_addresses_in(j, hi);
+		} else if (kind == RR_TLSA) {
+			on_tlsa(j, hi, a);
+		} else if (kind == RR_PTR) {
+			struct mailtls_mx_address *ad = &j->res->hosts[hi].addrs[ai];
+
+			if (fill_lookup(&ad->ptr, "PTR", a) != 0
+			    || (a->n > 0 && a->status != DNS_BOGUS
+				&& (ad->ptr_name = strdup(a->rr[0].u.ptr.name)) == NULL))
+				nomem(j);
+		}
+	}
+	dns_answer_free(a);
+	settle(j);
+}
+
+static struct domain_op *ask(struct domain_job *j, const char *name, int rrtype, size_t host,
+			     size_t addr)
+{
+	struct domain_op *op = calloc(1, sizeof(*op));
+	struct mailtls_dns_lookup *l = NULL;
+
+	if (op == NULL) {
+		nomem(j);
+		return NULL;
+	}
+	op->j = j;
+	op->host = host;
+	op->addr = addr;
+	op->kind = rrtype;
+	if (host != SIZE_MAX && rrtype == RR_A)
+		l = &j->res->hosts[host].a;
+	else if (host != SIZE_MAX && rrtype == RR_AAAA)
+		l = &j->res->hosts[host].aaaa;
+	if (l != NULL)
+		l->asked = true;      /* so that the first answer waits for the other */
+	if (dns_query(engine_dns(j->task.e), name, rrtype, timeout_ms(j), on_answer, op,
+		      &op->q) != 0) {
+		free(op);
+		if (j->res->checked) {
+			j->res->checked = false;
+			j->res->unknown_reason = strdup("cannot ask the resolver");
+		}
+		return NULL;
+	}
+	op->next = j->ops;
+	j->ops = op;
+	j->outstanding++;
+	return op;
+}
+
+/* The checks. */
+struct check_ctx {
+	struct domain_job *j;
+	size_t host, addr;
+};
+
+static void copy_dane_facts(struct mailtls_mx_host *h, struct mailtls_mx_address *a,
+			    const struct mailtls_result *s);
+
+static void on_check(struct mailtls_result *s, void *arg)
+{
+	struct check_ctx *c = arg;
+	struct domain_job *j = c->j;
+	struct mailtls_mx_host *h = &j->res->hosts[c->host];
+	struct mailtls_mx_address *a = &h->addrs[c->addr];
+
+	free(c);
+	a->server = s;
+	copy_dane_facts(h, a, s);
+	j->outstanding--;
+	settle(j);
+}
+
+static void submit_checks(struct domain_job *j, size_t hi)
+{
+	struct mailtls_mx_host *h = &j->res->hosts[hi];
+	struct mailtls_tlsa usable[DOMAIN_TLSA_MAX];
+	size_t n_usable = 0;
+	const char *names[1] = { h->name };
+	char why[256];
+
+	for (size_t i = 0; dane_candidate(j->res, h) && i < h->n_tlsa; i++)
+		if (h->tlsa_records[i].usable && h->tlsa.status == MAILTLS_DNS_SECURE)
+			usable[n_usable++] = (struct mailtls_tlsa){
+				.usage = h->tlsa_records[i].usage,
+				.selector = h->tlsa_records[i].selector,
+				.mtype = h->tlsa_records[i].mtype,
+				.data = h->tlsa_records[i].data,
+				.len = h->tlsa_records[i].len };
+	for (size_t i = 0; i < h->n_addrs; i++) {
+		struct mailtls_check_params cp = {
+			.proto = MAILTLS_PROTO_SMTP,
+			.host = h->name,
+			.addr = h->addrs[i].addr,
+			.port = j->p.port,
+			.names = names,
+			.n_names = 1,
+			.ehlo_name = j->ehlo_name,
+			.timeout = j->p.timeout,
+			.deadline = j->p.deadline,
+			.at = j->res->validation_time,
+			.have_at = true,
+			.warn_days = j->p.warn_days,
+			.transcript = j->p.transcript,
+			.tlsa_base = n_usable ? h->tlsa_base : NULL,
+			.tlsa = n_usable ? usable : NULL,
+			.n_tlsa = n_usable,
+		};
+		struct check_ctx *c = calloc(1, sizeof(*c));
+
+		if (c == NULL)
+			return nomem(j);
+		*c = (struct check_ctx){ .j = j, .host = hi, .addr = i };
+		if (mailtls_engine_submit(j->task.e, &cp, on_check, c, why, sizeof(why)) != 0) {
+			free(c);
+			/* Not a network fact: the domain cannot be fully checked. */
+			if (j->res->checked) {
+				j->res->checked = false;
+				j->res->unknown_reason = strdup(why);
+			}
+			continue;
+		}
+		j->outstanding++;
+	}
+}
+
+/* The engine task. */
+static void domain_granted(struct engine_task *t)
+{
+	struct domain_job *j = (struct domain_job *)t;
+
+	/* The checks take their own work slots: holding this one would starve them. */
+	admit_release(engine_admit(t->e), &t->ticket);
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
+	ask(j, j->res->domain, RR_MX, SIZE_MAX, SIZE_MAX);
+	settle(j);
+}
+
+static void domain_dropped(struct engine_task *t, void (*forget)(void *arg))
+{
+	struct domain_job *j = (struct domain_job *)t;
+	void *arg = j->arg;
+
+	engine_task_end(t);
+	job_free(j);
+	if (forget != NULL)
+		forget(arg);
+}
+
+static void domain_abandon(struct engine_task *t)
+{
+	job_free((struct domain_job *)t);
+}
+
+static const struct engine_task_ops domain_ops = {
+	.kind = "domain",
+	.granted = domain_granted,
+	.dropped = domain_dropped,
+	.abandon = domain_abandon,
+};
+
+int mailtls_domain_submit(struct mailtls_engine *e, const struct mailtls_domain_params *p,
+			  mailtls_domain_done_fn *done, void *arg, char *why, size_t whylen)
+{
+	char norm[MAILTLS_NAME_MAX + 1];
+	struct domain_job *j;
+
+	if (p == NULL || p->domain == NULL || done == NULL) {
+		snprintf(why, whylen, "domain: none given");
+		return MAILTLS_EINVAL;
+	}
+	if (mailtls_name_normalize(p->domain, norm, sizeof(norm)) != 0) {
+		char *esc = mailtls_escape(p->domain, strnlen(p->domain, 300));
+
+		snprintf(why, whylen, "domain: '%s' is not a valid domain name", esc ? esc : "?");
+		free(esc);
+		return MAILTLS_EINVAL;
+	}
+	if (p->family != 0 && p->family != 4 && p->family != 6) {
+		snprintf(why, whylen, "family: %d is not 0, 4 or 6", p->family);
+		return MAILTLS_EINVAL;
+	}
+	if (p->ehlo_name != NULL && !mailtls_ehlo_name_valid(p->ehlo_name)) {
+		snprintf(why, whylen, "ehlo_name: not a domain or an address literal");
+		return MAILTLS_EINVAL;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->res = calloc(1, sizeof(*j->res))) == NULL) {
+		free(j);
+		snprintf(why, whylen, "out of memory");
+		return MAILTLS_ENOMEM;
+	}
+	j->p = *p;
+	j->p.domain = strdup(norm);
+	j->res->domain = strdup(norm);
+	j->ehlo_name = p->ehlo_name ? strdup(p->ehlo_name) : NULL;
+	if (j->p.domain == NULL || j->res->domain == NULL || (p->ehlo_name && !j->ehlo_name)) {
+		job_free(j);
+		snprintf(why, whylen, "out of memory");
+		return MAILTLS_ENOMEM;
+	}
+	if (j->p.timeout <= 0)
+		j->p.timeout = 10;
+	if (j->p.port == 0)
+		j->p.port = 25;
+	j->res->checked = true;
+	j->res->level = p->have_level ? p->level : MAILTLS_LEVEL_DANE;
+	j->res->validation_time = p->have_at ? p->at : time(NULL);
+	j->done = done;
+	j->arg = arg;
+	engine_task_add(e, &j->task, &domain_ops);
+	return 0;
+}
+
+struct run_ctx {
+	struct mailtls_domain_result *res;
+};
+
+static void run_done(struct mailtls_domain_result *res, void *arg)
+{
+	((struct run_ctx *)arg)->res = res;
+}
+
+int mailtls_domain_run(const struct mailtls_engine_params *ep,
+		       const struct mailtls_domain_params *p, struct mailtls_domain_result **out,
+		       char *why, size_t whylen)
+{
+	struct mailtls_engine *e = mailtls_engine_new(ep, why, whylen);
+	struct run_ctx rc = { NULL };
+	int r;
+
+	*out = NULL;
+	if (e == NULL)
+		return MAILTLS_EINVAL;
+	if ((r = mailtls_domain_submit(e, p, run_done, &rc, why, whylen)) == 0
+	    && (r = mailtls_engine_run(e)) != 0)
+		snprintf(why, whylen, "the event loop failed");
+	mailtls_engine_free(e);
+	if (r == 0 && rc.res == NULL) {
+		snprintf(why, whylen, "the domain evaluation did not finish");
+		r = MAILTLS_EINTERNAL;
+	}
+	if (r != 0) {
+		mailtls_domain_result_free(rc.res);
+		return r;
+	}
+	*out = rc.res;
+	return 0;
+}
+
+/* copy_dane_facts - the server result's DANE facts, per address. The check was given the
+ * host's usable records in the host's order, so its k-th record is the host's k-th usable
+ * one. */
+static void copy_dane_facts(struct mailtls_mx_host *h, struct mailtls_mx_address *a,
+			    const struct mailtls_result *s)
+{
+	const struct mailtls_dane_facts *d = &s->dane;
+	size_t k = 0;
+
+	if (!d->enabled)
+		return;
+	a->dane_checked = d->evaluated;
+	a->dane_authenticated = d->evaluated && d->verify_code == 0 && d->depth >= 0;
+	a->dane_depth = d->evaluated ? d->match_depth : -1;
+	a->dane_usage = d->evaluated && d->have_match ? d->match_usage : -1;
+	if (d->evaluated && d->verify_code != 0 && d->verify_text != NULL)
+		a->dane_error = strdup(d->verify_text);
+	if (h->n_tlsa == 0 || (a->tlsa_matched = calloc(h->n_tlsa, sizeof(bool))) == NULL)
+		return;
+	for (size_t i = 0; i < h->n_tlsa; i++) {
+		if (!h->tlsa_records[i].usable)
+			continue;
+		if (k < d->n_records)
+			a->tlsa_matched[i] = d->records[k].matches >= 0;
+		k++;
+	}
+}

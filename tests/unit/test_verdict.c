@@ -1,0 +1,573 @@
+/*
+ * test_verdict.c - the verdict module as a table: a domain's facts in (DNS statuses, TLSA
+ * records, what each address's check found), outcomes per sender level, finding ids,
+ * their severities at the chosen level and the exit code out. No network: the facts are
+ * built here the way lib/domain.c fills them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <mailtls/mailtls.h>
+#include <mailtls/domain.h>
+#include "verdict.h"
+
+enum { A = MAILTLS_OUTCOME_AUTHENTICATED, E = MAILTLS_OUTCOME_ENCRYPTED,
+       P = MAILTLS_OUTCOME_PLAINTEXT, D = MAILTLS_OUTCOME_DEFERRED,
+       U = MAILTLS_OUTCOME_UNREACHABLE, N = MAILTLS_OUTCOME_NONE };
+enum { SEC = MAILTLS_DNS_SECURE, INS = MAILTLS_DNS_INSECURE, BOG = MAILTLS_DNS_BOGUS,
+       NOA = MAILTLS_DNS_NOANSWER };
+
+static void lookup(struct mailtls_dns_lookup *l, const char *name, const char *type, int status)
+{
+	l->asked = true;
+	l->qname = strdup(name);
+	l->qtype = strdup(type);
+	l->status = status;
+	l->rcode = status == NOA ? -1 : status == BOG ? 2 : 0;
+	if (status == BOG)
+		l->why_bogus = strdup("signature expired");
+}
+
+static struct mailtls_domain_result *domain(const char *name, int mx_status, int level)
+{
+	struct mailtls_domain_result *r = calloc(1, sizeof(*r));
+
+	r->domain = strdup(name);
+	r->checked = true;
+	r->level = level;
+	lookup(&r->mx, name, "MX", mx_status);
+	return r;
+}
+
+static struct mailtls_mx_host *host(struct mailtls_domain_result *r, const char *name,
+				    unsigned pref, int addr_status)
+{
+	struct mailtls_mx_host *h;
+
+	r->hosts = realloc(r->hosts, (r->n_hosts + 1) * sizeof(*r->hosts));
+	h = &r->hosts[r->n_hosts++];
+	memset(h, 0, sizeof(*h));
+	h->name = strdup(name);
+	h->preference = pref;
+	lookup(&h->a, name, "A", addr_status);
+	return h;
+}
+
+static void tlsa(struct mailtls_mx_host *h, int status, int usage, int n)
+{
+	char q[300];
+
+	snprintf(q, sizeof(q), "_25._tcp.%s", h->name);
+	lookup(&h->tlsa, q, "TLSA", status);
+	h->tlsa_base = strdup(h->name);
+	h->tlsa_records = calloc((size_t)n + 1, sizeof(*h->tlsa_records));
+	for (int i = 0; i < n; i++) {
+		struct mailtls_tlsa_record *t = &h->tlsa_records[h->n_tlsa++];
+
+		t->usage = (uint8_t)usage;
+		t->selector = 1;
+		t->mtype = 1;
+		t->len = 32;
+		t->data = calloc(1, 32);
+		t->usable = verdict_tlsa_usable(t->usage, t->selector, t->mtype, t->len);
+	}
+}
+
+/* Server facts. */
+enum { NO_ANSWER = 0, PLAIN, TLS_FAIL, TLS };
+struct srv {
+	int state;
+	bool trusted;
+	const char *names[3];
+	int cert_fid;                 /* a cert.* finding the check raised, or -1 */
+	int dane;                     /* -1: not checked; 0 failed; 1 authenticated */
+	bool match;                   /* a record matched (for a failed DANE check) */
+};
+
+static struct mailtls_mx_address *addr(struct mailtls_mx_host *h, const char *ip, struct srv s)
+{
+	struct mailtls_mx_address *a;
+	struct mailtls_result *res = mailtls_result_new();
+
+	h->addrs = realloc(h->addrs, (h->n_addrs + 1) * sizeof(*h->addrs));
+	a = &h->addrs[h->n_addrs++];
+	memset(a, 0, sizeof(*a));
+	a->addr = strdup(ip);
+	a->family = 4;
+	a->dane_depth = -1;
+	a->dane_usage = -1;
+	res->have_session = true;
+	res->session.host = strdup(h->name);
+	res->session.addr = strdup(ip);
+	res->session.port = 25;
+	if (s.state == NO_ANSWER) {
+		mailtls_result_add(res, MAILTLS_F_CONN_REFUSED, "connection refused");
+	} else {
+		res->session.banner = strdup("mx ESMTP");
+		res->session.starttls_offered = s.state != PLAIN;
+		if (s.state == PLAIN)
+			mailtls_result_add(res, MAILTLS_F_STARTTLS_NOT_OFFERED, "no STARTTLS");
+		if (s.state == TLS_FAIL)
+			mailtls_result_add(res, MAILTLS_F_TLS_HANDSHAKE_FAILED, "alert 40");
+		res->session.tls_established = s.state == TLS;
+	}
+	if (s.state == TLS) {
+		res->chain = calloc(1, sizeof(*res->chain));
+		res->chain_len = 1;
+		for (int i = 0; i < 3 && s.names[i]; i++)
+			mailtls_strlist_add(&res->chain[0].dns_names, s.names[i], 253);
+		res->chain_trusted = s.trusted;
+		if (s.cert_fid > 0)
+			mailtls_result_add(res, (enum mailtls_fid)s.cert_fid, "cert problem");
+		if (s.dane >= 0) {
+			a->dane_checked = true;
+			a->dane_authenticated = s.dane == 1;
+			a->dane_depth = s.dane == 1 || s.match ? 0 : -1;
+			a->dane_usage = s.dane == 1 || s.match ? h->tlsa_records[0].usage : -1;
+			if (s.dane == 0)
+				a->dane_error = strdup(s.match ? "hostname mismatch"
+							       : "No matching DANE TLSA records");
+			a->tlsa_matched = calloc(h->n_tlsa + 1, sizeof(bool));
+			if (s.dane == 1 || s.match)
+				a->tlsa_matched[0] = true;
+		}
+	}
+	a->server = res;
+	return a;
+}
+
+static const struct mailtls_finding *find(const struct mailtls_findings *f, const char *id)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].id, id) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+/* severity_of - the severity of finding id in the domain's list or any server's; -1 none. */
+static int severity_of(const struct mailtls_domain_result *r, const char *id)
+{
+	const struct mailtls_finding *f = find(&r->findings, id);
+
+	for (size_t i = 0; f == NULL && i < r->n_hosts; i++)
+		for (size_t j = 0; f == NULL && j < r->hosts[i].n_addrs; j++)
+			f = find(&r->hosts[i].addrs[j].server->findings, id);
+	return f ? (int)f->severity : -1;
+}
+
+static void expect_outcomes(const enum mailtls_outcome *o, int may, int enc, int dane, int ver,
+			    int sec)
+{
+	assert_int_equal(o[MAILTLS_LEVEL_MAY], may);
+	assert_int_equal(o[MAILTLS_LEVEL_ENCRYPT], enc);
+	assert_int_equal(o[MAILTLS_LEVEL_DANE], dane);
+	assert_int_equal(o[MAILTLS_LEVEL_VERIFY], ver);
+	assert_int_equal(o[MAILTLS_LEVEL_SECURE], sec);
+}
+
+#define GOOD_CERT(...) { TLS, true, { __VA_ARGS__ }, -1, -1, false }
+
+static void insecure_domain_trusted_cert(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+	assert_int_equal(verdict_domain(r), 0);
+	/* mx1.example.org is under example.org: Postfix's dot-nexthop match, so secure too. */
+	expect_outcomes(r->outcome, E, E, E, A, A);
+	expect_outcomes(h->outcome, E, E, E, A, A);
+	assert_string_equal(r->outcome_via[MAILTLS_LEVEL_VERIFY], "mx1.example.org");
+	assert_int_equal(severity_of(r, "dns.insecure"), MAILTLS_SEV_INFO);
+	assert_int_equal(severity_of(r, "cert.nexthop-mismatch"), -1);
+	assert_int_equal(severity_of(r, "dane.no-tlsa"), -1);   /* no DNSSEC: not asked */
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_OK);
+	mailtls_domain_result_free(r);
+}
+
+/* A self-signed certificate: nothing at may, critical at verify (the example). */
+static void self_signed_per_level(void **state)
+{
+	int levels[] = { MAILTLS_LEVEL_MAY, MAILTLS_LEVEL_DANE, MAILTLS_LEVEL_VERIFY };
+	int sev[] = { MAILTLS_SEV_INFO, MAILTLS_SEV_INFO, MAILTLS_SEV_CRITICAL };
+	int code[] = { MAILTLS_EXIT_OK, MAILTLS_EXIT_OK, MAILTLS_EXIT_CRITICAL };
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		struct mailtls_domain_result *r = domain("example.org", INS, levels[i]);
+		struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+		addr(h, "192.0.2.1", (struct srv){ TLS, false, { "mx1.example.org" },
+						   MAILTLS_F_CERT_SELF_SIGNED, -1, false });
+		assert_int_equal(verdict_domain(r), 0);
+		expect_outcomes(r->outcome, E, E, E, D, D);
+		assert_int_equal(severity_of(r, "cert.self-signed"), sev[i]);
+		assert_int_equal(mailtls_domain_exit_code(r), code[i]);
+		if (levels[i] == MAILTLS_LEVEL_VERIFY)
+			assert_non_null(find(&r->findings, "mx.sender-defers"));
+		mailtls_domain_result_free(r);
+	}
+}
+
+/* DANE-EE matched: the self-signed certificate is irrelevant at dane, fatal at verify. */
+static void dane_ee_match(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	tlsa(h, SEC, 3, 1);
+	addr(h, "192.0.2.1", (struct srv){ TLS, false, { "other.example.net" },
+					   MAILTLS_F_CERT_SELF_SIGNED, 1, true });
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(r->outcome, E, E, A, D, D);
+	assert_true(h->addrs[0].dane_applies);
+	assert_int_equal(severity_of(r, "dane.match"), MAILTLS_SEV_OK);
+	assert_int_equal(severity_of(r, "cert.self-signed"), MAILTLS_SEV_INFO);
+	assert_int_equal(severity_of(r, "dns.insecure"), -1);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_OK);
+	mailtls_domain_result_free(r);
+}
+
+static void dane_no_match_defers(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	tlsa(h, SEC, 3, 1);
+	addr(h, "192.0.2.1", (struct srv){ TLS, true, { "mx1.example.org" }, -1, 0, false });
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(r->outcome, E, E, D, A, A);
+	assert_int_equal(severity_of(r, "dane.no-match"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(severity_of(r, "mx.sender-defers"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_CRITICAL);
+	mailtls_domain_result_free(r);
+}
+
+static void dane_ta_name_fails(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	tlsa(h, SEC, 2, 1);
+	addr(h, "192.0.2.1", (struct srv){ TLS, true, { "other.example.org" }, -1, 0, true });
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_DANE], D);
+	assert_int_equal(severity_of(r, "dane.verify-failed"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(severity_of(r, "dane.no-match"), -1);
+	mailtls_domain_result_free(r);
+}
+
+static void tlsa_bogus_and_unanswered_defer(void **state)
+{
+	int st[] = { BOG, NOA };
+	const char *id[] = { "dane.tlsa-bogus", "dane.tlsa-no-answer" };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+		struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+		tlsa(h, st[i], 3, 0);
+		addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+		assert_int_equal(verdict_domain(r), 0);
+		expect_outcomes(r->outcome, E, E, D, A, A);
+		assert_int_equal(severity_of(r, id[i]), MAILTLS_SEV_CRITICAL);
+		assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_CRITICAL);
+		mailtls_domain_result_free(r);
+	}
+}
+
+/* TLSA in an unsigned zone: ignored, a warning at dane, info at may. */
+static void tlsa_insecure_ignored(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	tlsa(h, INS, 3, 1);
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(r->outcome, E, E, E, A, A);
+	assert_int_equal(severity_of(r, "dane.tlsa-insecure"), MAILTLS_SEV_WARNING);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+	mailtls_domain_result_free(r);
+}
+
+static void only_unusable_records_encrypt(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	tlsa(h, SEC, 1, 2);
+	addr(h, "192.0.2.1", (struct srv){ TLS, false, { "x" }, MAILTLS_F_CERT_UNTRUSTED, -1, false });
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(r->outcome, E, E, E, D, D);
+	assert_int_equal(severity_of(r, "dane.unusable-only"), MAILTLS_SEV_WARNING);
+	mailtls_domain_result_free(r);
+}
+
+static void no_starttls(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_MAY);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv){ PLAIN, false, { NULL }, -1, -1, false });
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(r->outcome, P, D, P, D, D);
+	assert_int_equal(severity_of(r, "starttls.not-offered"), MAILTLS_SEV_WARNING);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+	mailtls_domain_result_free(r);
+}
+
+static void dane_without_starttls_defers(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	tlsa(h, SEC, 3, 1);
+	addr(h, "192.0.2.1", (struct srv){ PLAIN, false, { NULL }, -1, -1, false });
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(r->outcome, P, D, D, D, D);
+	assert_int_equal(severity_of(r, "dane.starttls-missing"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(severity_of(r, "starttls.not-offered"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_CRITICAL);
+	mailtls_domain_result_free(r);
+}
+
+/* A handshake failure: may falls back to plaintext (Postfix retries without TLS). */
+static void handshake_failure_falls_back(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_ENCRYPT);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv){ TLS_FAIL, false, { NULL }, -1, -1, false });
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(r->outcome, P, D, P, D, D);
+	assert_int_equal(severity_of(r, "tls.handshake-failed"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_CRITICAL);
+	mailtls_domain_result_free(r);
+}
+
+/* The preferred MX is down: mail goes to the backup; the refusal is a warning. */
+static void backup_mx(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_VERIFY);
+	struct mailtls_mx_host *h1, *h2;
+
+	(void)state;
+	host(r, "mx1.example.org", 10, INS);
+	host(r, "mx2.example.org", 20, INS);
+	h1 = &r->hosts[0];
+	h2 = &r->hosts[1];
+	addr(h1, "192.0.2.1", (struct srv){ NO_ANSWER, false, { NULL }, -1, -1, false });
+	addr(h2, "192.0.2.2", (struct srv)GOOD_CERT("mx2.example.org"));
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(h1->outcome, U, U, U, U, U);
+	expect_outcomes(r->outcome, E, E, E, A, A);
+	assert_string_equal(r->outcome_via[MAILTLS_LEVEL_VERIFY], "mx2.example.org");
+	assert_int_equal(severity_of(r, "mx.backup-used"), MAILTLS_SEV_WARNING);
+	assert_int_equal(severity_of(r, "conn.refused"), MAILTLS_SEV_WARNING);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+	mailtls_domain_result_free(r);
+}
+
+/* Two MX hosts of the same preference, one plaintext: senders may land on either. */
+static void equal_preference_worst_counts(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_MAY);
+	struct mailtls_mx_host *h1, *h2;
+
+	(void)state;
+	host(r, "mx1.example.org", 10, INS);
+	host(r, "mx2.example.org", 10, INS);
+	h1 = &r->hosts[0];
+	h2 = &r->hosts[1];
+	addr(h1, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+	addr(h2, "192.0.2.2", (struct srv){ PLAIN, false, { NULL }, -1, -1, false });
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_MAY], P);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_VERIFY], A);
+	assert_string_equal(r->outcome_via[MAILTLS_LEVEL_VERIFY], "mx1.example.org");
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+	mailtls_domain_result_free(r);
+}
+
+/* A DANE-EE key served on one address of the host only. */
+static void dane_partial(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	tlsa(h, SEC, 3, 1);
+	addr(h, "192.0.2.1", (struct srv){ TLS, true, { "mx1.example.org" }, -1, 1, true });
+	addr(h, "192.0.2.2", (struct srv){ TLS, true, { "mx1.example.org" }, -1, 0, false });
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(h->addrs[0].outcome[MAILTLS_LEVEL_DANE], A);
+	assert_int_equal(h->addrs[1].outcome[MAILTLS_LEVEL_DANE], D);
+	assert_int_equal(h->outcome[MAILTLS_LEVEL_DANE], A);
+	assert_non_null(find(&r->findings, "dane.partial"));
+	assert_non_null(find(&r->findings, "mx.addresses-differ"));
+	assert_non_null(find(&r->findings, "dane.no-match"));
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+	mailtls_domain_result_free(r);
+}
+
+/* Two records, one for the key served: a rollover, information only. */
+static void dane_rollover(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	tlsa(h, SEC, 3, 2);
+	addr(h, "192.0.2.1", (struct srv){ TLS, true, { "mx1.example.org" }, -1, 1, true });
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_DANE], A);
+	assert_int_equal(severity_of(r, "dane.rollover"), MAILTLS_SEV_INFO);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_OK);
+	mailtls_domain_result_free(r);
+}
+
+static void null_mx_and_nxdomain(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+
+	(void)state;
+	r->null_mx = true;
+	assert_int_equal(verdict_domain(r), 0);
+	assert_non_null(find(&r->findings, "mx.null"));
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_OK);
+	mailtls_domain_result_free(r);
+
+	r = domain("nowhere.example", SEC, MAILTLS_LEVEL_DANE);
+	r->mx.nxdomain = true;
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(severity_of(r, "dns.nxdomain"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_MAY], U);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_CRITICAL);
+	mailtls_domain_result_free(r);
+}
+
+/* The address records of the MX host are not signed: no TLSA lookup, opportunistic. */
+static void insecure_address_records(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx.other.example", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx.other.example"));
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_DANE], E);
+	assert_int_equal(severity_of(r, "dane.address-insecure"), MAILTLS_SEV_INFO);
+	mailtls_domain_result_free(r);
+}
+
+/* An MX host under another domain, its certificate naming only it: secure fails. */
+static void secure_level_mismatch(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_SECURE);
+	struct mailtls_mx_host *h = host(r, "mx.hoster.example", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx.hoster.example"));
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(r->outcome, E, E, E, A, D);
+	assert_int_equal(severity_of(r, "cert.nexthop-mismatch"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_CRITICAL);
+	r->level = MAILTLS_LEVEL_VERIFY;
+	mailtls_findings_clear(&r->findings);
+	for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++) {
+		free(r->outcome_via[l]);
+		r->outcome_via[l] = NULL;
+	}
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(severity_of(r, "cert.nexthop-mismatch"), MAILTLS_SEV_INFO);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_OK);
+	mailtls_domain_result_free(r);
+}
+
+static void secure_level_names(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_SECURE);
+	struct mailtls_mx_host *h = host(r, "mx.hoster.example", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx.hoster.example", "*.example.org"));
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(r->outcome, E, E, E, A, A);
+	assert_int_equal(severity_of(r, "cert.nexthop-mismatch"), -1);
+	mailtls_domain_result_free(r);
+}
+
+static void name_under_table(void **state)
+{
+	static const struct { const char *name; bool ok; } t[] = {
+		{ "example.org", true }, { "EXAMPLE.org.", true }, { "mx.example.org", true },
+		{ "a.b.example.org", true }, { "*.example.org", true }, { "*.mx.example.org", true },
+		{ "badexample.org", false }, { "example.org.evil.net", false },
+		{ "x*.example.org", false }, { "*.org", false }, { "", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(verdict_name_under("example.org", t[i].name, strlen(t[i].name)),
+				 t[i].ok);
+}
+
+static void tlsa_usable_table(void **state)
+{
+	(void)state;
+	assert_true(verdict_tlsa_usable(3, 1, 1, 32));
+	assert_true(verdict_tlsa_usable(2, 0, 2, 64));
+	assert_true(verdict_tlsa_usable(3, 0, 0, 300));
+	assert_false(verdict_tlsa_usable(1, 1, 1, 32));
+	assert_false(verdict_tlsa_usable(0, 1, 1, 32));
+	assert_false(verdict_tlsa_usable(3, 2, 1, 32));
+	assert_false(verdict_tlsa_usable(3, 1, 3, 32));
+	assert_false(verdict_tlsa_usable(3, 1, 1, 31));
+	assert_false(verdict_tlsa_usable(3, 1, 0, 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(insecure_domain_trusted_cert),
+		cmocka_unit_test(self_signed_per_level),
+		cmocka_unit_test(dane_ee_match),
+		cmocka_unit_test(dane_no_match_defers),
+		cmocka_unit_test(dane_ta_name_fails),
+		cmocka_unit_test(tlsa_bogus_and_unanswered_defer),
+		cmocka_unit_test(tlsa_insecure_ignored),
+		cmocka_unit_test(only_unusable_records_encrypt),
+		cmocka_unit_test(no_starttls),
+		cmocka_unit_test(dane_without_starttls_defers),
+		cmocka_unit_test(handshake_failure_falls_back),
+		cmocka_unit_test(backup_mx),
+		cmocka_unit_test(equal_preference_worst_counts),
+		cmocka_unit_test(dane_partial),
+		cmocka_unit_test(dane_rollover),
+		cmocka_unit_test(null_mx_and_nxdomain),
+		cmocka_unit_test(insecure_address_records),
+		cmocka_unit_test(secure_level_mismatch),
+		cmocka_unit_test(secure_level_names),
+		cmocka_unit_test(name_under_table),
+		cmocka_unit_test(tlsa_usable_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
