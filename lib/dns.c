@@ -23,13 +23,16 @@
 
 #define CLASS_IN 1
 
+LIST_HEAD(query_list, dns_query);
+LIST_HEAD(lookup_list, dns_lookup);
+
 struct dns_ctx {
 	struct ub_ctx *ub;
 	struct event_base *base;
 	struct event *ev;
 	bool validating;
-	LIST_HEAD(, dns_query) queries;       /* not yet answered or cancelled */
-	LIST_HEAD(, dns_lookup) lookups;
+	struct query_list queries;            /* not yet answered or cancelled */
+	struct lookup_list lookups;
 };
 
 struct dns_query {
@@ -475,15 +478,20 @@ static void fill_result(struct dns_lookup *l, const char *deadline_why)
 		r->security = DNS_NOANSWER;
 	n4 = addr_count(a4);
 	n6 = addr_count(a6);
-	k4 = n4 < DNS_ADDRS_MAX / 2 ? n4 : DNS_ADDRS_MAX / 2;
-	k6 = n6 < DNS_ADDRS_MAX / 2 ? n6 : DNS_ADDRS_MAX / 2;
-	/* The room one family leaves goes to the other. */
-	k4 = n4 < DNS_ADDRS_MAX - k6 ? n4 : DNS_ADDRS_MAX - k6;
-	k6 = n6 < DNS_ADDRS_MAX - k4 ? n6 : DNS_ADDRS_MAX - k4;
+	k4 = n4;
+	k6 = n6;
+	if (n4 + n6 > DNS_ADDRS_MAX) {
+		/* Half the room each; what one family leaves goes to the other. */
+		if (n4 > DNS_ADDRS_MAX / 2 && n6 > DNS_ADDRS_MAX / 2)
+			k4 = DNS_ADDRS_MAX / 2;
+		else if (n4 > DNS_ADDRS_MAX / 2)
+			k4 = DNS_ADDRS_MAX - n6;
+		k6 = DNS_ADDRS_MAX - k4 < n6 ? DNS_ADDRS_MAX - k4 : n6;
+	}
 	r->n = 0;
-	for (size_t i = 0; i < k4; i++)
+	for (size_t i = 0; a4 != NULL && i < k4; i++)
 		put_addr(l, &a4->rr[i]);
-	for (size_t i = 0; i < k6; i++)
+	for (size_t i = 0; a6 != NULL && i < k6; i++)
 		put_addr(l, &a6->rr[i]);
 	if (r->n == 0) {
 		r->error = MAILTLS_EDNS;
@@ -604,12 +612,20 @@ void dns_cancel(struct dns_lookup *l)
 
 void dns_ctx_free(struct dns_ctx *d)
 {
+	struct dns_lookup *l, *lnext;
+	struct dns_query *q, *qnext;
+
 	if (d == NULL)
 		return;
-	while (!LIST_EMPTY(&d->lookups))
-		lookup_free(LIST_FIRST(&d->lookups));
-	while (!LIST_EMPTY(&d->queries))
-		dns_query_cancel(LIST_FIRST(&d->queries));
+	/* A lookup frees its own questions; the questions left are dns_query()'s. */
+	for (l = LIST_FIRST(&d->lookups); l != NULL; l = lnext) {
+		lnext = LIST_NEXT(l, link);
+		lookup_free(l);
+	}
+	for (q = LIST_FIRST(&d->queries); q != NULL; q = qnext) {
+		qnext = LIST_NEXT(q, link);
+		dns_query_cancel(q);
+	}
 	if (d->ev)
 		event_free(d->ev);
 	if (d->ub)

@@ -132,8 +132,8 @@ struct dns_answer {
 
 /* dns_answer_parse - the packet's part of an answer: qname (from the question), rcode,
  * nxdomain, nodata, the CNAME chain from the question's name, the records of qtype at
- * its end, ttl. Pure: no I/O, no resolver. out must be empty (zeroed); the status fields
- * are not touched. 0, or -1 with out->why set (not a DNS message, truncated, no or
+ * its end, ttl. Pure: no I/O, no resolver. out is overwritten whole (what it held is not
+ * freed: pass an empty one); status is left DNS_NOANSWER, the caller's to set. 0, or -1 with out->why set (not a DNS message, truncated, no or
  * several questions, a question of another type, a CNAME chain over DNS_CNAMES_MAX, no
  * memory); on -1 out holds nothing to free beyond what dns_answer_clear() frees. */
 int dns_answer_parse(const uint8_t *wire, size_t len, int qtype, struct dns_answer *out);
