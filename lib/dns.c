@@ -23,13 +23,16 @@
 
 #define CLASS_IN 1
 
+LIST_HEAD(query_list, dns_query);
+LIST_HEAD(lookup_list, dns_lookup);
+
 struct dns_ctx {
 	struct ub_ctx *ub;
 	struct event_base *base;
 	struct event *ev;
 	bool validating;
-	LIST_HEAD(, dns_query) queries;       /* not yet answered or cancelled */
-	LIST_HEAD(, dns_lookup) lookups;
+	struct query_list queries;            /* not yet answered or cancelled */
+	struct lookup_list lookups;
 };
 
 struct dns_query {
@@ -108,11 +111,29 @@ static int pass_special_zones(struct ub_ctx *ub)
 	return 0;
 }
 
+/* ub_log_first_error - the first "error: ..." line libunbound logged into log[0..len),
+ * without its prefix, or "" (its errors name the file, line and column). */
+static void ub_log_first_error(const char *log, size_t len, char *out, size_t outlen)
+{
+	const char *e = log != NULL ? memmem(log, len, "error: ", 7) : NULL;
+	size_t n;
+
+	out[0] = '\0';
+	if (e == NULL)
+		return;
+	e += 7;
+	n = strcspn(e, "\n");
+	snprintf(out, outlen, "%.*s", (int)n, e);
+}
+
 struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver,
 			    const char *trust_anchor, char *why, size_t whylen)
 {
 	struct dns_ctx *d = calloc(1, sizeof(*d));
 	const char *ta = trust_anchor;
+	char *log = NULL, detail[200];
+	size_t loglen = 0;
+	FILE *logf = NULL;
 	int r;
 
 	if (d == NULL || (d->ub = ub_ctx_create()) == NULL) {
@@ -120,6 +141,10 @@ struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver,
 		free(d);
 		return NULL;
 	}
+	/* The library never prints: libunbound logs (to stderr by default) into memory while
+	 * it is set up, for the reason of a failure, and nowhere afterwards. */
+	logf = open_memstream(&log, &loglen);
+	ub_ctx_debugout(d->ub, logf);
 	d->base = base;
 	LIST_INIT(&d->queries);
 	LIST_INIT(&d->lookups);
@@ -129,6 +154,10 @@ struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver,
 	 * out of its connection budget); more questions wait inside libunbound. */
 	if (r == 0)
 		r = ub_ctx_set_option(d->ub, "outgoing-range:", DNS_FD_RANGE_TEXT);
+	/* Records in the order the resolver gave them (libunbound would rotate them): the
+	 * same question, the same report. */
+	if (r == 0)
+		r = ub_ctx_set_option(d->ub, "rrset-roundrobin:", "no");
 	if (r == 0)
 		r = ub_ctx_hosts(d->ub, NULL);
 	if (r == 0)
@@ -140,6 +169,8 @@ struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver,
 	}
 	if (ta == NULL && access(DNS_ROOT_KEY_FILE, R_OK) == 0)
 		ta = DNS_ROOT_KEY_FILE;
+	else if (ta != NULL && ta[0] == '\0')
+		ta = NULL;
 	if (ta != NULL) {
 		/* libunbound reads the file when the context is finalized and says only
 		 * "initialization failure": name the usual causes first. */
@@ -157,11 +188,16 @@ struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver,
 		d->validating = true;
 	}
 	if ((r = pass_special_zones(d->ub)) != 0) {
+		if (logf != NULL)
+			fflush(logf);
+		ub_log_first_error(log, loglen, detail, sizeof(detail));
 		if (ta != NULL)
 			snprintf(why, whylen, "resolver setup failed: %s (is %s a zone file of DS or "
-				 "DNSKEY records?)", ub_strerror(r), ta);
+				 "DNSKEY records?)%s%s", ub_strerror(r), ta, detail[0] ? ": " : "",
+				 detail);
 		else
-			snprintf(why, whylen, "resolver setup failed: %s", ub_strerror(r));
+			snprintf(why, whylen, "resolver setup failed: %s%s%s", ub_strerror(r),
+				 detail[0] ? ": " : "", detail);
 		goto fail;
 	}
 	d->ev = event_new(base, ub_fd(d->ub), EV_READ | EV_PERSIST, on_ub_fd, d);
@@ -169,9 +205,17 @@ struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver,
 		snprintf(why, whylen, "cannot watch the resolver");
 		goto fail;
 	}
+	ub_ctx_debugout(d->ub, NULL);
+	if (logf != NULL)
+		fclose(logf);
+	free(log);
 	return d;
 fail:
 	mailtls_escape_inplace(why, whylen);
+	ub_ctx_debugout(d->ub, NULL);
+	if (logf != NULL)
+		fclose(logf);
+	free(log);
 	dns_ctx_free(d);
 	return NULL;
 }
@@ -254,16 +298,16 @@ static void fill_answer(struct dns_query *q, int err, const struct ub_result *re
 		noanswer(q, res->rcode, why);
 		return;
 	}
+	if (res->rcode != 0 && res->rcode != 3 && !res->bogus) {
+		/* SERVFAIL, REFUSED...: the resolver has no answer; never "no such record".
+		 * (libunbound's own SERVFAIL packet has no question to parse.) */
+		snprintf(why, sizeof(why), "the resolver answered %s", rcode_name(res->rcode));
+		noanswer(q, res->rcode, why);
+		return;
+	}
 	memset(&parsed, 0, sizeof(parsed));
 	if (dns_answer_parse(res->answer_packet, (size_t)res->answer_len, q->qtype, &parsed) != 0) {
 		noanswer(q, res->rcode, parsed.why);
-		return;
-	}
-	if (res->rcode != 0 && res->rcode != 3 && !res->bogus) {
-		/* SERVFAIL, REFUSED...: the resolver has no answer; never "no such record". */
-		dns_answer_clear(&parsed);
-		snprintf(why, sizeof(why), "the resolver answered %s", rcode_name(res->rcode));
-		noanswer(q, res->rcode, why);
 		return;
 	}
 	/* The question as asked stays (the packet's is the same name). */
@@ -319,6 +363,8 @@ static int query_start(struct dns_ctx *d, const char *name, int rrtype, unsigned
 	int ok;
 
 	*qp = NULL;
+	if (d == NULL)   /* engine_dns() could not set one up */
+		return MAILTLS_EDNS;
 	if (name == NULL || rrtype <= 0 || rrtype > 65535 || cb == NULL)
 		return MAILTLS_EINVAL;
 	/* The name as libunbound will read it, for the answers made here. */
@@ -432,15 +478,20 @@ static void fill_result(struct dns_lookup *l, const char *deadline_why)
 		r->security = DNS_NOANSWER;
 	n4 = addr_count(a4);
 	n6 = addr_count(a6);
-	k4 = n4 < DNS_ADDRS_MAX / 2 ? n4 : DNS_ADDRS_MAX / 2;
-	k6 = n6 < DNS_ADDRS_MAX / 2 ? n6 : DNS_ADDRS_MAX / 2;
-	/* The room one family leaves goes to the other. */
-	k4 = n4 < DNS_ADDRS_MAX - k6 ? n4 : DNS_ADDRS_MAX - k6;
-	k6 = n6 < DNS_ADDRS_MAX - k4 ? n6 : DNS_ADDRS_MAX - k4;
+	k4 = n4;
+	k6 = n6;
+	if (n4 + n6 > DNS_ADDRS_MAX) {
+		/* Half the room each; what one family leaves goes to the other. */
+		if (n4 > DNS_ADDRS_MAX / 2 && n6 > DNS_ADDRS_MAX / 2)
+			k4 = DNS_ADDRS_MAX / 2;
+		else if (n4 > DNS_ADDRS_MAX / 2)
+			k4 = DNS_ADDRS_MAX - n6;
+		k6 = DNS_ADDRS_MAX - k4 < n6 ? DNS_ADDRS_MAX - k4 : n6;
+	}
 	r->n = 0;
-	for (size_t i = 0; i < k4; i++)
+	for (size_t i = 0; a4 != NULL && i < k4; i++)
 		put_addr(l, &a4->rr[i]);
-	for (size_t i = 0; i < k6; i++)
+	for (size_t i = 0; a6 != NULL && i < k6; i++)
 		put_addr(l, &a6->rr[i]);
 	if (r->n == 0) {
 		r->error = MAILTLS_EDNS;
@@ -561,12 +612,20 @@ void dns_cancel(struct dns_lookup *l)
 
 void dns_ctx_free(struct dns_ctx *d)
 {
+	struct dns_lookup *l, *lnext;
+	struct dns_query *q, *qnext;
+
 	if (d == NULL)
 		return;
-	while (!LIST_EMPTY(&d->lookups))
-		lookup_free(LIST_FIRST(&d->lookups));
-	while (!LIST_EMPTY(&d->queries))
-		dns_query_cancel(LIST_FIRST(&d->queries));
+	/* A lookup frees its own questions; the questions left are dns_query()'s. */
+	for (l = LIST_FIRST(&d->lookups); l != NULL; l = lnext) {
+		lnext = LIST_NEXT(l, link);
+		lookup_free(l);
+	}
+	for (q = LIST_FIRST(&d->queries); q != NULL; q = qnext) {
+		qnext = LIST_NEXT(q, link);
+		dns_query_cancel(q);
+	}
 	if (d->ev)
 		event_free(d->ev);
 	if (d->ub)

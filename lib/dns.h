@@ -111,8 +111,8 @@ struct dns_answer {
 	bool nxdomain;                        /* rcode 3: the name does not exist */
 	bool nodata;                          /* rcode 0 and no record of the type at the
 	                                       * canonical name */
-	char *why_bogus;                      /* libunbound's reason when BOGUS (escaped),
-	                                       * else NULL */
+	char *why_bogus;                      /* libunbound's reason when BOGUS (escaped;
+	                                       * NULL only without memory), else NULL */
 	char why[256];                        /* what went wrong when NOANSWER (a resolver
 	                                       * error, "no answer within 5 s", ...), else "" */
 	uint32_t ttl;                         /* least TTL over the CNAMEs followed and the
@@ -122,7 +122,8 @@ struct dns_answer {
 	char *cnames[DNS_CNAMES_MAX];         /* the alias names followed, in order: the owner
 	                                       * of each CNAME (cnames[0] is qname) */
 	size_t n_cnames;
-	struct dns_record *rr;                /* n records, in the packet's order */
+	struct dns_record *rr;                /* n records, in the packet's order (NULL
+	                                       * when n is 0) */
 	size_t n;
 	size_t omitted;                       /* records of the type left out: over
 	                                       * DNS_RECORDS_MAX, over a size bound, a name
@@ -131,8 +132,8 @@ struct dns_answer {
 
 /* dns_answer_parse - the packet's part of an answer: qname (from the question), rcode,
  * nxdomain, nodata, the CNAME chain from the question's name, the records of qtype at
- * its end, ttl. Pure: no I/O, no resolver. out must be empty (zeroed); the status fields
- * are not touched. 0, or -1 with out->why set (not a DNS message, truncated, no or
+ * its end, ttl. Pure: no I/O, no resolver. out is overwritten whole (what it held is not
+ * freed: pass an empty one); status is left DNS_NOANSWER, the caller's to set. 0, or -1 with out->why set (not a DNS message, truncated, no or
  * several questions, a question of another type, a CNAME chain over DNS_CNAMES_MAX, no
  * memory); on -1 out holds nothing to free beyond what dns_answer_clear() frees. */
 int dns_answer_parse(const uint8_t *wire, size_t len, int qtype, struct dns_answer *out);
@@ -156,7 +157,8 @@ struct dns_ctx;
 /* dns_ctx_new - resolver: NULL for /etc/resolv.conf, else "ADDR[@PORT]" to forward to.
  * trust_anchor: a file of zone-format DS or DNSKEY records (Debian's root.key, a lab's DS
  * file) to validate from; NULL: DNS_ROOT_KEY_FILE when it is readable, else no validation
- * at all (every answer is then INSECURE at best). The file is read here. NULL with why
+ * at all (every answer is then INSECURE at best); "": no validation. The file is read
+ * here. NULL with why
  * filled on failure (a resolver address that does not parse, an unreadable or unusable
  * trust anchor file). Free with dns_ctx_free(). */
 struct dns_ctx *dns_ctx_new(struct event_base *base, const char *resolver,
@@ -178,8 +180,9 @@ typedef void dns_answer_fn(struct dns_answer *a, void *arg);
  * call), unless dns_query_cancel() comes first; a belongs to cb's side then. No answer
  * within timeout_ms (> 0) makes an answer of status NOANSWER, why "no answer within N s".
  * *qp is a handle valid until cb runs or the query is cancelled. On a negative MAILTLS_E*
- * code (EINVAL: a name that does not parse, a timeout of 0; ENOMEM; EDNS: libunbound
- * refused the question) cb is never called and *qp is NULL. */
+ * code (EINVAL: a name that does not parse, a timeout of 0; ENOMEM; EDNS: d is NULL, as
+ * from an engine_dns() that failed, or libunbound refused the question) cb is never
+ * called and *qp is NULL. */
 int dns_query(struct dns_ctx *d, const char *name, int rrtype, unsigned timeout_ms,
 	      dns_answer_fn *cb, void *arg, struct dns_query **qp);
 

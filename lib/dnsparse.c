@@ -149,7 +149,7 @@ void dns_answer_clear(struct dns_answer *a)
 {
 	if (a == NULL)
 		return;
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; a->rr != NULL && i < a->n; i++)
 		record_clear(&a->rr[i]);
 	free(a->rr);
 	for (size_t i = 0; i < a->n_cnames; i++)
@@ -335,6 +335,7 @@ int dns_answer_parse(const uint8_t *wire, size_t len, int qtype, struct dns_answ
 	size_t count = 0;
 	int r = -1;
 
+	memset(out, 0, sizeof(*out));
 	if (wire == NULL || len == 0)
 		return fail(out, "%s", "empty answer packet");
 	st = ldns_wire2pkt(&pkt, wire, len);
@@ -430,6 +431,10 @@ int dns_answer_parse(const uint8_t *wire, size_t len, int qtype, struct dns_answ
 		}
 		min_ttl(out, &have_ttl, rec->ttl);
 		out->n++;
+	}
+	if (out->n == 0) {   /* every record left out: nothing held (rr is NULL iff n is 0) */
+		free(out->rr);
+		out->rr = NULL;
 	}
 	out->nodata = out->rcode == LDNS_RCODE_NOERROR && out->n == 0 && out->omitted == 0;
 	r = 0;

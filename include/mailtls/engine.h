@@ -58,7 +58,8 @@ struct mailtls_engine_params {
 	const char *trust_anchor;     /* DNSSEC trust anchor: a file of zone-format DS or
 	                               * DNSKEY records; NULL: /usr/share/dns/root.key when it
 	                               * is readable, else no validation (every answer
-	                               * insecure). Read when the first name is looked up. */
+	                               * insecure); "": no validation. Read when the first
+	                               * name is looked up. */
 	unsigned max_in_flight;       /* checks at work at once; 0: 256 */
 	unsigned per_address;         /* connections at once to one IP address; 0: 2 */
 	double rate;                  /* new connections per second; 0: no limit */
