@@ -453,12 +453,17 @@ static struct domain_op *ask(struct domain_job *j, const char *name, int rrtype,
 		l = &j->res->hosts[host].aaaa;
 	if (l != NULL)
 		l->asked = true;      /* so that the first answer waits for the other */
-	if (dns_query(engine_dns(j->task.e), name, rrtype, timeout_ms(j), on_answer, op,
-		      &op->q) != 0) {
+	struct dns_ctx *d = engine_dns(j->task.e);
+
+	if (d == NULL || dns_query(d, name, rrtype, timeout_ms(j), on_answer, op, &op->q) != 0) {
+		char why[512];
+
 		free(op);
+		snprintf(why, sizeof(why), "cannot ask the resolver%s%s", d == NULL ? ": " : "",
+			 d == NULL ? engine_dns_why(j->task.e) : "");
 		if (j->res->checked) {
 			j->res->checked = false;
-			j->res->unknown_reason = strdup("cannot ask the resolver");
+			j->res->unknown_reason = strdup(why);
 		}
 		return NULL;
 	}
