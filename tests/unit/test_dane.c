@@ -233,8 +233,8 @@ static unsigned char *rec_data(const struct rec_spec *s, size_t *len)
 
 static void run_case(const struct dane_case *c)
 {
-	struct mailtls_tlsa tlsa[3];
-	unsigned char *data[3];
+	struct mailtls_tlsa tlsa[3] = { { 0 } };
+	unsigned char *data[3] = { NULL };
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	size_t n_names = c->names[1] ? 2 : 1;
 	struct danefacts_params p = {
@@ -244,6 +244,7 @@ static void run_case(const struct dane_case *c)
 	struct mailtls_dane_facts f;
 
 	print_message("case: %s\n", c->name);
+	assert_true(c->n_recs <= 3);
 	assert_non_null(chain);
 	sk_X509_push(chain, cert_of(c->leaf));
 	sk_X509_push(chain, pki.inter);
@@ -344,7 +345,7 @@ static void engine_validates(void **state)
 	static const unsigned char d32[32];
 	unsigned char *big = calloc(1, MAILTLS_TLSA_DATA_MAX + 1);
 	struct mailtls_tlsa ok = { 3, 1, 1, d32, 32 };
-	struct mailtls_tlsa many[MAILTLS_TLSA_MAX + 1];
+	struct mailtls_tlsa *many = calloc(MAILTLS_TLSA_MAX + 1, sizeof(*many));
 	struct mailtls_engine_params ep = { 0 };
 	char why[300];
 	struct mailtls_engine *e = mailtls_engine_new(&ep, why, sizeof(why));
@@ -394,6 +395,7 @@ static void engine_validates(void **state)
 	(void)state;
 
 	assert_non_null(big);
+	assert_non_null(many);
 	assert_non_null(e);
 	for (size_t i = 0; i < MAILTLS_TLSA_MAX + 1; i++)
 		many[i] = ok;
@@ -406,6 +408,7 @@ static void engine_validates(void **state)
 	assert_int_equal(mailtls_engine_pending(e), 0);
 	mailtls_engine_free(e);
 	free(big);
+	free(many);
 }
 
 struct one {
