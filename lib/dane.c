@@ -3,7 +3,8 @@
  * certificate, and the records to publish for a certificate file (`mailtls tlsa`).
  *
  * NAME
- *	mailtls_tlsa_data, mailtls_tlsa_for_cert, mailtls_tlsa_set_clear
+ *	mailtls_tlsa_data, mailtls_tlsa_for_cert, mailtls_tlsa_set_clear,
+ *	mailtls_dane_check_files, mailtls_dane_facts_authenticated
  * DESCRIPTION
  *	What to publish follows RFC 7671 and RFC 7672 3.1: DANE-EE(3) SPKI(1) SHA2-256(1) for
  *	the server's own key (it survives a renewal with the same key, and names and dates do
@@ -11,6 +12,9 @@
  *	5.2: the TA must then be in the chain the server presents). The data is computed by
  *	danefacts_assoc(), the same code a check uses to say which presented certificate a
  *	record matches, so what `tlsa` prints is what a check compares with.
+ *
+ *	mailtls_dane_check_files() is danefacts_get() on certificate files: OpenSSL's DANE
+ *	verification of a chain nobody serves yet, with the same set-up a check uses.
  * DIAGNOSTICS
  *	MAILTLS_EFILE, MAILTLS_ETOOBIG, MAILTLS_ECERT, MAILTLS_EINVAL, MAILTLS_ENOMEM; why
  *	names the file, display-safe.
@@ -22,6 +26,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
+#include <mailtls/names.h>
 #include "certload.h"
 #include "danefacts.h"
 #include "escape.h"
@@ -151,6 +156,78 @@ int mailtls_tlsa_for_cert(const char *cert_file, const char *chain_file,
 			  struct mailtls_tlsa_set *out, char *why, size_t whylen)
 {
 	int r = tlsa_for_cert(cert_file, chain_file, out, why, whylen);
+
+	if (r != 0)
+		mailtls_escape_inplace(why, whylen);
+	return r;
+}
+
+bool mailtls_dane_facts_authenticated(const struct mailtls_dane_facts *f)
+{
+	return f != NULL && f->evaluated && f->verify_code == 0 && f->depth >= 0;
+}
+
+/* check_files - mailtls_dane_check_files() with a raw why. */
+static int check_files(const struct mailtls_dane_files *p, struct mailtls_dane_facts *out,
+		       char *why, size_t whylen)
+{
+	char base[MAILTLS_NAME_MAX + 1];
+	char names[MAILTLS_DANE_NAMES_MAX][MAILTLS_NAME_MAX + 1];
+	const char *nv[MAILTLS_DANE_NAMES_MAX];
+	STACK_OF(X509) *certs;
+	struct danefacts_params dp;
+	int r;
+
+	if (p == NULL || p->cert_file == NULL || p->base == NULL || p->n_tlsa == 0
+	    || p->tlsa == NULL || p->n_tlsa > MAILTLS_TLSA_MAX
+	    || p->n_names > MAILTLS_DANE_NAMES_MAX || (p->n_names > 0 && p->names == NULL)) {
+		snprintf(why, whylen, "DANE check: a certificate file, a base domain and 1 to %d "
+			 "records are needed", MAILTLS_TLSA_MAX);
+		return MAILTLS_EINVAL;
+	}
+	if (mailtls_name_normalize(p->base, base, sizeof(base)) != 0) {
+		snprintf(why, whylen, "DANE check: %s is not a DNS name", p->base);
+		return MAILTLS_EINVAL;
+	}
+	for (size_t i = 0; i < p->n_names; i++) {
+		if (mailtls_name_normalize(p->names[i], names[i], sizeof(names[i])) != 0) {
+			snprintf(why, whylen, "DANE check: %s is not a DNS name", p->names[i]);
+			return MAILTLS_EINVAL;
+		}
+		nv[i] = names[i];
+	}
+	for (size_t i = 0; i < p->n_tlsa; i++) {
+		const struct mailtls_tlsa *t = &p->tlsa[i];
+
+		if (t->usage > 3 || t->selector > 1 || t->mtype > 2
+		    || t->len > MAILTLS_TLSA_DATA_MAX || (t->data == NULL && t->len > 0)) {
+			snprintf(why, whylen, "DANE check: record %zu is out of range", i + 1);
+			return MAILTLS_EINVAL;
+		}
+	}
+	if ((certs = sk_X509_new_null()) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return MAILTLS_ENOMEM;
+	}
+	if ((r = cert_load_pem(p->cert_file, certs, why, whylen)) != 0 ||
+	    (p->chain_file != NULL && (r = cert_load_pem(p->chain_file, certs, why, whylen)) != 0))
+		goto out;
+	dp = (struct danefacts_params){ .base = base, .names = nv, .n_names = p->n_names,
+					.tlsa = p->tlsa, .n_tlsa = p->n_tlsa, .store = NULL,
+					.at = p->at };
+	if ((r = danefacts_get(certs, &dp, out)) != 0)
+		snprintf(why, whylen, "DANE check of %s: %s", p->cert_file,
+			 r == MAILTLS_ENOMEM ? "out of memory" : "OpenSSL refused the set-up");
+out:
+	sk_X509_pop_free(certs, X509_free);
+	ERR_clear_error();
+	return r;
+}
+
+int mailtls_dane_check_files(const struct mailtls_dane_files *p, struct mailtls_dane_facts *out,
+			     char *why, size_t whylen)
+{
+	int r = check_files(p, out, why, whylen);
 
 	if (r != 0)
 		mailtls_escape_inplace(why, whylen);

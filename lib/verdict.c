@@ -33,13 +33,6 @@
 #include <mailtls/names.h>
 #include "verdict.h"
 
-enum host_dane {
-	HOST_DANE_NONE = 0,   /* DANE does not apply: opportunistic */
-	HOST_DANE_APPLIES,    /* secure, usable records */
-	HOST_DANE_UNUSABLE,   /* secure records, none usable: TLS required */
-	HOST_DANE_DEFER,      /* TLSA lookup bogus or unanswered */
-};
-
 static bool delivers(enum mailtls_outcome o)
 {
 	return o == MAILTLS_OUTCOME_AUTHENTICATED || o == MAILTLS_OUTCOME_ENCRYPTED
@@ -110,8 +103,8 @@ static bool address_records_secure(const struct mailtls_mx_host *h)
 	return any;
 }
 
-static enum host_dane host_dane(const struct mailtls_domain_result *res,
-				const struct mailtls_mx_host *h)
+enum host_dane verdict_host_dane(const struct mailtls_domain_result *res,
+				  const struct mailtls_mx_host *h)
 {
 	size_t usable = 0;
 
@@ -149,30 +142,40 @@ static bool tls(const struct mailtls_result *s)
 	return s != NULL && s->session.tls_established;
 }
 
-static bool leaf_names(const struct mailtls_result *s, const char *ref)
+int verdict_leaf_covers(const struct mailtls_certinfo *leaf, const char *ref)
 {
-	if (s == NULL || s->chain_len == 0 || ref == NULL)
-		return false;
-	for (size_t i = 0; i < s->chain[0].dns_names.n; i++) {
-		const char *p = s->chain[0].dns_names.v[i];
+	if (leaf == NULL || ref == NULL)
+		return -1;
+	for (size_t i = 0; i < leaf->dns_names.n; i++) {
+		const char *p = leaf->dns_names.v[i];
 
 		if (mailtls_name_match(ref, p, strlen(p)) != MAILTLS_NAME_NOMATCH)
-			return true;
+			return (int)i;
 	}
-	return false;
+	return -1;
+}
+
+int verdict_leaf_under(const struct mailtls_certinfo *leaf, const char *domain)
+{
+	if (leaf == NULL || domain == NULL)
+		return -1;
+	for (size_t i = 0; i < leaf->dns_names.n; i++) {
+		const char *p = leaf->dns_names.v[i];
+
+		if (verdict_name_under(domain, p, strlen(p)))
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool leaf_names(const struct mailtls_result *s, const char *ref)
+{
+	return s != NULL && s->chain_len > 0 && verdict_leaf_covers(&s->chain[0], ref) >= 0;
 }
 
 static bool leaf_names_under(const struct mailtls_result *s, const char *domain)
 {
-	if (s == NULL || s->chain_len == 0)
-		return false;
-	for (size_t i = 0; i < s->chain[0].dns_names.n; i++) {
-		const char *p = s->chain[0].dns_names.v[i];
-
-		if (verdict_name_under(domain, p, strlen(p)))
-			return true;
-	}
-	return false;
+	return s != NULL && s->chain_len > 0 && verdict_leaf_under(&s->chain[0], domain) >= 0;
 }
 
 static void address_outcomes(const struct mailtls_domain_result *res,
@@ -535,6 +538,19 @@ static void join(char **dst, const char *name)
 	*dst = s;
 }
 
+char *verdict_no_hosts_why(const struct mailtls_domain_result *res)
+{
+	char buf[512];
+
+	if (res->mx.nxdomain)
+		snprintf(buf, sizeof(buf), "%s does not exist (NXDOMAIN)", res->domain);
+	else if (res->mx.status == MAILTLS_DNS_BOGUS || res->mx.status == MAILTLS_DNS_NOANSWER)
+		lookup_problem(&res->mx, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "%s has no MX and no address records", res->domain);
+	return strdup(buf);
+}
+
 int verdict_domain(struct mailtls_domain_result *res)
 {
 	int r;
@@ -572,7 +588,7 @@ int verdict_domain(struct mailtls_domain_result *res)
 	/* Per host and address. */
 	for (size_t i = 0; i < res->n_hosts; i++) {
 		struct mailtls_mx_host *h = &res->hosts[i];
-		enum host_dane hd = host_dane(res, h);
+		enum host_dane hd = verdict_host_dane(res, h);
 
 		if ((r = host_findings(res, h)) != 0)
 			return r;

@@ -14,6 +14,32 @@
 
 #include <mailtls/domain.h>
 
+/* What DANE means for one MX host (RFC 7672 2.2): */
+enum host_dane {
+	HOST_DANE_NONE = 0,   /* DANE does not apply: opportunistic (MX, address or TLSA
+	                       * records not secure, or no TLSA records) */
+	HOST_DANE_APPLIES,    /* secure, usable records */
+	HOST_DANE_UNUSABLE,   /* secure records, none usable: TLS required */
+	HOST_DANE_DEFER,      /* TLSA lookup bogus or unanswered */
+};
+
+/* verdict_host_dane - the DANE state of host h of res, from its DNS facts alone. */
+enum host_dane verdict_host_dane(const struct mailtls_domain_result *res,
+				  const struct mailtls_mx_host *h);
+
+/* verdict_leaf_covers - the index of the first DNS-ID of leaf that matches the normalized
+ * reference name ref (RFC 9525, names.h), or -1 (also for NULLs). What the verify level
+ * asks of a certificate for the MX host name. */
+int verdict_leaf_covers(const struct mailtls_certinfo *leaf, const char *ref);
+
+/* verdict_leaf_under - the same for the secure level: the first DNS-ID that is domain or a
+ * name under it (verdict_name_under()), or -1. */
+int verdict_leaf_under(const struct mailtls_certinfo *leaf, const char *domain);
+
+/* verdict_no_hosts_why - why a checked domain has no MX host ("the MX lookup is bogus:
+ * ...", "no such domain (NXDOMAIN)"), an owned string (free()); NULL on ENOMEM. */
+char *verdict_no_hosts_why(const struct mailtls_domain_result *res);
+
 /* verdict_domain - decide. Returns 0 or MAILTLS_ENOMEM (the result is then incomplete). */
 int verdict_domain(struct mailtls_domain_result *res);
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <openssl/err.h>
 #include <mailtls/mailtls.h>
+#include "names.h"
 #include "opts.h"
 #include "scan.h"
 
@@ -25,7 +26,10 @@ static const char usage_main[] =
 	"  scan PROTOCOL [FILE|-]       check every HOST[:PORT] of a file, one JSON line each\n"
 	"  domain DOMAIN                every MX of a domain: DNSSEC, DANE, STARTTLS, certificate,\n"
 	"                               and what each kind of sender does\n"
-	"  tlsa CERT [--host NAME]      the DANE TLSA records to publish for a certificate\n"
+	"  names DOMAIN [--cert FILE]   the names each MX host's certificate must cover, and\n"
+	"                               whether the served certificates (or FILE) cover them\n"
+	"  tlsa CERT [--host NAME]      the DANE TLSA records to publish for a certificate;\n"
+	"     [--domain DOMAIN]         with --domain, the safe rollover plan for its MX hosts\n"
 	"  help [COMMAND]               show help for a command\n"
 	"\n"
 	"options: --help, --version. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -119,8 +123,35 @@ static const char usage_cert[] =
 	"  --warn-days N     warn when the certificate expires within N days (default 21)\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n";
 
+static const char usage_names[] =
+	"usage: mailtls names DOMAIN [--cert FILE [--chain FILE]] [OPTIONS]\n"
+	"\n"
+	"For each MX host of DOMAIN, the names its certificate must cover and whether the\n"
+	"certificate each address serves covers them and chains to a trusted anchor; where the\n"
+	"host has DNSSEC-secure usable TLSA records, whether they match. One line per MX host:\n"
+	"  mx1.example.org  needs mx1.example.org  served: covered (trusted)\n"
+	"With --cert, whether that file (not deployed yet) would serve every MX host:\n"
+	"  ...  file: not covered (names: a.example.org; trusted)\n"
+	"Exit code: 0 every MX host covered (and DANE matches where it applies), 2 some host not\n"
+	"covered, 3 could not check. With --cert the file decides it.\n"
+	"\n"
+	"options:\n"
+	"  --cert FILE       a certificate not deployed yet (PEM, leaf first)\n"
+	"  --chain FILE      its intermediate certificates in PEM\n"
+	"  --level L         verify (default: the MX host name) or secure (DOMAIN or a name\n"
+	"                    under it, Postfix's nexthop, dot-nexthop)\n"
+	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
+	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
+	"  --ca-file F       trust anchors in PEM (default: the system trust store)\n"
+	"  --ca-path D       directory of hashed trust anchors\n"
+	"  --timeout S       seconds for each network step and DNS question (default 10)\n"
+	"  --deadline S      seconds for each address check (default 3 x --timeout)\n"
+	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
+	"  --format F        text (default) or json\n"
+	"  -4, -6            check IPv4 or IPv6 addresses only\n";
+
 static const char usage_tlsa[] =
-	"usage: mailtls tlsa CERT [--chain FILE] [--host NAME] [--port N]\n"
+	"usage: mailtls tlsa CERT [--chain FILE] [--host NAME] [--port N] [--domain DOMAIN]\n"
 	"\n"
 	"Print the DANE TLSA records (RFC 7671, RFC 7672) to publish for a mail server's\n"
 	"certificate, in zone-file form, each after a comment naming its certificate:\n"
@@ -131,7 +162,16 @@ static const char usage_tlsa[] =
 	"options:\n"
 	"  --chain FILE      more issuer certificates in PEM\n"
 	"  --host NAME       the server's name (default: the leaf's first DNS name)\n"
-	"  --port N          the port of the records (default 25)\n";
+	"  --port N          the port of the records (default 25)\n"
+	"  --domain DOMAIN   the safe rollover plan instead: looks up the MX hosts of DOMAIN\n"
+	"                    (only --host's, when given), their TLSA records and the chains\n"
+	"                    they serve now, and says per record: keep, add now (publish, then\n"
+	"                    wait at least the TLSA RRset's TTL before serving CERT), remove\n"
+	"                    after switch (matches the chain served now: it stays until every\n"
+	"                    address serves CERT), may remove (matches neither), ignored\n"
+	"                    (unusable for SMTP); warns when the records are not DNSSEC-secure.\n"
+	"                    Takes --resolver, --trust-anchor, --timeout, --deadline, -4, -6.\n"
+	"                    Exit code: 0 nothing to publish, 1 records to add first, 3 errors.\n";
 
 /*
  * say_error - one line on stderr, "mailtls: ...". The whole line is made display-safe: it
@@ -139,13 +179,7 @@ static const char usage_tlsa[] =
  * may hold an escape sequence), and escaping what the library already escaped changes
  * nothing.
  */
-static void say_error(const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 1, 2)))
-#endif
-	;
-
-static void say_error(const char *fmt, ...)
+void say_error(const char *fmt, ...)
 {
 	char buf[1200];
 	char *safe;
@@ -373,10 +407,12 @@ int main(int argc, char **argv)
 			fputs(usage_scan, stdout);
 		else if (strcmp(o.help_topic, "domain") == 0)
 			fputs(usage_domain, stdout);
+		else if (strcmp(o.help_topic, "names") == 0)
+			fputs(usage_names, stdout);
 		else if (strcmp(o.help_topic, "tlsa") == 0)
 			fputs(usage_tlsa, stdout);
 		else {
-			say_error("no help for '%s' (commands: check, cert, scan, domain, tlsa)", o.help_topic);
+			say_error("no help for '%s' (commands: check, cert, scan, domain, names, tlsa)", o.help_topic);
 			return MAILTLS_EXIT_UNKNOWN;
 		}
 		return 0;
@@ -387,6 +423,7 @@ int main(int argc, char **argv)
 	case CMD_CERT:
 	case CMD_SCAN:
 	case CMD_DOMAIN:
+	case CMD_NAMES:
 		if (ca_file_is_dir(&o))
 			return MAILTLS_EXIT_UNKNOWN;
 		break;
@@ -404,7 +441,10 @@ int main(int argc, char **argv)
 		code = run_domain(&o);
 		break;
 	case CMD_TLSA:
-		code = run_tlsa(&o);
+		code = o.tlsa_domain != NULL ? rollover_run(&o) : run_tlsa(&o);
+		break;
+	case CMD_NAMES:
+		code = names_run(&o);
 		break;
 	case CMD_SCAN: {
 		char why[600];

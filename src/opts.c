@@ -14,7 +14,7 @@ enum {
 	OPT_NAME = 256, OPT_EHLO, OPT_TIMEOUT, OPT_CA_FILE, OPT_CA_PATH, OPT_AT, OPT_TRANSCRIPT,
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
-	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL,
+	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL, OPT_CERT, OPT_DOMAIN,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -164,6 +164,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
 		{ "host", required_argument, NULL, OPT_HOST },
 		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "domain", required_argument, NULL, OPT_DOMAIN },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -214,8 +216,10 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		o->cmd = CMD_TLSA;
 	else if (strcmp(cmd, "domain") == 0)
 		o->cmd = CMD_DOMAIN;
+	else if (strcmp(cmd, "names") == 0)
+		o->cmd = CMD_NAMES;
 	else {
-		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, scan, domain, tlsa, help)", cmd);
+		snprintf(err, errlen, "unknown command '%s' (commands: check, cert, scan, domain, names, tlsa, help)", cmd);
 		return -1;
 	}
 	/* Options follow the command: getopt sees argv[1..] with the command as its argv[0].
@@ -361,6 +365,12 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		case OPT_HOST:
 			o->tlsa_host = optarg;
 			break;
+		case OPT_CERT:
+			o->cert_file = optarg;
+			break;
+		case OPT_DOMAIN:
+			o->tlsa_domain = optarg;
+			break;
 		case OPT_PORT:
 			if (parse_uint(optarg, 1, 65535, &v) != 0) {
 				snprintf(err, errlen, "--port: '%s' is not a port (1-65535)", optarg);
@@ -370,7 +380,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			break;
 		case OPT_HELP:
 			o->help_topic = o->cmd == CMD_CHECK ? "check" : o->cmd == CMD_SCAN ? "scan" :
-					o->cmd == CMD_TLSA ? "tlsa" : o->cmd == CMD_DOMAIN ? "domain" : "cert";
+					o->cmd == CMD_TLSA ? "tlsa" : o->cmd == CMD_DOMAIN ? "domain" :
+					o->cmd == CMD_NAMES ? "names" : "cert";
 			o->cmd = CMD_HELP;
 			return 0;
 		case OPT_VERSION:
@@ -413,8 +424,16 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		snprintf(err, errlen, "--host and --port apply to tlsa only (check takes HOST[:PORT])");
 		return -1;
 	}
-	if (o->cmd != CMD_DOMAIN && o->level >= 0) {
-		snprintf(err, errlen, "--level applies to domain only");
+	if (o->cmd != CMD_DOMAIN && o->cmd != CMD_NAMES && o->level >= 0) {
+		snprintf(err, errlen, "--level applies to domain and names only");
+		return -1;
+	}
+	if (o->cmd != CMD_NAMES && o->cert_file != NULL) {
+		snprintf(err, errlen, "--cert applies to names only (cert and tlsa take the FILE itself)");
+		return -1;
+	}
+	if (o->cmd != CMD_TLSA && o->tlsa_domain != NULL) {
+		snprintf(err, errlen, "--domain applies to tlsa only (domain and names take DOMAIN itself)");
 		return -1;
 	}
 	if (o->cmd == CMD_DOMAIN) {
@@ -437,14 +456,52 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			return -1;
 		}
 		snprintf(o->host, sizeof(o->host), "%s", norm);
+	} else if (o->cmd == CMD_NAMES) {
+		char norm[MAILTLS_NAME_MAX + 1];
+
+		if (npos != 1) {
+			snprintf(err, errlen, "names: give exactly one DOMAIN");
+			return -1;
+		}
+		if (o->proto != MAILTLS_PROTO_NONE || o->n_names > 0) {
+			snprintf(err, errlen, "names: protocol options and --name apply to check and cert");
+			return -1;
+		}
+		if (o->chain_file != NULL && o->cert_file == NULL) {
+			snprintf(err, errlen, "names: --chain goes with --cert FILE");
+			return -1;
+		}
+		if (o->format == FMT_NAGIOS) {
+			snprintf(err, errlen, "names: --format is text or json");
+			return -1;
+		}
+		if (o->level >= 0 && o->level != MAILTLS_LEVEL_VERIFY && o->level != MAILTLS_LEVEL_SECURE) {
+			snprintf(err, errlen, "names: --level is verify (the MX host names) or secure (the domain)");
+			return -1;
+		}
+		if (mailtls_name_normalize(positional[0], norm, sizeof(norm)) != 0) {
+			snprintf(err, errlen, "names: '%s' is not a valid domain name", positional[0]);
+			return -1;
+		}
+		snprintf(o->host, sizeof(o->host), "%s", norm);
 	} else if (o->cmd == CMD_TLSA) {
 		if (npos != 1) {
 			snprintf(err, errlen, "tlsa: give exactly one certificate FILE");
 			return -1;
 		}
 		if (o->proto != MAILTLS_PROTO_NONE || o->n_names > 0 || o->format_given) {
-			snprintf(err, errlen, "tlsa: takes --chain, --host and --port only");
+			snprintf(err, errlen, "tlsa: takes --chain, --host, --port and --domain (with its "
+				 "DNS options) only");
 			return -1;
+		}
+		if (o->tlsa_domain != NULL) {
+			char norm[MAILTLS_NAME_MAX + 1];
+
+			if (mailtls_name_normalize(o->tlsa_domain, norm, sizeof(norm)) != 0) {
+				snprintf(err, errlen, "--domain %s: not a valid domain name", o->tlsa_domain);
+				return -1;
+			}
+			snprintf(o->host, sizeof(o->host), "%s", norm);
 		}
 		if (o->tlsa_host != NULL) {
 			char norm[MAILTLS_NAME_MAX + 1];

@@ -11,23 +11,27 @@
 
 #define CLI_NAMES_MAX 32
 
-enum cli_command { CMD_NONE, CMD_CHECK, CMD_CERT, CMD_SCAN, CMD_DOMAIN, CMD_TLSA, CMD_HELP, CMD_VERSION };
+enum cli_command { CMD_NONE, CMD_CHECK, CMD_CERT, CMD_SCAN, CMD_DOMAIN, CMD_NAMES, CMD_TLSA, CMD_HELP, CMD_VERSION };
 enum cli_format { FMT_TEXT, FMT_JSON, FMT_NAGIOS };
 
 struct cli_opts {
 	enum cli_command cmd;
-	const char *help_topic;          /* "check", "cert", "scan", "tlsa", or NULL */
+	const char *help_topic;          /* "check", "cert", "scan", "domain", "names", "tlsa",
+	                                  * or NULL */
 	enum mailtls_proto proto;
-	char host[MAILTLS_NAME_MAX + 1];
+	char host[MAILTLS_NAME_MAX + 1];  /* check: HOST; domain, names, tlsa --domain: the
+	                                  * domain, normalized */
 	unsigned port;                   /* 0: protocol default (tlsa: --port, 0: 25) */
 	const char *names[CLI_NAMES_MAX];
 	size_t n_names;
 	const char *ehlo;
 	const char *ca_file;
 	const char *ca_path;
-	const char *cert_file;
+	const char *cert_file;           /* cert, tlsa: FILE; names: --cert FILE */
 	const char *chain_file;
 	const char *tlsa_host;           /* tlsa --host NAME, or NULL */
+	const char *tlsa_domain;         /* tlsa --domain DOMAIN as given, or NULL (normalized
+	                                  * into host) */
 	const char *resolver;
 	const char *trust_anchor;         /* --trust-anchor FILE (DNSSEC), or NULL */
 	double timeout;
@@ -41,7 +45,8 @@ struct cli_opts {
 	int family;
 
 	/* domain */
-	int level;                       /* --level: enum mailtls_level, or -1 when not given */
+	int level;                       /* --level (domain, names): enum mailtls_level, or -1
+	                                  * when not given */
 	/* scan */
 	const char *input;               /* FILE, or "-" for standard input */
 	const char *output;              /* --output FILE, or NULL for standard output */

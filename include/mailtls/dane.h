@@ -80,6 +80,40 @@ int mailtls_tlsa_for_cert(const char *cert_file, const char *chain_file,
 /* mailtls_tlsa_set_clear - free what *set owns and zero it; a zeroed set is a no-op. */
 void mailtls_tlsa_set_clear(struct mailtls_tlsa_set *set);
 
+/* Offline DANE: would these records authenticate a chain that is not served yet
+ * (`mailtls names --cert`, `mailtls tlsa --domain`)? */
+struct mailtls_dane_files {
+	const char *cert_file;        /* PEM: the leaf first; any more are issuers */
+	const char *chain_file;       /* PEM: more issuers, or NULL */
+	const char *base;             /* the TLSA base domain (a DNS name) */
+	const char *const *names;     /* further reference names for DANE-TA (RFC 7672
+	                               * 3.2.3: the MX host name, its CNAME expansion); at
+	                               * most MAILTLS_DANE_NAMES_MAX */
+	size_t n_names;
+	const struct mailtls_tlsa *tlsa; /* the records (at least one; limits as for a check:
+	                                  * at most MAILTLS_TLSA_MAX) */
+	size_t n_tlsa;
+	time_t at;                    /* validation time */
+};
+#define MAILTLS_DANE_NAMES_MAX 8
+
+struct mailtls_dane_facts;
+
+/* mailtls_dane_check_files - run OpenSSL's DANE verification on the chain in the files
+ * exactly as a check runs it on a served chain (DANE-EE without names or dates, DANE-TA
+ * with the base and names, no partial wildcards), with no connection. *out must be zeroed;
+ * on 0 it holds the facts (result.h: verify_code, depth, the record that matched, and per
+ * record the certificate of the files it matches); the caller releases it with
+ * mailtls_dane_facts_clear(), also after an error. A negative MAILTLS_E* code (unreadable
+ * file, no certificate, a base or name that is no DNS name, no record, a record out of
+ * range) comes with why, display-safe. */
+int mailtls_dane_check_files(const struct mailtls_dane_files *p, struct mailtls_dane_facts *out,
+			     char *why, size_t whylen);
+
+/* mailtls_dane_facts_authenticated - the facts say DANE authenticated the chain: verified
+ * (verify_code 0) with a record matching at some depth. */
+bool mailtls_dane_facts_authenticated(const struct mailtls_dane_facts *f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -203,6 +203,114 @@ const char *mailtls_dns_status_name(enum mailtls_dns_status s);
 /* mailtls_level_parse - the enum for a name; -1 when unknown. */
 int mailtls_level_parse(const char *s);
 
+/*
+ * Names (`mailtls names`): which names each MX host's certificate must cover, and whether
+ * the certificates served at its addresses (and a certificate file not deployed yet) cover
+ * them, chain to a trusted anchor, and match the host's TLSA records where DANE applies.
+ * Judged from a finished domain evaluation; the report owns everything in it.
+ */
+
+/* A judgement, ordered from best to worst as an exit code reads it. */
+enum mailtls_cover {
+	MAILTLS_COVER_YES = 0,        /* covered, trusted, and DANE matches where it applies */
+	MAILTLS_COVER_UNKNOWN,        /* could not judge (unreachable, no address, the TLSA
+	                               * lookup failed) */
+	MAILTLS_COVER_NO,             /* a certificate (or none, over TLS-less SMTP) that a
+	                               * sender at the level refuses */
+};
+
+/* What the host's TLSA records say of one certificate chain. */
+enum mailtls_names_dane {
+	MAILTLS_NAMES_DANE_NA = 0,    /* DANE does not apply to the host (records absent, not
+	                               * DNSSEC-secure, or none usable) */
+	MAILTLS_NAMES_DANE_MATCH,     /* OpenSSL's DANE verification succeeded */
+	MAILTLS_NAMES_DANE_FAILED,    /* a record matches, verification failed (dane_error) */
+	MAILTLS_NAMES_DANE_NO_MATCH,  /* no record matches the chain */
+	MAILTLS_NAMES_DANE_UNKNOWN,   /* the TLSA lookup failed: DANE senders defer */
+};
+
+/* One certificate chain (served at one address, or the file) judged for one host. */
+struct mailtls_names_cert {
+	bool present;                 /* there was a chain to judge */
+	struct mailtls_strlist dns_names; /* the leaf's DNS-IDs, display-safe */
+	int covered_by;               /* index in dns_names of the DNS-ID that covers a
+	                               * needed name; -1: none does */
+	bool trusted;                 /* the chain verifies to a trust anchor (result.h
+	                               * chain_trusted), whatever the names */
+	const char *trust_issue;      /* when not trusted: the id of the first finding that
+	                               * says why ("cert.self-signed"), static; or NULL */
+	enum mailtls_names_dane dane;
+	int dane_usage;               /* usage of the record that matched; -1 */
+	char *dane_error;             /* OpenSSL's reason when verification failed, or NULL */
+	enum mailtls_cover verdict;
+};
+
+struct mailtls_names_address {
+	char *addr;
+	bool reached;                 /* an SMTP session */
+	bool tls;                     /* TLS established: served is present */
+	struct mailtls_names_cert served;
+};
+
+struct mailtls_names_host {
+	char *name;
+	unsigned preference;
+	struct mailtls_strlist need;  /* the names a certificate must cover, one of them
+	                               * enough: the MX host name and its DNSSEC-secure CNAME
+	                               * expansion (verify), or the domain (secure) */
+	bool need_under;              /* secure: a name under need.v[0] will do too */
+	bool dane_applies;            /* DNSSEC-secure usable TLSA records */
+	struct mailtls_names_address *addrs;
+	size_t n_addrs;
+	enum mailtls_cover served;    /* the worst over the addresses; UNKNOWN with none */
+	struct mailtls_names_cert file; /* the certificate file, when one was given */
+};
+
+struct mailtls_names_report {
+	char *domain;
+	enum mailtls_level level;     /* VERIFY or SECURE */
+	bool checked;                 /* false: the domain could not be checked */
+	char *unknown_reason;
+	bool null_mx;                 /* RFC 7505: no mail, no certificate needed */
+	bool have_file;
+	char *cert_file, *chain_file; /* as given, display-safe; chain_file may be NULL */
+	struct mailtls_names_host *hosts;
+	size_t n_hosts;
+	enum mailtls_cover served;    /* the worst over the hosts */
+	enum mailtls_cover file;      /* the same for the file (have_file) */
+};
+
+struct mailtls_names_params {
+	const struct mailtls_domain_result *domain; /* a finished evaluation; borrowed */
+	enum mailtls_level level;     /* MAILTLS_LEVEL_VERIFY or MAILTLS_LEVEL_SECURE */
+	const char *cert_file;        /* PEM, leaf first, or NULL: served certificates only */
+	const char *chain_file;       /* PEM issuers, or NULL */
+	const char *ca_file;          /* anchors for the file's chain (NULL with ca_path NULL:
+	                               * the system store), as mailtls_cert_check() */
+	const char *ca_path;
+	int warn_days;                /* <0: 21 */
+};
+
+/* mailtls_names_judge - judge the names of p->domain's MX hosts. On 0, *out is a report
+ * (free with mailtls_names_report_free()). A domain that could not be checked is a
+ * report with checked false, not an error. A negative MAILTLS_E* code (a level other than
+ * verify or secure, an unreadable or unparsable certificate file, a bad trust store)
+ * comes with why, display-safe, and nothing allocated. */
+int mailtls_names_judge(const struct mailtls_names_params *p, struct mailtls_names_report **out,
+			char *why, size_t whylen);
+
+void mailtls_names_report_free(struct mailtls_names_report *r);
+
+/* mailtls_names_exit_code - OK when every MX host is covered (the file's judgement when a
+ * file was given, else the served one's; a null MX needs nothing), CRITICAL when some
+ * host is not, else UNKNOWN (not checked, or some host could not be judged). */
+enum mailtls_exit mailtls_names_exit_code(const struct mailtls_names_report *r);
+
+/* "covered", "unknown", "not covered"; "n/a", "match", "failed", "no match", "unknown".
+ * Static strings. */
+const char *mailtls_cover_name(enum mailtls_cover c);
+const char *mailtls_names_dane_name(enum mailtls_names_dane d);
+
 #ifdef __cplusplus
 }
 #endif

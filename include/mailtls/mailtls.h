@@ -55,6 +55,7 @@ void mailtls_escape_inplace(char *buf, size_t size);
 #include <mailtls/engine.h>
 #include <mailtls/cert.h>
 #include <mailtls/domain.h>
+#include <mailtls/rollover.h>
 #include <mailtls/report.h>
 
 #endif

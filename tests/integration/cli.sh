@@ -38,7 +38,7 @@ expect help-cert 0 "usage: mailtls cert FILE [--chain FILE] --name NAME... [OPTI
 expect check-help-option 0 "--warn-days N" "" -- check --help
 expect version 0 "mailtls 0.1.0" "" -- --version
 expect no-command 3 "" "mailtls: no command given (try 'mailtls --help')" --
-expect unknown-help 3 "" "mailtls: no help for 'frob' (commands: check, cert, scan, domain, tlsa)" -- help frob
+expect unknown-help 3 "" "mailtls: no help for 'frob' (commands: check, cert, scan, domain, names, tlsa)" -- help frob
 expect help-scan 0 "usage: mailtls scan PROTOCOL [FILE|-] [OPTIONS]" "" -- help scan
 expect scan-help-option 0 "--shard K/N" "" -- scan --help
 expect ca-file-directory 3 "" "mailtls: --ca-file /etc: is a directory (use --ca-path for a hashed directory of anchors)" -- check --smtp 127.0.0.1:2 --ca-file /etc
@@ -80,7 +80,12 @@ rm -f /tmp/cli.err.$$
 
 # tlsa: the records for a lab certificate are the SHA-256 of each key as the openssl command
 # line computes it, independently; an unreadable file is one line naming it, exit 3.
-expect help-tlsa 0 "usage: mailtls tlsa CERT [--chain FILE] [--host NAME] [--port N]" "" -- help tlsa
+expect help-tlsa 0 "usage: mailtls tlsa CERT [--chain FILE] [--host NAME] [--port N] [--domain DOMAIN]" "" -- help tlsa
+expect help-names 0 "usage: mailtls names DOMAIN [--cert FILE [--chain FILE]] [OPTIONS]" "" -- help names
+expect names-help-option 0 "--cert FILE" "" -- names --help
+expect names-bad-level 3 "" "mailtls: names: --level is verify (the MX host names) or secure (the domain)" -- names example.org --level may
+expect names-chain-alone 3 "" "mailtls: names: --chain goes with --cert FILE" -- names example.org --chain /dev/null
+expect tlsa-domain-missing-file 3 "" "mailtls: tlsa: /nonexistent/cert.pem: No such file or directory" -- tlsa /nonexistent/cert.pem --domain example.org
 expect tlsa-missing-file 3 "" "mailtls: tlsa: /nonexistent/cert.pem: No such file or directory" -- tlsa /nonexistent/cert.pem
 expect tlsa-bad-host 3 "" "mailtls: --host a..b: not a valid host name" -- tlsa /dev/null --host a..b
 expect tlsa-not-pem 3 "" "mailtls: tlsa: /dev/null: not a PEM file" -- tlsa /dev/null

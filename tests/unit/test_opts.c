@@ -33,7 +33,7 @@ static const struct {
 	const char *err;   /* NULL: accepted */
 } refused[] = {
 	{ { NULL }, "no command given (try 'mailtls --help')" },
-	{ { "frobnicate" }, "unknown command 'frobnicate' (commands: check, cert, scan, domain, tlsa, help)" },
+	{ { "frobnicate" }, "unknown command 'frobnicate' (commands: check, cert, scan, domain, names, tlsa, help)" },
 	{ { "domain" }, "domain: give exactly one DOMAIN" },
 	{ { "domain", "a.example", "b.example" }, "domain: give exactly one DOMAIN" },
 	{ { "domain", "bad..example" }, "domain: 'bad..example' is not a valid domain name" },
@@ -42,7 +42,7 @@ static const struct {
 	{ { "domain", "example.org", "--name", "mx.example.org" }, "domain: protocol options, --name and --chain apply to check and cert" },
 	{ { "domain", "example.org", "--format", "nagios" }, "domain: --format is text or json" },
 	{ { "domain", "example.org", "--level", "paranoid" }, "--level: 'paranoid' is not may, encrypt, dane, verify or secure" },
-	{ { "check", "--smtp", "a", "--level", "dane" }, "--level applies to domain only" },
+	{ { "check", "--smtp", "a", "--level", "dane" }, "--level applies to domain and names only" },
 	{ { "check", "mx.example.org" }, "check: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
 	{ { "check", "--smtp" }, "check: give exactly one HOST[:PORT]" },
 	{ { "check", "--smtp", "a", "b" }, "check: give exactly one HOST[:PORT]" },
@@ -87,6 +87,20 @@ static const struct {
 	{ { "cert", "x.pem", "--name", "a", "--trust-anchor", "root.key" }, "cert: --resolver and --trust-anchor apply to check and scan" },
 	{ { "cert", "x.pem", "--name", "a", "--resolver", "127.0.0.1" }, "cert: --resolver and --trust-anchor apply to check and scan" },
 	{ { "check", "--smtp", "a", "--trust-anchor" }, "option '--trust-anchor' needs a value" },
+	/* names and tlsa --domain. */
+	{ { "names" }, "names: give exactly one DOMAIN" },
+	{ { "names", "a..b" }, "names: 'a..b' is not a valid domain name" },
+	{ { "names", "example.org", "--level", "dane" }, "names: --level is verify (the MX host names) or secure (the domain)" },
+	{ { "names", "example.org", "--chain", "int.pem" }, "names: --chain goes with --cert FILE" },
+	{ { "names", "example.org", "--format", "nagios" }, "names: --format is text or json" },
+	{ { "names", "example.org", "--smtp" }, "names: protocol options and --name apply to check and cert" },
+	{ { "names", "example.org", "--host", "mx" }, "--host and --port apply to tlsa only (check takes HOST[:PORT])" },
+	{ { "check", "--smtp", "a", "--cert", "x.pem" }, "--cert applies to names only (cert and tlsa take the FILE itself)" },
+	{ { "tlsa", "x.pem", "--cert", "y.pem" }, "--cert applies to names only (cert and tlsa take the FILE itself)" },
+	{ { "domain", "example.org", "--domain", "example.org" }, "--domain applies to tlsa only (domain and names take DOMAIN itself)" },
+	{ { "check", "--smtp", "a", "--level", "verify" }, "--level applies to domain and names only" },
+	{ { "tlsa", "x.pem", "--domain", "a..b" }, "--domain a..b: not a valid domain name" },
+	{ { "tlsa", "x.pem", "--domain", "example.org", "--format", "json" }, "tlsa: takes --chain, --host, --port and --domain (with its DNS options) only" },
 };
 
 static void refused_table(void **state)
@@ -207,6 +221,35 @@ static void accepted(void **state)
 	const char *a13[] = { "domain", "example.org", NULL };
 	assert_int_equal(parse(a13, &o, err, sizeof(err)), 0);
 	assert_int_equal(o.level, -1);
+
+	const char *a22[] = { "names", "Example.ORG.", "--cert", "new.pem", "--chain", "int.pem",
+			      "--level", "secure", "--format", "json", NULL };
+	assert_int_equal(parse(a22, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_NAMES);
+	assert_string_equal(o.host, "example.org");
+	assert_string_equal(o.cert_file, "new.pem");
+	assert_string_equal(o.chain_file, "int.pem");
+	assert_int_equal(o.level, MAILTLS_LEVEL_SECURE);
+	assert_int_equal(o.format, FMT_JSON);
+
+	const char *a23[] = { "names", "example.org", NULL };
+	assert_int_equal(parse(a23, &o, err, sizeof(err)), 0);
+	assert_null(o.cert_file);
+	assert_int_equal(o.level, -1);
+
+	const char *a24[] = { "tlsa", "new.pem", "--host", "mx1.example.org", "--domain",
+			      "Example.org", "--resolver", "127.0.0.1", NULL };
+	assert_int_equal(parse(a24, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_TLSA);
+	assert_string_equal(o.cert_file, "new.pem");
+	assert_string_equal(o.tlsa_domain, "Example.org");
+	assert_string_equal(o.host, "example.org");
+	assert_string_equal(o.tlsa_host, "mx1.example.org");
+
+	const char *a25[] = { "names", "--help", NULL };
+	assert_int_equal(parse(a25, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_HELP);
+	assert_string_equal(o.help_topic, "names");
 }
 
 int main(void)
