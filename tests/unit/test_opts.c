@@ -33,7 +33,7 @@ static const struct {
 	const char *err;   /* NULL: accepted */
 } refused[] = {
 	{ { NULL }, "no command given (try 'mailtls --help')" },
-	{ { "frobnicate" }, "unknown command 'frobnicate' (commands: check, cert, scan, tlsa, help)" },
+	{ { "frobnicate" }, "unknown command 'frobnicate' (commands: check, cert, scan, domain, tlsa, help)" },
 	{ { "check", "mx.example.org" }, "check: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
 	{ { "check", "--smtp" }, "check: give exactly one HOST[:PORT]" },
 	{ { "check", "--smtp", "a", "b" }, "check: give exactly one HOST[:PORT]" },
@@ -78,6 +78,18 @@ static const struct {
 	{ { "cert", "x.pem", "--name", "a", "--trust-anchor", "root.key" }, "cert: --resolver and --trust-anchor apply to check and scan" },
 	{ { "cert", "x.pem", "--name", "a", "--resolver", "127.0.0.1" }, "cert: --resolver and --trust-anchor apply to check and scan" },
 	{ { "check", "--smtp", "a", "--trust-anchor" }, "option '--trust-anchor' needs a value" },
+	/* scan --domains: a domain's MX hosts are SMTP on port 25, each checked as its own name. */
+	{ { "scan", "--domains", "--smtp", "d.txt" }, "scan: --domains and a protocol option exclude each other (a domain's MX hosts are checked with SMTP on port 25)" },
+	{ { "scan", "--imaps", "--domains" }, "scan: --domains and a protocol option exclude each other (a domain's MX hosts are checked with SMTP on port 25)" },
+	{ { "scan", "--domains", "--name", "mx.example.org", "d.txt" }, "scan --domains: --name does not apply (each MX host is checked as its own name)" },
+	{ { "scan", "--domains", "a.txt", "b.txt" }, "scan: give at most one input FILE (or - for standard input)" },
+	{ { "scan", "--domains", "--format", "json", "d.txt" }, "scan: the output is JSON Lines; --format applies to check and cert" },
+	{ { "scan", "--domains", "--level", "strict", "d.txt" }, "--level: 'strict' is not may, encrypt, dane, verify or secure" },
+	{ { "scan", "--smtp", "--level", "dane", "h.txt" }, "--level applies to domain and scan --domains only" },
+	{ { "check", "--smtp", "a", "--level", "dane" }, "--level applies to domain and scan --domains only" },
+	{ { "scan", "d.txt" }, "scan: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
+	{ { "domain", "example.org", "--domains" }, "--domains applies to scan only" },
+	{ { "check", "--smtp", "a", "--domains" }, "--domains applies to scan only" },
 };
 
 static void refused_table(void **state)
@@ -184,6 +196,35 @@ static void accepted(void **state)
 	assert_int_equal(o.cmd, CMD_SCAN);
 	assert_string_equal(o.trust_anchor, "lab/trust-anchor.ds");
 	assert_string_equal(o.input, "in.txt");
+	assert_false(o.domains);
+	assert_int_equal(o.level, -1);
+
+	/* scan --domains: no protocol; --level and the scan options apply; standard input by
+	 * default. */
+	const char *a12[] = { "scan", "--domains", "--level", "verify", "--concurrency", "40",
+			      "--shard", "2/3", "--resume", "out.jsonl", "--output", "out.jsonl",
+			      "-4", "domains.txt", NULL };
+	assert_int_equal(parse(a12, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_SCAN);
+	assert_true(o.domains);
+	assert_int_equal(o.proto, MAILTLS_PROTO_NONE);
+	assert_int_equal(o.level, MAILTLS_LEVEL_VERIFY);
+	assert_int_equal(o.concurrency, 40);
+	assert_int_equal(o.shard_k, 2);
+	assert_int_equal(o.shard_n, 3);
+	assert_int_equal(o.family, 4);
+	assert_string_equal(o.input, "domains.txt");
+
+	const char *a13[] = { "scan", "--domains", NULL };
+	assert_int_equal(parse(a13, &o, err, sizeof(err)), 0);
+	assert_true(o.domains);
+	assert_int_equal(o.level, -1);
+	assert_string_equal(o.input, "-");
+
+	const char *a14[] = { "scan", "--domains", "--help", NULL };
+	assert_int_equal(parse(a14, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_HELP);
+	assert_string_equal(o.help_topic, "scan");
 }
 
 int main(void)
