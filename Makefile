@@ -8,13 +8,14 @@
 #   make demo     deps, build, start the lab, show real reports, stop the lab
 #   make bench    bench/single.sh: one check against posttls-finger and openssl s_client
 #   make bench-scan  bench/scan.sh: mailtls scan against openssl's floors and its peers
+#   make bench-domain  bench/domain.sh: mailtls domain against posttls-finger per MX host
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON      ?= meson
 NINJA      ?= ninja
 
-.PHONY: all build deps check check-plain check-asan static demo lab-start lab-stop clean bench bench-scan
+.PHONY: all build deps check check-plain check-asan static demo lab-start lab-stop clean bench bench-scan bench-domain
 
 all: build
 
@@ -57,6 +58,11 @@ bench: deps build
 # peers (installs its own extra packages, BENCH_PACKAGES; BENCH_QUICK=1 for a short run).
 bench-scan: deps build
 	bash bench/scan.sh $(BUILD)
+
+# bench/domain.sh: mailtls domain against posttls-finger -l dane once per MX host, on the
+# lab (takes the lab lock; BENCH_RUNS, default 20).
+bench-domain: deps build
+	bash bench/domain.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

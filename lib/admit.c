@@ -270,30 +270,32 @@ bool admit_conn_refused(struct admit *s, struct admit_ticket *t)
 }
 
 size_t admit_cancel_waiting(struct admit *s, void (*drop)(struct admit_ticket *t, void *arg),
-				  void *arg)
+			    void *arg)
 {
+	struct admit_ticket *t, *next_t;
 	size_t n = 0;
 
-	while (!TAILQ_EMPTY(&s->slots)) {
-		struct admit_ticket *t = TAILQ_FIRST(&s->slots);
-
+	for (t = TAILQ_FIRST(&s->slots); t != NULL; t = next_t) {
+		next_t = TAILQ_NEXT(t, link);
+		if (t->kept)
+			continue;
 		admit_release(s, t);
 		drop(t, arg);
 		n++;
 	}
 	/* Tickets in an address's line have not connected yet either (their deadline is paused):
 	 * left there, they would still run one per_address batch after another. Releasing the
-	 * last one of a line may free its address (addr_update), so stop before touching it. */
+	 * last one of a line may free its address (addr_update), so stop before touching it;
+	 * while a ticket is left in the line the address lives. */
 	for (size_t i = 0; i < ADDR_BUCKETS; i++) {
 		struct admit_addr *a = s->buckets[i], *next;
 
 		for (; a != NULL; a = next) {
-			struct admit_ticket *t;
-			bool last = false;
-
 			next = a->next;
-			while (!last && (t = TAILQ_FIRST(&a->line)) != NULL) {
-				last = TAILQ_NEXT(t, link) == NULL;
+			for (t = TAILQ_FIRST(&a->line); t != NULL; t = next_t) {
+				next_t = TAILQ_NEXT(t, link);
+				if (t->kept)
+					continue;
 				admit_release(s, t);
 				drop(t, arg);
 				n++;

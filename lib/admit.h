@@ -44,6 +44,8 @@ struct admit_ticket {
 	struct admit_addr *addr;              /* while wanting or holding a connection */
 	TAILQ_ENTRY(admit_ticket) link;       /* in the slot queue or its address's line */
 	void (*go)(struct admit_ticket *t);   /* granted: called from the loop */
+	bool kept;                            /* part of work already started (a domain's
+	                                       * checks): admit_cancel_waiting leaves it */
 };
 
 struct admit_limits {
@@ -93,7 +95,7 @@ bool admit_conn_refused(struct admit *s, struct admit_ticket *t);
 
 /* admit_cancel_waiting - take every waiting ticket out of the slot queue and out of
  * the address lines (IDLE again) and call drop(t, arg) for each; returns how many. Tickets
- * that hold a grant are left alone. */
+ * that hold a grant, and kept ones, are left alone. */
 size_t admit_cancel_waiting(struct admit *s, void (*drop)(struct admit_ticket *t, void *arg),
 				  void *arg);
 

@@ -536,7 +536,7 @@ static void submit_checks(struct domain_job *j, size_t hi)
 		if (c == NULL)
 			return nomem(j);
 		*c = (struct check_ctx){ .j = j, .host = hi, .addr = i };
-		if (mailtls_engine_submit(j->task.e, &cp, on_check, c, why, sizeof(why)) != 0) {
+		if (engine_submit_part(j->task.e, &cp, on_check, c, why, sizeof(why)) != 0) {
 			free(c);
 			/* Not a network fact: the domain cannot be fully checked. */
 			if (j->res->checked) {

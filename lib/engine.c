@@ -886,8 +886,10 @@ fail:
 	return NULL;
 }
 
-int mailtls_engine_submit(struct mailtls_engine *e, const struct mailtls_check_params *cp,
-			  mailtls_check_done_fn *done, void *arg, char *why, size_t whylen)
+/* submit - mailtls_engine_submit(); a kept check is part of a task already at work and
+ * outlives mailtls_engine_stop_queue() (its ticket is never cancelled). */
+static int submit(struct mailtls_engine *e, const struct mailtls_check_params *cp,
+		  mailtls_check_done_fn *done, void *arg, bool kept, char *why, size_t whylen)
 {
 	int err;
 	struct job *j;
@@ -912,8 +914,21 @@ int mailtls_engine_submit(struct mailtls_engine *e, const struct mailtls_check_p
 		return MAILTLS_ENOMEM;
 	}
 	j->state = JOB_QUEUED;
+	j->task.ticket.kept = kept;
 	engine_task_add(e, &j->task, &check_ops);
 	return 0;
+}
+
+int mailtls_engine_submit(struct mailtls_engine *e, const struct mailtls_check_params *cp,
+			  mailtls_check_done_fn *done, void *arg, char *why, size_t whylen)
+{
+	return submit(e, cp, done, arg, false, why, whylen);
+}
+
+int engine_submit_part(struct mailtls_engine *e, const struct mailtls_check_params *cp,
+		       mailtls_check_done_fn *done, void *arg, char *why, size_t whylen)
+{
+	return submit(e, cp, done, arg, true, why, whylen);
 }
 
 int mailtls_engine_run(struct mailtls_engine *e)

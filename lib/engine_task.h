@@ -51,6 +51,13 @@ void engine_task_add(struct mailtls_engine *e, struct engine_task *t,
  * The kind frees t afterwards (and may then call its owner). */
 void engine_task_end(struct engine_task *t);
 
+/* engine_submit_part - mailtls_engine_submit() for a check that is part of a task at work
+ * (a domain's checks of its MX addresses): mailtls_engine_stop_queue() leaves it queued,
+ * so the task it belongs to still ends whole (and its owner's forget hook never sees the
+ * check's arg, which is the task's own). */
+int engine_submit_part(struct mailtls_engine *e, const struct mailtls_check_params *cp,
+		       mailtls_check_done_fn *done, void *arg, char *why, size_t whylen);
+
 /* engine_task_of - the task whose ticket this is. */
 struct engine_task *engine_task_of(struct admit_ticket *ticket);
 

@@ -24,6 +24,7 @@ static const char usage_main[] =
 	"  check PROTOCOL HOST[:PORT]   connect to one server, run STARTTLS or implicit TLS, verify\n"
 	"  cert FILE --name NAME...     verify certificate files offline for the given names\n"
 	"  scan PROTOCOL [FILE|-]       check every HOST[:PORT] of a file, one JSON line each\n"
+	"  scan --domains [FILE|-]      evaluate every DOMAIN of a file, one JSON line each\n"
 	"  domain DOMAIN                every MX of a domain: DNSSEC, DANE, STARTTLS, certificate,\n"
 	"                               and what each kind of sender does\n"
 	"  names DOMAIN [--cert FILE]   the names each MX host's certificate must cover, and\n"
@@ -85,6 +86,7 @@ static const char usage_domain[] =
 
 static const char usage_scan[] =
 	"usage: mailtls scan PROTOCOL [FILE|-] [OPTIONS]\n"
+	"       mailtls scan --domains [FILE|-] [OPTIONS]\n"
 	"\n"
 	"Check every target of FILE (default: standard input) in one process: one HOST[:PORT]\n"
 	"per line ([v6]:port too; blank lines and # comments skipped). Writes one JSON object\n"
@@ -94,6 +96,11 @@ static const char usage_scan[] =
 	"PROTOCOL and the options of check apply to every target (--name, --ehlo, --timeout,\n"
 	"--deadline, --ca-file, --ca-path, --at, --warn-days, --transcript, --resolver,\n"
 	"--trust-anchor, -4, -6).\n"
+	"\n"
+	"--domains: each line is one DOMAIN, evaluated as 'mailtls domain' does (every MX host,\n"
+	"DNSSEC, DANE, STARTTLS); its line is the domain's JSON object plus \"input\" and \"line\".\n"
+	"No PROTOCOL or --name then; --level L (default dane) sets each domain's exit code. At most\n"
+	"--concurrency / 4 domains are evaluated at once.\n"
 	"\n"
 	"options:\n"
 	"  --concurrency N   checks at work at once (default 256)\n"

@@ -15,6 +15,7 @@ enum {
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
 	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL, OPT_CERT, OPT_DOMAIN,
+	OPT_DOMAINS,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -166,6 +167,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "level", required_argument, NULL, OPT_LEVEL },
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "domain", required_argument, NULL, OPT_DOMAIN },
+		{ "domains", no_argument, NULL, OPT_DOMAINS },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -362,6 +364,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 				return -1;
 			}
 			break;
+		case OPT_DOMAINS:
+			o->domains = true;
+			break;
 		case OPT_HOST:
 			o->tlsa_host = optarg;
 			break;
@@ -424,8 +429,12 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		snprintf(err, errlen, "--host and --port apply to tlsa only (check takes HOST[:PORT])");
 		return -1;
 	}
-	if (o->cmd != CMD_DOMAIN && o->cmd != CMD_NAMES && o->level >= 0) {
-		snprintf(err, errlen, "--level applies to domain and names only");
+	if (o->cmd != CMD_SCAN && o->domains) {
+		snprintf(err, errlen, "--domains applies to scan only");
+		return -1;
+	}
+	if (o->cmd != CMD_DOMAIN && o->cmd != CMD_NAMES && !o->domains && o->level >= 0) {
+		snprintf(err, errlen, "--level applies to domain, names and scan --domains only");
 		return -1;
 	}
 	if (o->cmd != CMD_NAMES && o->cert_file != NULL) {
@@ -513,7 +522,15 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		}
 		o->cert_file = positional[0];
 	} else if (o->cmd == CMD_SCAN) {
-		if (o->proto == MAILTLS_PROTO_NONE) {
+		if (o->domains && o->proto != MAILTLS_PROTO_NONE) {
+			snprintf(err, errlen, "scan: --domains and a protocol option exclude each other (a domain's MX hosts are checked with SMTP on port 25)");
+			return -1;
+		}
+		if (o->domains && o->n_names > 0) {
+			snprintf(err, errlen, "scan --domains: --name does not apply (each MX host is checked as its own name)");
+			return -1;
+		}
+		if (!o->domains && o->proto == MAILTLS_PROTO_NONE) {
 			snprintf(err, errlen, "scan: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)");
 			return -1;
 		}

@@ -44,11 +44,12 @@ struct cli_opts {
 	bool format_given;
 	int family;
 
-	/* domain */
-	int level;                       /* --level (domain, names): enum mailtls_level, or -1
-	                                  * when not given */
+	/* domain, names, scan --domains */
+	int level;                       /* --level: enum mailtls_level, or -1 when not given */
 	/* scan */
 	const char *input;               /* FILE, or "-" for standard input */
+	bool domains;                    /* --domains: one DOMAIN per line, evaluated as by
+	                                  * `domain` (no protocol option then) */
 	const char *output;              /* --output FILE, or NULL for standard output */
 	const char *resume;              /* --resume FILE */
 	unsigned shard_k, shard_n;       /* --shard K/N (1 <= K <= N); 0/0 when not given */

@@ -4,6 +4,11 @@
  * each result is written as one JSON line with one write(2), in completion order; bad
  * input lines get their own line saying why. A progress line on a terminal; SIGINT or
  * SIGTERM winds down (checks at work finish and are written), a second one exits at once.
+ *
+ * With --domains each line is a mail domain, evaluated as `mailtls domain` does
+ * (mailtls_domain_submit on the same engine) and written as the domain's JSON object.
+ * A domain keeps the results of all its MX addresses until it is done, so the window
+ * counts domains, and is smaller: --concurrency / 4 (docs/scaling.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +39,8 @@ struct scan {
 	int out_fd;
 	bool out_failed;
 	struct resume_set resumed;
-	size_t window;                /* most checks pending at once */
+	size_t window;                /* most targets pending at once (checks, or domains) */
+	size_t in_flight;             /* targets submitted and not yet written or dropped */
 	size_t total;                 /* targets to check, when known in advance (a file) */
 	size_t written;
 	int worst;
@@ -84,12 +90,10 @@ static void clear_progress(struct scan *s)
 		fputs("\r\033[K", stderr);
 }
 
-/* emit - write the result's line, count it, free it. */
-static void emit(struct scan *s, struct mailtls_result *res, const char *shown, long line)
+/* emit_line - write one JSON line (jl: NULL when it could not be made) and count its exit
+ * code; frees jl. */
+static void emit_line(struct scan *s, char *jl, int code)
 {
-	char *jl = mailtls_report_jsonl(res, shown, line);
-	int code = (int)mailtls_result_exit_code(res);
-
 	if (jl == NULL || write_all(s->out_fd, jl, strlen(jl)) != 0) {
 		if (!s->out_failed) {
 			snprintf(s->errmsg, sizeof(s->errmsg), "scan: cannot write the output: %s",
@@ -104,16 +108,58 @@ static void emit(struct scan *s, struct mailtls_result *res, const char *shown, 
 		s->written++;
 	}
 	free(jl);
-	summary_add(&s->sum, res);
 	if (code > s->worst)
 		s->worst = code;
+}
+
+/* emit - write the result's line, count it, free it. */
+static void emit(struct scan *s, struct mailtls_result *res, const char *shown, long line)
+{
+	int code = (int)mailtls_result_exit_code(res);
+
+	emit_line(s, mailtls_report_jsonl(res, shown, line), code);
+	summary_add(&s->sum, res);
 	mailtls_result_free(res);
+}
+
+/* emit_domain - the same for a domain's result. */
+static void emit_domain(struct scan *s, struct mailtls_domain_result *res, const char *shown,
+			long line)
+{
+	int code = (int)mailtls_domain_exit_code(res);
+
+	emit_line(s, mailtls_report_domain_jsonl(res, shown, line), code);
+	summary_add_domain(&s->sum, res);
+	mailtls_domain_result_free(res);
+}
+
+/* emit_bad_domain - a line that is not a domain: a domain result that says why. */
+static void emit_bad_domain(struct scan *s, const char *shown, long line, const char *why)
+{
+	struct mailtls_domain_result *res = calloc(1, sizeof(*res));
+
+	if (res == NULL || (res->unknown_reason = mailtls_escape(why, strlen(why))) == NULL) {
+		free(res);
+		s->stopping = true;
+		snprintf(s->errmsg, sizeof(s->errmsg), "scan: out of memory");
+		return;
+	}
+	res->checked = false;
+	res->level = s->o->level >= 0 ? (enum mailtls_level)s->o->level : MAILTLS_LEVEL_DANE;
+	res->validation_time = s->o->have_at ? s->o->at : time(NULL);
+	emit_domain(s, res, shown, line);
 }
 
 /* emit_bad - a line that is not a target: a result that says why. */
 static void emit_bad(struct scan *s, const char *shown, long line, unsigned port, const char *why)
 {
-	struct mailtls_result *res = mailtls_result_new();
+	struct mailtls_result *res;
+
+	if (s->o->domains) {
+		emit_bad_domain(s, shown, line, why);
+		return;
+	}
+	res = mailtls_result_new();
 
 	if (res == NULL) {
 		s->stopping = true;
@@ -137,16 +183,31 @@ static void on_done(struct mailtls_result *res, void *arg)
 	struct item *it = arg;
 	struct scan *s = it->s;
 
+	s->in_flight--;
 	emit(s, res, it->shown, it->line);
 	free(it->shown);
 	free(it);
 	feed(s);
 }
 
+static void on_domain_done(struct mailtls_domain_result *res, void *arg)
+{
+	struct item *it = arg;
+	struct scan *s = it->s;
+
+	s->in_flight--;
+	emit_domain(s, res, it->shown, it->line);
+	free(it->shown);
+	free(it);
+	feed(s);
+}
+
+/* forget - a target dropped before it started (a signal, a failed write): no line. */
 static void forget(void *arg)
 {
 	struct item *it = arg;
 
+	it->s->in_flight--;
 	free(it->shown);
 	free(it);
 }
@@ -170,7 +231,10 @@ static bool selected(const struct scan *s, const char *raw, size_t len, bool too
 	bool nul = memchr(raw, '\0', len) != NULL;   /* target_parse() sees up to the NUL */
 
 	*shown = NULL;
-	target_parse(raw, t);
+	if (s->o->domains)
+		target_parse_domain(raw, t);
+	else
+		target_parse(raw, t);
 	if (t->kind == TARGET_SKIP && !too_long && !nul)
 		return false;
 	if ((*shown = mailtls_escape(raw, len)) == NULL)
@@ -180,6 +244,37 @@ static bool selected(const struct scan *s, const char *raw, size_t len, bool too
 	free(*shown);
 	*shown = NULL;
 	return false;
+}
+
+/* submit_domain - queue the evaluation of one domain (shown is the caller's: copied). */
+static void submit_domain(struct scan *s, const char *domain, const char *shown, long line)
+{
+	const struct cli_opts *o = s->o;
+	struct mailtls_domain_params p = {
+		.domain = domain,
+		.level = o->level >= 0 ? (enum mailtls_level)o->level : MAILTLS_LEVEL_DANE,
+		.have_level = o->level >= 0,
+		.family = o->family, .timeout = o->timeout, .deadline = o->deadline,
+		.at = o->at, .have_at = o->have_at, .warn_days = o->warn_days,
+		.transcript = o->transcript, .ehlo_name = o->ehlo,
+	};
+	struct item *it = malloc(sizeof(*it));
+	char why[512];
+
+	if (it == NULL || (it->shown = strdup(shown)) == NULL) {
+		free(it);
+		emit_bad(s, shown, line, 0, "out of memory");
+		return;
+	}
+	it->s = s;
+	it->line = line;
+	if (mailtls_domain_submit(s->e, &p, on_domain_done, it, why, sizeof(why)) == 0) {
+		s->in_flight++;
+		return;   /* the item is the engine's until on_domain_done or forget */
+	}
+	free(it->shown);
+	free(it);
+	emit_bad(s, shown, line, 0, why);
 }
 
 /* submit_line - one input line (len bytes, which may hold a NUL): skip it, write why it is
@@ -208,6 +303,8 @@ static void submit_line(struct scan *s, const char *raw, size_t len, bool too_lo
 		emit_bad(s, shown, line, 0, why);
 	} else if (t.kind == TARGET_BAD) {
 		emit_bad(s, shown, line, 0, t.why);
+	} else if (o->domains) {
+		submit_domain(s, t.host, shown, line);
 	} else if (cli_validate_target(t.host, NULL, 0, o->family, why, sizeof(why)) != 0) {
 		emit_bad(s, shown, line, t.port, why);
 	} else {
@@ -224,8 +321,10 @@ static void submit_line(struct scan *s, const char *raw, size_t len, bool too_lo
 			emit_bad(s, shown, line, t.port, "out of memory");
 		} else {
 			*it = (struct item){ s, line, shown };
-			if (mailtls_engine_submit(s->e, &p, on_done, it, why, sizeof(why)) == 0)
+			if (mailtls_engine_submit(s->e, &p, on_done, it, why, sizeof(why)) == 0) {
+				s->in_flight++;
 				return;   /* the item is the engine's until on_done or forget */
+			}
 			free(it);
 			emit_bad(s, shown, line, t.port, why);
 		}
@@ -240,7 +339,7 @@ static void feed(struct scan *s)
 	size_t len;
 	bool too_long;
 
-	while (!s->eof && !s->stopping && mailtls_engine_pending(s->e) < s->window) {
+	while (!s->eof && !s->stopping && s->in_flight < s->window) {
 		if (!line_read(s->in, buf, TARGET_LINE_MAX, &len, &too_long)) {
 			s->eof = true;
 			if (ferror(s->in))
@@ -414,6 +513,7 @@ int scan_run(const struct cli_opts *o, char *err, size_t errlen)
 
 	err[0] = '\0';
 	summary_init(&s.sum);
+	s.sum.domains = o->domains;
 	if (cli_validate_target("localhost", o->names, o->n_names, 0, err, errlen) != 0)
 		goto out;
 	if (o->resume != NULL && resume_load(o->resume, &s.resumed, &ignored, err, errlen) != 0)
@@ -428,6 +528,14 @@ int scan_run(const struct cli_opts *o, char *err, size_t errlen)
 	if ((s.e = mailtls_engine_new(&ep, err, errlen)) == NULL)
 		goto out;
 	s.window = (o->concurrency ? o->concurrency : MAILTLS_ENGINE_IN_FLIGHT_DEFAULT) * 2 + 16;
+	if (o->domains) {
+		/* A domain holds every server result of its MX addresses until it is done:
+		 * a quarter of the checks in flight, at least one (docs/scaling.md). */
+		s.window = (o->concurrency ? o->concurrency : MAILTLS_ENGINE_IN_FLIGHT_DEFAULT) / 4;
+		if (s.window == 0)
+			s.window = 1;
+	}
+
 	s.progress = !o->quiet && isatty(STDERR_FILENO);
 	s.total = s.progress ? count_targets(&s, o->input) : 0;
 	clock_gettime(CLOCK_MONOTONIC, &s.started);

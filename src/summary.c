@@ -27,24 +27,22 @@ static void table_add(struct summary_table *t, const char *key)
 	t->other++;
 }
 
-void summary_add(struct summary *s, const struct mailtls_result *res)
+/* count_ids - one count per id present in f and not yet seen. */
+static void count_ids(struct summary *s, const struct mailtls_findings *f, bool seen[])
 {
-	bool seen[MAILTLS_F_COUNT] = { false };
-	enum mailtls_exit code = mailtls_result_exit_code(res);
+	for (size_t i = 0; i < f->n; i++) {
+		enum mailtls_fid fid = f->v[i].fid;
 
-	s->results++;
-	if ((unsigned)code < 4)
-		s->verdicts[code]++;
-	for (size_t i = 0; i < res->findings.n; i++) {
-		enum mailtls_fid f = res->findings.v[i].fid;
-
-		if ((unsigned)f < MAILTLS_F_COUNT && !seen[f]) {
-			seen[f] = true;
-			s->ids[f]++;
+		if ((unsigned)fid < MAILTLS_F_COUNT && !seen[fid]) {
+			seen[fid] = true;
+			s->ids[fid]++;
 		}
 	}
-	if (!res->checked)
-		return;
+}
+
+/* add_server - a checked server's TLS version, leaf issuer and days to expiry. */
+static void add_server(struct summary *s, const struct mailtls_result *res)
+{
 	table_add(&s->versions, res->session.tls_version ? res->session.tls_version : "no TLS");
 	if (res->chain_len > 0) {
 		const struct mailtls_certinfo *leaf = &res->chain[0];
@@ -58,6 +56,47 @@ void summary_add(struct summary *s, const struct mailtls_result *res)
 		s->days[d + SUMMARY_DAYS_SPAN]++;
 		s->n_days++;
 	}
+}
+
+void summary_add(struct summary *s, const struct mailtls_result *res)
+{
+	bool seen[MAILTLS_F_COUNT] = { false };
+	enum mailtls_exit code = mailtls_result_exit_code(res);
+
+	s->results++;
+	if ((unsigned)code < 4)
+		s->verdicts[code]++;
+	count_ids(s, &res->findings, seen);
+	if (res->checked)
+		add_server(s, res);
+}
+
+void summary_add_domain(struct summary *s, const struct mailtls_domain_result *res)
+{
+	bool seen[MAILTLS_F_COUNT] = { false };
+	enum mailtls_exit code = mailtls_domain_exit_code(res);
+
+	s->results++;
+	if ((unsigned)code < 4)
+		s->verdicts[code]++;
+	count_ids(s, &res->findings, seen);
+	for (size_t h = 0; h < res->n_hosts; h++)
+		for (size_t a = 0; a < res->hosts[h].n_addrs; a++) {
+			const struct mailtls_result *r = res->hosts[h].addrs[a].server;
+
+			if (r == NULL)
+				continue;
+			count_ids(s, &r->findings, seen);
+			if (r->checked) {
+				s->servers++;
+				add_server(s, r);
+			}
+		}
+	if (!res->checked)
+		return;
+	for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++)
+		if ((unsigned)res->outcome[l] < SUMMARY_OUTCOMES)
+			s->outcomes[l][res->outcome[l]]++;
 }
 
 /* quantile - the days_left at fraction q of the sorted values (nearest rank). */
@@ -118,20 +157,44 @@ static void print_table(FILE *f, const char *title, const struct summary_table *
 		fprintf(f, "  %8s  (%zu more)\n", "", t->n - n + (t->other ? 1 : 0));
 }
 
+/* print_outcomes - per sender level, the domains at each outcome (those with any). */
+static void print_outcomes(const struct summary *s, FILE *f)
+{
+	fprintf(f, "outcome per sender level (domains checked):\n");
+	for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++) {
+		const char *sep = "";
+
+		fprintf(f, "  %-8s", mailtls_level_name((enum mailtls_level)l));
+		for (int k = 0; k < SUMMARY_OUTCOMES; k++) {
+			if (s->outcomes[l][k] == 0)
+				continue;
+			fprintf(f, "%s %s %zu", sep, mailtls_outcome_name((enum mailtls_outcome)k),
+				s->outcomes[l][k]);
+			sep = ",";
+		}
+		fputs(*sep ? "\n" : " (none)\n", f);
+	}
+}
+
 void summary_print(const struct summary *s, FILE *f)
 {
 	size_t ids[TOP_N] = { 0 };
 	size_t nids = top_k(s->ids, MAILTLS_F_COUNT, ids);
 
-	fprintf(f, "scan summary: %zu results: OK %zu, WARNING %zu, CRITICAL %zu, UNKNOWN %zu\n",
-		s->results, s->verdicts[0], s->verdicts[1], s->verdicts[2], s->verdicts[3]);
-	fprintf(f, "most common findings (results with each):\n");
+	fprintf(f, "scan summary: %zu %s: OK %zu, WARNING %zu, CRITICAL %zu, UNKNOWN %zu\n",
+		s->results, s->domains ? "domains" : "results", s->verdicts[0], s->verdicts[1],
+		s->verdicts[2], s->verdicts[3]);
+	if (s->domains)
+		print_outcomes(s, f);
+	fprintf(f, "most common findings (%s with each):\n", s->domains ? "domains" : "results");
 	for (size_t i = 0; i < nids; i++) {
 		const struct mailtls_catalog_entry *c = mailtls_catalog_get((enum mailtls_fid)ids[i]);
 
 		fprintf(f, "  %8zu  %-8s %s\n", s->ids[ids[i]], mailtls_severity_name(c->severity),
 			c->id);
 	}
+	if (s->domains)
+		fprintf(f, "MX addresses checked: %zu\n", s->servers);
 	print_table(f, "TLS versions", &s->versions);
 	print_table(f, "certificate issuers (leaf)", &s->issuers);
 	if (s->n_days > 0)
@@ -162,6 +225,22 @@ static json_t *table_json(const struct summary_table *t)
 	}
 	if (o && t->other > 0)
 		json_object_set_new(o, "(other)", json_integer((json_int_t)t->other));
+	return o;
+}
+
+/* outcomes_json - {"may": {"authenticated": N, ...}, ...}: every level, every outcome. */
+static json_t *outcomes_json(const struct summary *s)
+{
+	json_t *o = json_object();
+
+	for (int l = 0; o && l < MAILTLS_LEVEL_COUNT; l++) {
+		json_t *per = json_object();
+
+		for (int k = 0; per && k < SUMMARY_OUTCOMES; k++)
+			json_object_set_new(per, mailtls_outcome_name((enum mailtls_outcome)k),
+					    json_integer((json_int_t)s->outcomes[l][k]));
+		json_object_set_new(o, mailtls_level_name((enum mailtls_level)l), per);
+	}
 	return o;
 }
 
@@ -196,6 +275,11 @@ char *summary_json(const struct summary *s)
 			 "days_to_expiry", days);
 	if (root == NULL)
 		return NULL;
+	if (s->domains && (json_object_set_new(root, "servers", json_integer((json_int_t)s->servers)) != 0 ||
+			   json_object_set_new(root, "outcomes", outcomes_json(s)) != 0)) {
+		json_decref(root);
+		return NULL;
+	}
 	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (out == NULL || (nl = realloc(out, strlen(out) + 2)) == NULL) {

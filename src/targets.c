@@ -1,6 +1,7 @@
 /*
  * targets.c - reading and parsing scan targets (targets.h).
  */
+#include <stdlib.h>
 #include <string.h>
 #include "opts.h"
 #include "targets.h"
@@ -42,9 +43,10 @@ static void trimmed(const char *s, const char **start, size_t *len)
 	*len = n;
 }
 
-void target_parse(const char *line, struct target *t)
+/* one_word - the line's one word into text (TARGET_LINE_MAX + 1 bytes), with t's kind: SKIP
+ * for a blank line or a comment, BAD (why filled; `form` names what a line holds) or OK. */
+static bool one_word(const char *line, struct target *t, char *text, const char *form)
 {
-	char text[TARGET_LINE_MAX + 1];
 	const char *s;
 	size_t len;
 
@@ -52,26 +54,54 @@ void target_parse(const char *line, struct target *t)
 	trimmed(line, &s, &len);
 	if (len == 0 || s[0] == '#') {
 		t->kind = TARGET_SKIP;
-		return;
+		return false;
 	}
 	t->kind = TARGET_BAD;
 	/* A NUL ends the string here (trimmed() measures with strlen): a line holding one is
 	 * caught by the caller, which knows the line's length (scan.c). */
 	if (len > TARGET_LINE_MAX) {
 		snprintf(t->why, sizeof(t->why), "not a target");
-		return;
+		return false;
 	}
 	memcpy(text, s, len);
 	text[len] = '\0';
 	for (size_t i = 0; i < len; i++)
 		if (blank(text[i])) {
 			snprintf(t->why, sizeof(t->why), "more than one word on the line "
-				 "(one HOST[:PORT] per line; comments start with #)");
-			return;
+				 "(one %s per line; comments start with #)", form);
+			return false;
 		}
+	return true;
+}
+
+void target_parse(const char *line, struct target *t)
+{
+	char text[TARGET_LINE_MAX + 1];
+
+	if (!one_word(line, t, text, "HOST[:PORT]"))
+		return;
 	if (cli_parse_hostport(text, t->host, sizeof(t->host), &t->port, t->why,
 			       sizeof(t->why)) != 0)
 		return;
+	t->kind = TARGET_OK;
+}
+
+void target_parse_domain(const char *line, struct target *t)
+{
+	char text[TARGET_LINE_MAX + 1];
+
+	if (!one_word(line, t, text, "DOMAIN"))
+		return;
+	if (mailtls_name_normalize(text, t->host, sizeof(t->host)) != 0) {
+		char *esc = mailtls_escape(text, strlen(text));
+		const char *shown = esc ? esc : "(out of memory)";
+
+		/* No name is longer than 253 bytes: a longer line is shown cut. */
+		snprintf(t->why, sizeof(t->why), "%.240s%s: not a valid domain name", shown,
+			 strlen(shown) > 240 ? "..." : "");
+		free(esc);
+		return;
+	}
 	t->kind = TARGET_OK;
 }
 

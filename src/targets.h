@@ -35,6 +35,10 @@ bool line_read(FILE *f, char *buf, size_t max, size_t *len, bool *too_long);
  * with a reason. Surrounding blanks (space, tab, CR) are ignored. */
 void target_parse(const char *line, struct target *t);
 
+/* target_parse_domain - the same for `scan --domains`: skip, a domain name (host holds it
+ * normalized: lower case, A-labels, no trailing dot; port 0), or bad with a reason. */
+void target_parse_domain(const char *line, struct target *t);
+
 /* target_hash - a stable 64-bit hash (FNV-1a) of the line with surrounding blanks removed:
  * the same line falls in the same shard on every machine and every run. */
 uint64_t target_hash(const char *line);

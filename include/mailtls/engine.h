@@ -97,7 +97,8 @@ size_t mailtls_engine_pending(const struct mailtls_engine *e);
  * admission: for a work slot, or for a connection to its address after the lookup): their
  * done is never called; forget(arg) is, once for each (NULL: nothing to free), so that the
  * owner can free what it gave as arg. Checks at work go on to their end (bounded by their
- * deadline). Call it from the loop (a signal or done callback) to wind down. Returns how
+ * deadline); so does a domain evaluation that has started (domain.h), its checks of its
+ * MX addresses included, queued or not: a domain not yet started is dropped like a check. Call it from the loop (a signal or done callback) to wind down. Returns how
  * many were dropped. */
 size_t mailtls_engine_stop_queue(struct mailtls_engine *e, void (*forget)(void *arg));
 

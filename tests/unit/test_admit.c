@@ -40,6 +40,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <mailtls/mailtls.h>
+#include "engine_task.h"   /* engine_submit_part */
 
 #define RESOLVER "127.0.0.1@1"          /* nothing answers there: no question leaves */
 #define PEER_LISTENERS_MAX 9
@@ -1100,6 +1101,45 @@ static void stop_queue_drops_queued(void **state)
 	assert_int_equal(rep.accepts, 1);        /* no dropped check ever connected */
 }
 
+/* max_in_flight 1, 10 checks of which 4 are parts of a task at work (a domain's checks,
+ * engine_submit_part): stop_queue drops the 5 plain ones still queued and leaves the kept
+ * ones, which run to their end and call back; forget never sees a kept check's arg. */
+static void stop_queue_keeps_parts(void **state)
+{
+	const struct peer_script sc = { .hold_first = 0.2, .hold = 0.05, .greeting = busy };
+	struct mailtls_engine_params ep = { .resolver = RESOLVER, .max_in_flight = 1 };
+	struct mailtls_check_params cp = {
+		.proto = MAILTLS_PROTO_SMTP, .host = "127.0.0.1", .timeout = 2, .warn_days = -1,
+	};
+	struct peer_report rep;
+	struct watchdog w;
+	unsigned port;
+	struct peer p = peer_one(&sc, &port);
+	struct stopper s = { .e = engine(&ep) };
+	char why[256] = "";
+	(void)state;
+
+	cp.port = port;
+	for (int i = 0; i < 10; i++) {
+		if (i % 2 == 1 && i < 9) {
+			if (engine_submit_part(s.e, &cp, stop_on_first, &s, why, sizeof(why)) != 0)
+				fail_msg("engine_submit_part: %s", why);
+		} else {
+			submit(s.e, "127.0.0.1", port, 2, 0, stop_on_first, &s);
+		}
+	}
+	assert_int_equal(run_bounded(s.e, &w), 0);
+	assert_true(s.stopped);
+	assert_int_equal(s.queued, 9);
+	assert_int_equal(s.dropped, 5);
+	assert_int_equal(s.forgotten, 5);
+	assert_int_equal(s.calls, 5);            /* the first and the 4 kept */
+	assert_int_equal(mailtls_engine_pending(s.e), 0);
+	mailtls_engine_free(s.e);
+	peer_stop(&p, &rep);
+	assert_int_equal(rep.accepts, 5);
+}
+
 /* ---- 8. break, every, on_signal ---- */
 
 struct ticker {
@@ -1202,6 +1242,7 @@ int main(void)
 		cmocka_unit_test_teardown(deadline_cuts_and_names_phase, reap_peers),
 		cmocka_unit_test_teardown(deadline_paused_while_waiting, reap_peers),
 		cmocka_unit_test_teardown(stop_queue_drops_queued, reap_peers),
+		cmocka_unit_test_teardown(stop_queue_keeps_parts, reap_peers),
 		cmocka_unit_test_teardown(break_every_signal, reap_peers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

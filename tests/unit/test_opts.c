@@ -42,7 +42,7 @@ static const struct {
 	{ { "domain", "example.org", "--name", "mx.example.org" }, "domain: protocol options, --name and --chain apply to check and cert" },
 	{ { "domain", "example.org", "--format", "nagios" }, "domain: --format is text or json" },
 	{ { "domain", "example.org", "--level", "paranoid" }, "--level: 'paranoid' is not may, encrypt, dane, verify or secure" },
-	{ { "check", "--smtp", "a", "--level", "dane" }, "--level applies to domain and names only" },
+	{ { "check", "--smtp", "a", "--level", "dane" }, "--level applies to domain, names and scan --domains only" },
 	{ { "check", "mx.example.org" }, "check: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
 	{ { "check", "--smtp" }, "check: give exactly one HOST[:PORT]" },
 	{ { "check", "--smtp", "a", "b" }, "check: give exactly one HOST[:PORT]" },
@@ -98,9 +98,21 @@ static const struct {
 	{ { "check", "--smtp", "a", "--cert", "x.pem" }, "--cert applies to names only (cert and tlsa take the FILE itself)" },
 	{ { "tlsa", "x.pem", "--cert", "y.pem" }, "--cert applies to names only (cert and tlsa take the FILE itself)" },
 	{ { "domain", "example.org", "--domain", "example.org" }, "--domain applies to tlsa only (domain and names take DOMAIN itself)" },
-	{ { "check", "--smtp", "a", "--level", "verify" }, "--level applies to domain and names only" },
+	{ { "check", "--smtp", "a", "--level", "verify" }, "--level applies to domain, names and scan --domains only" },
 	{ { "tlsa", "x.pem", "--domain", "a..b" }, "--domain a..b: not a valid domain name" },
 	{ { "tlsa", "x.pem", "--domain", "example.org", "--format", "json" }, "tlsa: takes --chain, --host, --port and --domain (with its DNS options) only" },
+	/* scan --domains: a domain's MX hosts are SMTP on port 25, each checked as its own name. */
+	{ { "scan", "--domains", "--smtp", "d.txt" }, "scan: --domains and a protocol option exclude each other (a domain's MX hosts are checked with SMTP on port 25)" },
+	{ { "scan", "--imaps", "--domains" }, "scan: --domains and a protocol option exclude each other (a domain's MX hosts are checked with SMTP on port 25)" },
+	{ { "scan", "--domains", "--name", "mx.example.org", "d.txt" }, "scan --domains: --name does not apply (each MX host is checked as its own name)" },
+	{ { "scan", "--domains", "a.txt", "b.txt" }, "scan: give at most one input FILE (or - for standard input)" },
+	{ { "scan", "--domains", "--format", "json", "d.txt" }, "scan: the output is JSON Lines; --format applies to check and cert" },
+	{ { "scan", "--domains", "--level", "strict", "d.txt" }, "--level: 'strict' is not may, encrypt, dane, verify or secure" },
+	{ { "scan", "--smtp", "--level", "dane", "h.txt" }, "--level applies to domain, names and scan --domains only" },
+	{ { "check", "--smtp", "a", "--level", "dane" }, "--level applies to domain, names and scan --domains only" },
+	{ { "scan", "d.txt" }, "scan: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
+	{ { "domain", "example.org", "--domains" }, "--domains applies to scan only" },
+	{ { "check", "--smtp", "a", "--domains" }, "--domains applies to scan only" },
 };
 
 static void refused_table(void **state)
@@ -250,6 +262,37 @@ static void accepted(void **state)
 	assert_int_equal(parse(a25, &o, err, sizeof(err)), 0);
 	assert_int_equal(o.cmd, CMD_HELP);
 	assert_string_equal(o.help_topic, "names");
+
+	assert_int_equal(parse(a11, &o, err, sizeof(err)), 0);
+	assert_false(o.domains);
+	assert_int_equal(o.level, -1);
+
+	/* scan --domains: no protocol; --level and the scan options apply; standard input by
+	 * default. */
+	const char *a32[] = { "scan", "--domains", "--level", "verify", "--concurrency", "40",
+			      "--shard", "2/3", "--resume", "out.jsonl", "--output", "out.jsonl",
+			      "-4", "domains.txt", NULL };
+	assert_int_equal(parse(a32, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_SCAN);
+	assert_true(o.domains);
+	assert_int_equal(o.proto, MAILTLS_PROTO_NONE);
+	assert_int_equal(o.level, MAILTLS_LEVEL_VERIFY);
+	assert_int_equal(o.concurrency, 40);
+	assert_int_equal(o.shard_k, 2);
+	assert_int_equal(o.shard_n, 3);
+	assert_int_equal(o.family, 4);
+	assert_string_equal(o.input, "domains.txt");
+
+	const char *a33[] = { "scan", "--domains", NULL };
+	assert_int_equal(parse(a33, &o, err, sizeof(err)), 0);
+	assert_true(o.domains);
+	assert_int_equal(o.level, -1);
+	assert_string_equal(o.input, "-");
+
+	const char *a34[] = { "scan", "--domains", "--help", NULL };
+	assert_int_equal(parse(a34, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cmd, CMD_HELP);
+	assert_string_equal(o.help_topic, "scan");
 }
 
 int main(void)

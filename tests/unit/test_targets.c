@@ -65,6 +65,47 @@ static void parse_every_kind(void **state)
 	}
 }
 
+/* scan --domains: one DOMAIN a line, normalized; a port, an address literal in brackets, a
+ * wildcard or a second word is a bad line. */
+static const struct {
+	const char *line;
+	enum target_kind kind;
+	const char *domain;
+	const char *why;
+} domain_cases[] = {
+	{ "example.org", TARGET_OK, "example.org", NULL },
+	{ "  Example.ORG. \r", TARGET_OK, "example.org", NULL },
+	{ "\tone.lab.test", TARGET_OK, "one.lab.test", NULL },
+	{ "", TARGET_SKIP, NULL, NULL },
+	{ " # comment", TARGET_SKIP, NULL, NULL },
+	{ "example.org # trailing", TARGET_BAD, NULL,
+	  "more than one word on the line (one DOMAIN per line; comments start with #)" },
+	{ "example.org:25", TARGET_BAD, NULL, "example.org:25: not a valid domain name" },
+	{ "*.example.org", TARGET_BAD, NULL, "*.example.org: not a valid domain name" },
+	{ "[192.0.2.1]", TARGET_BAD, NULL, "[192.0.2.1]: not a valid domain name" },
+	{ "a..b", TARGET_BAD, NULL, "a..b: not a valid domain name" },
+	{ "x\x1b[31m", TARGET_BAD, NULL, "x\\x1b[31m: not a valid domain name" },
+};
+
+static void parse_domains(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(domain_cases) / sizeof(domain_cases[0]); i++) {
+		struct target t;
+
+		target_parse_domain(domain_cases[i].line, &t);
+		if (t.kind != domain_cases[i].kind)
+			fail_msg("line %zu \"%s\": kind %d, expected %d (%s)", i, domain_cases[i].line,
+				 t.kind, domain_cases[i].kind, t.why);
+		if (domain_cases[i].domain != NULL) {
+			assert_string_equal(t.host, domain_cases[i].domain);
+			assert_int_equal(t.port, 0);
+		}
+		if (domain_cases[i].why != NULL)
+			assert_string_equal(t.why, domain_cases[i].why);
+	}
+}
+
 /* A file with a line longer than the limit: it is cut and flagged, the next line is whole. */
 static void read_lines_bounded(void **state)
 {
@@ -168,6 +209,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_every_kind),
+		cmocka_unit_test(parse_domains),
 		cmocka_unit_test(read_lines_bounded),
 		cmocka_unit_test(shards_partition),
 		cmocka_unit_test(resume_set_from_output),
