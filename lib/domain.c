@@ -9,6 +9,10 @@
  *	   expansion has none (RFC 7672 2.2.2). TLSA is asked for every host with addresses;
  *	   its records are used only when the MX records and the address records are
  *	   DNSSEC-secure, and reported as ignored otherwise.
+ *	   The TLSA question at the name as published goes out with A and AAAA (it is the
+ *	   one that applies when the host is no alias, and the fallback when it is one), so
+ *	   that it costs no round trip of its own; its answer waits until the addresses are
+ *	   in and is used only where the rule above asks for it.
  *	3. Per address, its PTR (information only) and a check on port 25 through the engine,
  *	   with the host's usable TLSA records for OpenSSL's DANE verification; SNI is the
  *	   TLSA base domain under DANE.
@@ -43,6 +47,16 @@
 
 struct domain_job;
 
+#define OP_EARLY (SIZE_MAX - 1)       /* op->addr of the TLSA question asked with A/AAAA */
+
+/* Per MX host, the TLSA question at the name as published, asked early (step 2 above). */
+struct early_tlsa {
+	bool asked;
+	struct dns_answer *answer;    /* in before the addresses: kept until they are */
+	bool wanted;                  /* the rule asked for it before it came: use it then */
+	bool done;                    /* used or discarded: any later answer is dropped */
+};
+
 /* One outstanding operation: a DNS question or a check. */
 struct domain_op {
 	struct domain_job *j;
@@ -61,6 +75,8 @@ struct domain_job {
 	void *arg;
 	struct mailtls_domain_result *res;
 	struct domain_op *ops;        /* outstanding DNS questions */
+	struct early_tlsa *early;     /* one per MX host, or NULL */
+	size_t n_early;
 	size_t outstanding;           /* DNS questions and checks not answered yet */
 	struct timespec t0;
 	bool finished;
@@ -81,6 +97,9 @@ static void job_free(struct domain_job *j)
 			dns_query_cancel(o->q);
 		free(o);
 	}
+	for (size_t i = 0; i < j->n_early; i++)
+		dns_answer_free(j->early[i].answer);
+	free(j->early);
 	mailtls_domain_result_free(j->res);
 	free(j->ehlo_name);
 	free((char *)j->p.domain);
@@ -177,6 +196,12 @@ static void host_lookups(struct domain_job *j, size_t hi)
 		ask(j, h->name, RR_A, hi, SIZE_MAX);
 	if (j->p.family != 4)
 		ask(j, h->name, RR_AAAA, hi, SIZE_MAX);
+	if (j->early != NULL) {
+		char qname[MAILTLS_NAME_MAX + 16];
+
+		snprintf(qname, sizeof(qname), "_%u._tcp.%s", j->p.port, h->name);
+		j->early[hi].asked = ask(j, qname, RR_TLSA, hi, OP_EARLY) != NULL;
+	}
 }
 
 static int add_host(struct mailtls_domain_result *res, const char *name, unsigned pref,
@@ -231,6 +256,9 @@ static void on_mx(struct domain_job *j, const struct dns_answer *a)
 			return nomem(j);
 	}
 	mxrules_sort(res->hosts, res->n_hosts);
+	if (res->n_hosts > 0 && (j->early = calloc(res->n_hosts, sizeof(*j->early))) == NULL)
+		return nomem(j);
+	j->n_early = res->n_hosts;
 	for (size_t i = 0; i < res->n_hosts; i++)
 		host_lookups(j, i);
 }
@@ -299,12 +327,62 @@ static void ask_tlsa(struct domain_job *j, size_t hi, const char *base)
 	ask(j, qname, RR_TLSA, hi, SIZE_MAX);
 }
 
+static void on_tlsa(struct domain_job *j, size_t hi, const struct dns_answer *a);
+
+/* early_drop - the early TLSA answer of host hi is not needed (no addresses, or the
+ * CNAME-expanded name had records): drop it, and any answer still to come. */
+static void early_drop(struct domain_job *j, size_t hi)
+{
+	if (j->early == NULL)
+		return;
+	dns_answer_free(j->early[hi].answer);
+	j->early[hi].answer = NULL;
+	j->early[hi].done = true;
+}
+
+/* tlsa_published - the TLSA answer at the name as published applies to host hi: the early
+ * one when it is in, else as soon as it is; asked now when it was not asked early. */
+static void tlsa_published(struct domain_job *j, size_t hi)
+{
+	struct early_tlsa *e = j->early ? &j->early[hi] : NULL;
+
+	if (e == NULL || !e->asked || e->done) {
+		ask_tlsa(j, hi, j->res->hosts[hi].name);
+	} else if (e->answer != NULL) {
+		struct dns_answer *a = e->answer;
+
+		e->answer = NULL;
+		e->done = true;
+		on_tlsa(j, hi, a);
+		dns_answer_free(a);
+	} else {
+		e->wanted = true;
+	}
+}
+
+/* on_early - the early TLSA answer of host hi: used now if the rule already asked for
+ * it, kept if the addresses are not in yet, else dropped. Takes a. */
+static void on_early(struct domain_job *j, size_t hi, struct dns_answer *a)
+{
+	struct early_tlsa *e = &j->early[hi];
+
+	if (e->wanted && !e->done) {
+		e->done = true;
+		on_tlsa(j, hi, a);
+	} else if (!e->done && e->answer == NULL) {
+		e->answer = a;
+		return;
+	}
+	dns_answer_free(a);
+}
+
 /* host_addresses_in - both address lookups of host hi answered. */
 static void host_addresses_in(struct domain_job *j, size_t hi)
 {
 	struct mailtls_domain_result *res = j->res;
 	struct mailtls_mx_host *h = &res->hosts[hi];
 	const struct mailtls_dns_lookup *l = h->a.asked ? &h->a : &h->aaaa;
+	const char *base;
 	bool fallback;
 
 	if (l->canonical != NULL) {
@@ -313,7 +391,8 @@ static void host_addresses_in(struct domain_job *j, size_t hi)
 		h->canonical_secure = l->status == MAILTLS_DNS_SECURE;
 	}
 	/* Resolvers rotate the records of an answer: a stable order for the report. */
-	qsort(h->addrs, h->n_addrs, sizeof(h->addrs[0]), cmp_address);
+	if (h->n_addrs > 1)
+		qsort(h->addrs, h->n_addrs, sizeof(h->addrs[0]), cmp_address);
 	for (size_t i = 0; i < h->n_addrs; i++) {
 		struct sockaddr_storage ss = { 0 };
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -331,13 +410,31 @@ static void host_addresses_in(struct domain_job *j, size_t hi)
 			ask(j, rev, RR_PTR, hi, i);
 	}
 	if (h->n_addrs == 0) {
+		early_drop(j, hi);
 		submit_checks(j, hi);
 		return;
 	}
 	/* RFC 7672 2.2.2: the expanded name first, when the expansion is secure. Asked for
 	 * every host with addresses: where DANE cannot apply (records not secure) the answer
 	 * is information (TLSA published but ignored), never used. */
-	ask_tlsa(j, hi, mxrules_tlsa_first(h->name, h->canonical, h->canonical_secure, &fallback));
+	base = mxrules_tlsa_first(h->name, h->canonical, h->canonical_secure, &fallback);
+	if (fallback)
+		ask_tlsa(j, hi, base);
+	else
+		tlsa_published(j, hi);
+}
+
+static int cmp_tlsa(const void *x, const void *y)
+{
+	const struct mailtls_tlsa_record *a = x, *b = y;
+	int d;
+
+	if ((d = (int)a->usage - (int)b->usage) != 0 || (d = (int)a->selector - (int)b->selector) != 0
+	    || (d = (int)a->mtype - (int)b->mtype) != 0)
+		return d;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->data, b->data, a->len);
 }
 
 static int fill_tlsa(struct mailtls_mx_host *h, const struct dns_answer *a, const char *base)
@@ -362,6 +459,9 @@ static int fill_tlsa(struct mailtls_mx_host *h, const struct dns_answer *a, cons
 		t->usable = verdict_tlsa_usable(t->usage, t->selector, t->mtype, t->len);
 		h->n_tlsa++;
 	}
+	/* Resolvers rotate an RRset: a stable order for the report (and the check's). */
+	if (h->n_tlsa > 1)
+		qsort(h->tlsa_records, h->n_tlsa, sizeof(h->tlsa_records[0]), cmp_tlsa);
 	return 0;
 }
 
@@ -381,9 +481,11 @@ static void on_tlsa(struct domain_job *j, size_t hi, const struct dns_answer *a)
 		/* Nothing at the expanded name: the name as published next (RFC 7672 2.2.2). */
 		if (fill_lookup(&h->tlsa_expanded, "TLSA", a) != 0)
 			return nomem(j);
-		ask_tlsa(j, hi, h->name);
+		tlsa_published(j, hi);
 		return;
 	}
+	if (first_of_two)
+		early_drop(j, hi);    /* the expanded name's answer applies */
 	if (fill_lookup(&h->tlsa, "TLSA", a) != 0 || fill_tlsa(h, a, base) != 0)
 		return nomem(j);
 	/* Reference names for DANE-TA (RFC 7672 3.2.3): the TLSA base domain, the MX host
@@ -404,6 +506,11 @@ static void on_answer(struct dns_answer *a, void *arg)
 	op->q = NULL;
 	op_unlink(j, op);
 	j->outstanding--;
+	if (j->res->checked && kind == RR_TLSA && ai == OP_EARLY) {
+		on_early(j, hi, a);   /* takes a */
+		settle(j);
+		return;
+	}
 	if (j->res->checked) {
 		if (hi == SIZE_MAX) {
 			on_mx(j, a);
