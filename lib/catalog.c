@@ -315,6 +315,23 @@
 	"RFC 9525 6", \
 	"Add the domain, or MX host names under it, to the certificate's subjectAltName."
 
+#define T_DNS_NOT_VALIDATING \
+	"No DNSSEC trust anchor was configured (or it could not be read), so no answer could be validated: every answer counts as insecure, DANE cannot be judged, and a signed domain looks unsigned.", \
+	"RFC 4033 4", \
+	"Install Debian's dns-root-data (the root key) or give --trust-anchor FILE, and use a resolver that passes DNSSEC records."
+#define T_MX_NULL_MIXED \
+	"The domain publishes a null MX (target \".\") together with other MX records, or a null MX with a preference other than 0: RFC 7505 forbids both, and senders treat them differently (some bounce at once, some use the other hosts).", \
+	"RFC 7505 3", \
+	"Publish either `MX 0 .` alone (no mail accepted) or only real MX records."
+#define T_MX_TRUNCATED \
+	"The domain has more MX hosts (more than 16), a host more addresses (more than 16), or a host more TLSA records (more than 32) than mailtls checks; the least preferred hosts, the last addresses and records in sorted order were left out, as the message says.", \
+	"RFC 5321 5.1", \
+	"None needed; senders also limit how many hosts and addresses they try (Postfix: smtp_mx_address_limit)."
+#define T_MX_BACKUP_WEAKER \
+	"A less preferred MX host gives a weaker outcome at this sender level than the preferred ones (for example plaintext or unauthenticated TLS where the preferred host is authenticated): an attacker who blocks the preferred hosts gets the mail through the weaker one.", \
+	"RFC 7672 2.2", \
+	"Give every MX host the same TLS, certificate and DANE setup, or remove the weaker one."
+
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
 #define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },
 	MAILTLS_FINDINGS(ENTRY_)

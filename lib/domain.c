@@ -47,6 +47,13 @@
 
 struct domain_job;
 
+/* What a check's callback needs to find its address: one per address, in an array per host
+ * that the job owns (a check the engine abandons never calls back). */
+struct check_ctx {
+	struct domain_job *j;
+	size_t host, addr;
+};
+
 #define OP_EARLY (SIZE_MAX - 1)       /* op->addr of the TLSA question asked with A/AAAA */
 
 /* Per MX host, the TLSA question at the name as published, asked early (step 2 above). */
@@ -75,6 +82,7 @@ struct domain_job {
 	void *arg;
 	struct mailtls_domain_result *res;
 	struct domain_op *ops;        /* outstanding DNS questions */
+	struct check_ctx **checks;    /* per MX host, the contexts of its checks, or NULL */
 	struct early_tlsa *early;     /* one per MX host, or NULL */
 	size_t n_early;
 	size_t outstanding;           /* DNS questions and checks not answered yet */
@@ -97,8 +105,12 @@ static void job_free(struct domain_job *j)
 			dns_query_cancel(o->q);
 		free(o);
 	}
-	for (size_t i = 0; i < j->n_early; i++)
+	for (size_t i = 0; i < j->n_early; i++) {
 		dns_answer_free(j->early[i].answer);
+		if (j->checks != NULL)
+			free(j->checks[i]);
+	}
+	free(j->checks);
 	free(j->early);
 	mailtls_domain_result_free(j->res);
 	free(j->ehlo_name);
@@ -209,11 +221,13 @@ static int add_host(struct mailtls_domain_result *res, const char *name, unsigne
 {
 	struct mailtls_mx_host *v;
 
+	/* The same host twice: it is tried at its lowest preference. */
 	for (size_t i = 0; i < res->n_hosts; i++)
-		if (strcmp(res->hosts[i].name, name) == 0)
-			return 0;     /* the same host twice: keep the first (lowest preference) */
-	if (res->n_hosts >= DOMAIN_HOSTS_MAX)
-		return 0;
+		if (strcmp(res->hosts[i].name, name) == 0) {
+			if (pref < res->hosts[i].preference)
+				res->hosts[i].preference = pref;
+			return 0;
+		}
 	v = realloc(res->hosts, (res->n_hosts + 1) * sizeof(*v));
 	if (v == NULL)
 		return MAILTLS_ENOMEM;
@@ -241,22 +255,38 @@ static void on_mx(struct domain_job *j, const struct dns_answer *a)
 	}
 	if (a->nxdomain || a->status == DNS_BOGUS)
 		return;
-	/* A null MX (RFC 7505) is the only record, preference 0, target the root. */
+	/* A null MX (RFC 7505) is the only record, target the root (preference 0: the
+	 * verdict reports another). Among other records it is ignored and reported. */
 	if (a->n == 1 && a->rr[0].u.mx.root) {
 		res->null_mx = true;
+		res->null_mx_preference = a->rr[0].u.mx.pref;
 		return;
 	}
-	for (size_t i = 0; i < a->n; i++)
-		if (!a->rr[i].u.mx.root
-		    && add_host(res, a->rr[i].u.mx.target, a->rr[i].u.mx.pref, false) != 0)
-			return nomem(j);
-	if (a->n == 0) {
-		res->implicit_mx = true;
-		if (add_host(res, res->mx.canonical ? res->mx.canonical : res->domain, 0, true) != 0)
+	if (a->n == 0 && a->omitted > 0) {
+		res->checked = false;
+		res->unknown_reason = strdup("the MX answer holds records mailtls cannot read");
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->rr[i].u.mx.root)
+			res->null_mx_mixed = true;
+		else if (add_host(res, a->rr[i].u.mx.target, a->rr[i].u.mx.pref, false) != 0)
 			return nomem(j);
 	}
+	if (a->n == 0) {
+		/* RFC 5321 5.1: the domain itself, its address lookup following any CNAME. */
+		res->implicit_mx = true;
+		if (add_host(res, res->domain, 0, true) != 0)
+			return nomem(j);
+	}
+	/* Sorted first, then cut: the most preferred hosts are the ones checked. */
 	mxrules_sort(res->hosts, res->n_hosts);
-	if (res->n_hosts > 0 && (j->early = calloc(res->n_hosts, sizeof(*j->early))) == NULL)
+	while (res->n_hosts > DOMAIN_HOSTS_MAX) {
+		free(res->hosts[--res->n_hosts].name);
+		res->hosts_omitted++;
+	}
+	if (res->n_hosts > 0 && ((j->early = calloc(res->n_hosts, sizeof(*j->early))) == NULL
+				 || (j->checks = calloc(res->n_hosts, sizeof(*j->checks))) == NULL))
 		return nomem(j);
 	j->n_early = res->n_hosts;
 	for (size_t i = 0; i < res->n_hosts; i++)
@@ -276,8 +306,6 @@ static int add_address(struct mailtls_mx_host *h, const struct sockaddr_storage 
 	for (size_t i = 0; i < h->n_addrs; i++)
 		if (strcmp(h->addrs[i].addr, buf) == 0)
 			return 0;
-	if (h->n_addrs >= DOMAIN_ADDRS_MAX)
-		return 0;
 	v = realloc(h->addrs, (h->n_addrs + 1) * sizeof(*v));
 	if (v == NULL)
 		return MAILTLS_ENOMEM;
@@ -303,20 +331,6 @@ static int cmp_address(const void *x, const void *y)
 	inet_pton(a->family == 6 ? AF_INET6 : AF_INET, a->addr, ba);
 	inet_pton(b->family == 6 ? AF_INET6 : AF_INET, b->addr, bb);
 	return memcmp(ba, bb, sizeof(ba));
-}
-
-/* dane_candidate - may TLSA be asked for this host (RFC 7672 2.2.1, 2.2.2): the MX records
- * (or, for the implicit MX, the domain's address records) and the host's address records
- * are DNSSEC-secure (for the implicit MX, the MX answer is its proven absence). */
-static bool dane_candidate(const struct mailtls_domain_result *res, const struct mailtls_mx_host *h)
-{
-	if (res->mx.status != MAILTLS_DNS_SECURE)
-		return false;
-	if (h->a.asked && h->a.status != MAILTLS_DNS_SECURE)
-		return false;
-	if (h->aaaa.asked && h->aaaa.status != MAILTLS_DNS_SECURE)
-		return false;
-	return h->n_addrs > 0;
 }
 
 static void ask_tlsa(struct domain_job *j, size_t hi, const char *base)
@@ -393,6 +407,10 @@ static void host_addresses_in(struct domain_job *j, size_t hi)
 	/* Resolvers rotate the records of an answer: a stable order for the report. */
 	if (h->n_addrs > 1)
 		qsort(h->addrs, h->n_addrs, sizeof(h->addrs[0]), cmp_address);
+	while (h->n_addrs > DOMAIN_ADDRS_MAX) {
+		free(h->addrs[--h->n_addrs].addr);
+		h->addrs_omitted++;
+	}
 	for (size_t i = 0; i < h->n_addrs; i++) {
 		struct sockaddr_storage ss = { 0 };
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -441,12 +459,13 @@ static int fill_tlsa(struct mailtls_mx_host *h, const struct dns_answer *a, cons
 {
 	if ((h->tlsa_base = strdup(base)) == NULL)
 		return MAILTLS_ENOMEM;
+	h->tlsa_omitted = a->omitted;
 	if (a->n == 0)
 		return 0;
 	h->tlsa_records = calloc(a->n, sizeof(*h->tlsa_records));
 	if (h->tlsa_records == NULL)
 		return MAILTLS_ENOMEM;
-	for (size_t i = 0; i < a->n && i < DOMAIN_TLSA_MAX; i++) {
+	for (size_t i = 0; i < a->n; i++) {
 		struct mailtls_tlsa_record *t = &h->tlsa_records[h->n_tlsa];
 
 		t->usage = a->rr[i].u.tlsa.usage;
@@ -459,9 +478,14 @@ static int fill_tlsa(struct mailtls_mx_host *h, const struct dns_answer *a, cons
 		t->usable = verdict_tlsa_usable(t->usage, t->selector, t->mtype, t->len);
 		h->n_tlsa++;
 	}
-	/* Resolvers rotate an RRset: a stable order for the report (and the check's). */
+	/* Resolvers rotate an RRset: a stable order for the report (and the check's), then
+	 * the cut to what a check takes. */
 	if (h->n_tlsa > 1)
 		qsort(h->tlsa_records, h->n_tlsa, sizeof(h->tlsa_records[0]), cmp_tlsa);
+	while (h->n_tlsa > DOMAIN_TLSA_MAX) {
+		free(h->tlsa_records[--h->n_tlsa].data);
+		h->tlsa_omitted++;
+	}
 	return 0;
 }
 
@@ -477,7 +501,7 @@ static void on_tlsa(struct domain_job *j, size_t hi, const struct dns_answer *a)
 	snprintf(prefix, sizeof(prefix), "_%u._tcp.", j->p.port);
 	base = strncmp(a->qname, prefix, strlen(prefix)) == 0 ? a->qname + strlen(prefix)
 							       : a->qname;
-	if (first_of_two && a->status == DNS_SECURE && a->n == 0) {
+	if (first_of_two && a->status == DNS_SECURE && a->n == 0 && a->omitted == 0) {
 		/* Nothing at the expanded name: the name as published next (RFC 7672 2.2.2). */
 		if (fill_lookup(&h->tlsa_expanded, "TLSA", a) != 0)
 			return nomem(j);
@@ -520,7 +544,8 @@ static void on_answer(struct dns_answer *a, void *arg)
 
 			if (fill_lookup(l, kind == RR_A ? "A" : "AAAA", a) != 0)
 				nomem(j);
-			for (size_t i = 0; i < a->n; i++)
+			/* Records of a bogus answer are for the report only, never to act on. */
+			for (size_t i = 0; a->status != DNS_BOGUS && i < a->n; i++)
 				if (add_address(h, &a->rr[i].u.addr.ss) != 0)
 					nomem(j);
 			if ((!h->a.asked || h->a.qname) && (!h->aaaa.asked || h->aaaa.qname))
@@ -566,6 +591,8 @@ static struct domain_op *ask(struct domain_job *j, const char *name, int rrtype,
 		char why[512];
 
 		free(op);
+		if (rrtype == RR_PTR)
+			return NULL;   /* information only: the domain is checked without it */
 		snprintf(why, sizeof(why), "cannot ask the resolver%s%s", d == NULL ? ": " : "",
 			 d == NULL ? engine_dns_why(j->task.e) : "");
 		if (j->res->checked) {
@@ -581,13 +608,9 @@ static struct domain_op *ask(struct domain_job *j, const char *name, int rrtype,
 }
 
 /* The checks. */
-struct check_ctx {
-	struct domain_job *j;
-	size_t host, addr;
-};
 
-static void copy_dane_facts(struct mailtls_mx_host *h, struct mailtls_mx_address *a,
-			    const struct mailtls_result *s);
+static int copy_dane_facts(struct mailtls_mx_host *h, struct mailtls_mx_address *a,
+			   const struct mailtls_result *s);
 
 static void on_check(struct mailtls_result *s, void *arg)
 {
@@ -596,9 +619,9 @@ static void on_check(struct mailtls_result *s, void *arg)
 	struct mailtls_mx_host *h = &j->res->hosts[c->host];
 	struct mailtls_mx_address *a = &h->addrs[c->addr];
 
-	free(c);
 	a->server = s;
-	copy_dane_facts(h, a, s);
+	if (copy_dane_facts(h, a, s) != 0)
+		nomem(j);
 	j->outstanding--;
 	settle(j);
 }
@@ -611,14 +634,19 @@ static void submit_checks(struct domain_job *j, size_t hi)
 	const char *names[1] = { h->name };
 	char why[256];
 
-	for (size_t i = 0; dane_candidate(j->res, h) && i < h->n_tlsa; i++)
-		if (h->tlsa_records[i].usable && h->tlsa.status == MAILTLS_DNS_SECURE)
+	/* The records go to the check only where the verdict will judge DANE (one rule:
+	 * verdict_host_dane()). The check's reference names are the MX host name; with
+	 * DANE the TLSA base domain besides (h->dane_names holds the same set). */
+	for (size_t i = 0; verdict_host_dane(j->res, h) == HOST_DANE_APPLIES && i < h->n_tlsa; i++)
+		if (h->tlsa_records[i].usable)
 			usable[n_usable++] = (struct mailtls_tlsa){
 				.usage = h->tlsa_records[i].usage,
 				.selector = h->tlsa_records[i].selector,
 				.mtype = h->tlsa_records[i].mtype,
 				.data = h->tlsa_records[i].data,
 				.len = h->tlsa_records[i].len };
+	if (h->n_addrs > 0 && (j->checks[hi] = calloc(h->n_addrs, sizeof(*j->checks[hi]))) == NULL)
+		return nomem(j);
 	for (size_t i = 0; i < h->n_addrs; i++) {
 		struct mailtls_check_params cp = {
 			.proto = MAILTLS_PROTO_SMTP,
@@ -638,13 +666,10 @@ static void submit_checks(struct domain_job *j, size_t hi)
 			.tlsa = n_usable ? usable : NULL,
 			.n_tlsa = n_usable,
 		};
-		struct check_ctx *c = calloc(1, sizeof(*c));
+		struct check_ctx *c = &j->checks[hi][i];
 
-		if (c == NULL)
-			return nomem(j);
 		*c = (struct check_ctx){ .j = j, .host = hi, .addr = i };
 		if (engine_submit_part(j->task.e, &cp, on_check, c, why, sizeof(why)) != 0) {
-			free(c);
 			/* Not a network fact: the domain cannot be fully checked. */
 			if (j->res->checked) {
 				j->res->checked = false;
@@ -665,6 +690,7 @@ static void domain_granted(struct engine_task *t)
 	admit_release(engine_admit(t->e), &t->ticket);
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	ask(j, j->res->domain, RR_MX, SIZE_MAX, SIZE_MAX);
+	j->res->validating = engine_dns(t->e) != NULL && dns_validating(engine_dns(t->e));
 	settle(j);
 }
 
@@ -735,6 +761,7 @@ int mailtls_domain_submit(struct mailtls_engine *e, const struct mailtls_domain_
 	if (j->p.port == 0)
 		j->p.port = 25;
 	j->res->checked = true;
+	j->res->port = j->p.port;
 	j->res->level = p->have_level ? p->level : MAILTLS_LEVEL_DANE;
 	j->res->validation_time = p->have_at ? p->at : time(NULL);
 	j->done = done;
@@ -781,28 +808,40 @@ int mailtls_domain_run(const struct mailtls_engine_params *ep,
 
 /* copy_dane_facts - the server result's DANE facts, per address. The check was given the
  * host's usable records in the host's order, so its k-th record is the host's k-th usable
- * one. */
-static void copy_dane_facts(struct mailtls_mx_host *h, struct mailtls_mx_address *a,
-			    const struct mailtls_result *s)
+ * one. A record OpenSSL refused (data that does not decode) is not usable after all.
+ * 0 or MAILTLS_ENOMEM. */
+static int copy_dane_facts(struct mailtls_mx_host *h, struct mailtls_mx_address *a,
+			   const struct mailtls_result *s)
 {
 	const struct mailtls_dane_facts *d = &s->dane;
 	size_t k = 0;
 
 	if (!d->enabled)
-		return;
+		return 0;
 	a->dane_checked = d->evaluated;
 	a->dane_authenticated = d->evaluated && d->verify_code == 0 && d->depth >= 0;
 	a->dane_depth = d->evaluated ? d->match_depth : -1;
 	a->dane_usage = d->evaluated && d->have_match ? d->match_usage : -1;
-	if (d->evaluated && d->verify_code != 0 && d->verify_text != NULL)
-		a->dane_error = strdup(d->verify_text);
-	if (h->n_tlsa == 0 || (a->tlsa_matched = calloc(h->n_tlsa, sizeof(bool))) == NULL)
-		return;
+	if (d->evaluated && d->verify_code != 0 && d->verify_text != NULL
+	    && (a->dane_error = strdup(d->verify_text)) == NULL)
+		return MAILTLS_ENOMEM;
+	if (h->n_tlsa == 0)
+		return 0;
+	if ((a->tlsa_matched = calloc(h->n_tlsa, sizeof(bool))) == NULL)
+		return MAILTLS_ENOMEM;
 	for (size_t i = 0; i < h->n_tlsa; i++) {
-		if (!h->tlsa_records[i].usable)
-			continue;
-		if (k < d->n_records)
+		struct mailtls_tlsa_record *t = &h->tlsa_records[i];
+
+		if (!t->usable && !t->refused)
+			continue;     /* not given to the check */
+		if (k < d->n_records) {
 			a->tlsa_matched[i] = d->records[k].matches >= 0;
+			if (d->records[k].accepted == 0) {
+				t->refused = true;
+				t->usable = false;
+			}
+		}
 		k++;
 	}
+	return 0;
 }

@@ -66,9 +66,12 @@ int mxrules_dane_names(const char *base, const char *name, const char *canonical
 {
 	int r = add_once(out, base);
 
+	/* The secure expansion is the base when TLSA was found there; when it was not, the
+	 * base is the name as published, and the check matches that and nothing more: these
+	 * names are exactly the check's (lib/domain.c). */
+	(void)canonical;
+	(void)canonical_secure;
 	if (r == 0)
 		r = add_once(out, name);
-	if (r == 0 && canonical != NULL && canonical_secure)
-		r = add_once(out, canonical);
 	return r;
 }

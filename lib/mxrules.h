@@ -27,9 +27,10 @@ void mxrules_sort(struct mailtls_mx_host *hosts, size_t n);
 const char *mxrules_tlsa_first(const char *name, const char *canonical, bool canonical_secure,
 			       bool *fallback);
 
-/* mxrules_dane_names - the reference names a DANE-TA(2) match must name (RFC 7672 3.2.3):
- * the TLSA base domain, the MX host name, and its secure CNAME expansion, each once, in
- * that order, appended to out. 0 or MAILTLS_ENOMEM. */
+/* mxrules_dane_names - the reference names a DANE-TA(2) match may name (RFC 7672 3.2.3):
+ * the TLSA base domain (the secure CNAME expansion when the records were found there) and
+ * the MX host name as published, each once, in that order, appended to out; the names the
+ * check gives OpenSSL. 0 or MAILTLS_ENOMEM. */
 int mxrules_dane_names(const char *base, const char *name, const char *canonical,
 		       bool canonical_secure, struct mailtls_strlist *out);
 

@@ -232,7 +232,7 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 			const struct mailtls_mx_address *a = &h->addrs[j];
 			const struct mailtls_result *s = a->server;
 
-			fprintf(f, "    [%s]:25", a->addr);
+			fprintf(f, "    [%s]:%u", a->addr, res->port);
 			if (a->ptr_name) {
 				fputs("  PTR ", f);
 				put(f, a->ptr_name);
@@ -275,6 +275,9 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 				fputs(" via ", f);
 				put(f, res->outcome_via[l]);
 			}
+			if (res->outcome_worst[l] != res->outcome[l])
+				fprintf(f, " (a less preferred host: %s)",
+					mailtls_outcome_name(res->outcome_worst[l]));
 			fputc('\n', f);
 		}
 	}
@@ -364,14 +367,14 @@ static json_t *host_json(const struct mailtls_mx_host *h)
 	json_t *recs = json_array(), *addrs = json_array();
 
 	for (size_t i = 0; recs && i < h->n_tlsa; i++)
-		json_array_append_new(recs, json_pack("{s:i s:i s:i s:o s:b}",
+		json_array_append_new(recs, json_pack("{s:i s:i s:i s:o s:b s:b}",
 			"usage", h->tlsa_records[i].usage, "selector", h->tlsa_records[i].selector,
 			"mtype", h->tlsa_records[i].mtype,
 			"data", hex_json(h->tlsa_records[i].data, h->tlsa_records[i].len),
-			"usable", h->tlsa_records[i].usable));
+			"usable", h->tlsa_records[i].usable, "refused", h->tlsa_records[i].refused));
 	for (size_t j = 0; addrs && j < h->n_addrs; j++)
 		json_array_append_new(addrs, address_json(&h->addrs[j]));
-	return json_pack("{s:o s:i s:b s:b s:o s:b s:{s:o s:o s:o s:o} s:o s:o s:o s:o s:o}",
+	return json_pack("{s:o s:i s:b s:b s:o s:b s:{s:o s:o s:o s:o} s:o s:o s:I s:o s:o s:I s:o}",
 			 "name", report_jstr(h->name),
 			 "preference", (int)h->preference,
 			 "implicit", h->implicit,
@@ -382,8 +385,10 @@ static json_t *host_json(const struct mailtls_mx_host *h)
 				"tlsa", lookup_json(&h->tlsa), "tlsa_expanded", lookup_json(&h->tlsa_expanded),
 			 "tlsa_base", report_jstr(h->tlsa_base),
 			 "tlsa_records", recs,
+			 "tlsa_omitted", (json_int_t)h->tlsa_omitted,
 			 "dane_names", report_jlist(&h->dane_names),
 			 "outcomes", outcomes_json(h->outcome, NULL),
+			 "addresses_omitted", (json_int_t)h->addrs_omitted,
 			 "addresses", addrs);
 }
 
@@ -394,7 +399,7 @@ static json_t *domain_json(const struct mailtls_domain_result *res)
 
 	for (size_t i = 0; hosts && i < res->n_hosts; i++)
 		json_array_append_new(hosts, host_json(&res->hosts[i]));
-	root = json_pack("{s:s s:s s:o s:s s:s s:i s:b s:o s:o s:f s:{s:o} s:b s:b s:o s:o}",
+	root = json_pack("{s:s s:s s:o s:s s:s s:i s:b s:o s:o s:f s:i s:b s:{s:o} s:b s:i s:b s:b s:I s:o s:o s:o}",
 			 "mailtls_version", mailtls_version(),
 			 "mode", "domain",
 			 "domain", report_jstr(res->domain),
@@ -405,10 +410,16 @@ static json_t *domain_json(const struct mailtls_domain_result *res)
 			 "unknown_reason", report_jstr(res->unknown_reason),
 			 "validation_time", report_jtime(res->validation_time),
 			 "elapsed_ms", res->elapsed_ms,
+			 "port", (int)res->port,
+			 "validating", res->validating,
 			 "dns", "mx", lookup_json(&res->mx),
 			 "null_mx", res->null_mx,
+			 "null_mx_preference", (int)res->null_mx_preference,
+			 "null_mx_mixed", res->null_mx_mixed,
 			 "implicit_mx", res->implicit_mx,
+			 "hosts_omitted", (json_int_t)res->hosts_omitted,
 			 "outcomes", outcomes_json(res->outcome, res->outcome_via),
+			 "outcomes_worst", outcomes_json(res->outcome_worst, NULL),
 			 "mx_hosts", hosts);
 	if (root != NULL)
 		json_object_set_new(root, "findings", report_findings_json(&res->findings));

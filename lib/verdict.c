@@ -78,7 +78,7 @@ bool verdict_name_under(const char *domain, const char *presented, size_t len)
 	}
 }
 
-/* dns_secure_or_absent - the lookup was answered securely (data or a proven absence). */
+/* secure - the lookup was answered securely (data or a proven absence). */
 static bool secure(const struct mailtls_dns_lookup *l)
 {
 	return l->asked && l->status == MAILTLS_DNS_SECURE;
@@ -103,31 +103,70 @@ static bool address_records_secure(const struct mailtls_mx_host *h)
 	return any;
 }
 
+/* address_lookup_failed - an address lookup of h was bogus or got no answer (a validating
+ * sender's resolver answers SERVFAIL: the sender defers, RFC 7672 2.2.2). */
+static bool address_lookup_failed(const struct mailtls_mx_host *h)
+{
+	for (int k = 0; k < 2; k++) {
+		const struct mailtls_dns_lookup *l = k ? &h->aaaa : &h->a;
+
+		if (l->asked && l->qname != NULL
+		    && (l->status == MAILTLS_DNS_BOGUS || l->status == MAILTLS_DNS_NOANSWER))
+			return true;
+	}
+	return false;
+}
+
 enum host_dane verdict_host_dane(const struct mailtls_domain_result *res,
 				  const struct mailtls_mx_host *h)
 {
 	size_t usable = 0;
 
-	/* The MX answer (for an implicit MX, its proven absence) and the host's address
-	 * records must be secure (RFC 7672 2.2.1, 2.2.2). */
-	if (!secure(&res->mx) || !address_records_secure(h) || !h->tlsa.asked)
+	/* The MX answer (for an implicit MX, its proven absence) must be secure, and the
+	 * host's address records (RFC 7672 2.2.1, 2.2.2); an address lookup that failed
+	 * validation or got no answer defers, as the TLSA lookup's would. */
+	if (!secure(&res->mx))
+		return HOST_DANE_NONE;
+	if (address_lookup_failed(h))
+		return HOST_DANE_DEFER;
+	if (!address_records_secure(h) || !h->tlsa.asked)
 		return HOST_DANE_NONE;
 	switch (h->tlsa.status) {
 	case MAILTLS_DNS_BOGUS:
-		return HOST_DANE_DEFER;
 	case MAILTLS_DNS_NOANSWER:
-		return h->tlsa.nxdomain ? HOST_DANE_NONE : HOST_DANE_DEFER;
+		return HOST_DANE_DEFER;
 	case MAILTLS_DNS_INSECURE:
 		return HOST_DANE_NONE;
 	case MAILTLS_DNS_SECURE:
 		break;
 	}
-	if (h->n_tlsa == 0)
+	if (h->n_tlsa == 0 && h->tlsa_omitted == 0)
 		return HOST_DANE_NONE;
 	for (size_t i = 0; i < h->n_tlsa; i++)
 		if (h->tlsa_records[i].usable)
 			usable++;
 	return usable ? HOST_DANE_APPLIES : HOST_DANE_UNUSABLE;
+}
+
+const char *mailtls_tlsa_unusable_reason(uint8_t usage, uint8_t selector, uint8_t mtype,
+					 size_t len)
+{
+	return verdict_tlsa_unusable_reason(usage, selector, mtype, len);
+}
+
+const char *verdict_tlsa_unusable_reason(uint8_t usage, uint8_t selector, uint8_t mtype,
+					 size_t len)
+{
+	if (usage != 2 && usage != 3)
+		return usage <= 1 ? "PKIX usages (0, 1) are not used by SMTP senders"
+				  : "unknown certificate usage";
+	if (selector > 1)
+		return "unknown selector";
+	if (mtype > 2)
+		return "unknown matching type";
+	if ((mtype == 1 && len != 32) || (mtype == 2 && len != 64) || len == 0)
+		return "association data of the wrong length for its matching type";
+	return "refused by OpenSSL (data that does not decode)";
 }
 
 /* server facts */
@@ -210,8 +249,11 @@ static void address_outcomes(const struct mailtls_domain_result *res,
 					? MAILTLS_OUTCOME_AUTHENTICATED : MAILTLS_OUTCOME_DEFERRED;
 		break;
 	}
+	/* The MX host name, or its CNAME expansion when that was DNSSEC-secure: a name
+	 * learned from unsigned DNS is never an identity. */
 	o[MAILTLS_LEVEL_VERIFY] = tls(s) && s->chain_trusted
-				  && (leaf_names(s, h->name) || leaf_names(s, h->canonical))
+				  && (leaf_names(s, h->name)
+				      || (h->canonical_secure && leaf_names(s, h->canonical)))
 				  ? MAILTLS_OUTCOME_AUTHENTICATED : MAILTLS_OUTCOME_DEFERRED;
 	o[MAILTLS_LEVEL_SECURE] = tls(s) && s->chain_trusted && leaf_names_under(s, res->domain)
 				  ? MAILTLS_OUTCOME_AUTHENTICATED : MAILTLS_OUTCOME_DEFERRED;
@@ -232,11 +274,12 @@ static enum mailtls_outcome combine(enum mailtls_outcome acc, enum mailtls_outco
 	return acc < o ? acc : o;   /* deferred before unreachable */
 }
 
-static struct mailtls_subject host_subject(const struct mailtls_mx_host *h,
+static struct mailtls_subject host_subject(const struct mailtls_domain_result *res,
+					   const struct mailtls_mx_host *h,
 					   const struct mailtls_mx_address *a)
 {
 	return (struct mailtls_subject){ .host = h->name, .addr = a ? a->addr : NULL,
-					 .port = a ? 25 : 0, .cert_depth = -1 };
+					 .port = a ? res->port : 0, .cert_depth = -1 };
 }
 
 #define ADD(res, fid, subj, ...) \
@@ -286,12 +329,14 @@ static bool record_matches(const struct mailtls_mx_host *h, const struct mailtls
 static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_host *h,
 			 enum host_dane hd)
 {
-	struct mailtls_subject hs = host_subject(h, NULL);
+	struct mailtls_subject hs = host_subject(res, h, NULL);
 	char buf[512];
 	int r;
 
-	if (h->n_addrs == 0)
+	if (h->n_addrs == 0 && !address_lookup_failed(h))
 		return 0;
+	if (secure(&res->mx) && address_lookup_failed(h))
+		return 0;   /* host_findings() names the failed lookup; DANE senders defer */
 	if (!secure(&res->mx) || !address_records_secure(h)) {
 		/* DANE cannot apply; records published all the same are ignored. */
 		if (h->n_tlsa > 0)
@@ -322,8 +367,10 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 		return 0;
 	case HOST_DANE_UNUSABLE:
 		ADD(res, MAILTLS_F_DANE_UNUSABLE_ONLY, hs,
-		    "%s: none of the %zu TLSA records is usable for SMTP (DANE-TA(2) or DANE-EE(3))",
-		    h->name, h->n_tlsa);
+		    "%s: none of the %zu TLSA records at %s is usable for SMTP (DANE-TA(2) or "
+		    "DANE-EE(3) with a known selector and matching type)%s", h->name,
+		    h->n_tlsa + h->tlsa_omitted, h->tlsa.qname ? h->tlsa.qname : "?",
+		    h->tlsa_omitted ? "; some could not be read at all" : "");
 		return 0;
 	case HOST_DANE_APPLIES:
 		break;
@@ -331,14 +378,18 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	for (size_t i = 0; i < h->n_tlsa; i++)
 		if (!h->tlsa_records[i].usable)
 			ADD(res, MAILTLS_F_DANE_UNUSABLE_RECORD, hs,
-			    "%s: TLSA %u %u %u is not usable for SMTP: ignored", h->name,
+			    "%s: TLSA %u %u %u is not usable for SMTP (%s): ignored", h->name,
 			    h->tlsa_records[i].usage, h->tlsa_records[i].selector,
-			    h->tlsa_records[i].mtype);
+			    h->tlsa_records[i].mtype,
+			    verdict_tlsa_unusable_reason(h->tlsa_records[i].usage,
+							 h->tlsa_records[i].selector,
+							 h->tlsa_records[i].mtype,
+							 h->tlsa_records[i].len));
 	/* Per address: the DANE outcome. */
 	size_t n_ok = 0, n_tls = 0;
 	for (size_t j = 0; j < h->n_addrs; j++) {
 		struct mailtls_mx_address *a = &h->addrs[j];
-		struct mailtls_subject as = host_subject(h, a);
+		struct mailtls_subject as = host_subject(res, h, a);
 
 		if (!reached(a->server))
 			continue;
@@ -370,9 +421,9 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 
 			leaf_key_hex(a->server, key, sizeof(key));
 			ADD(res, MAILTLS_F_DANE_NO_MATCH, as,
-			    "%s[%s]: none of the %zu TLSA record%s at _25._tcp.%s matches the chain "
+			    "%s[%s]: none of the %zu TLSA record%s at %s matches the chain "
 			    "served (its leaf key is 3 1 1 %s)", h->name, a->addr, h->n_tlsa,
-			    h->n_tlsa == 1 ? "" : "s", h->tlsa_base ? h->tlsa_base : "?", key);
+			    h->n_tlsa == 1 ? "" : "s", h->tlsa.qname ? h->tlsa.qname : "?", key);
 		}
 	}
 	if (n_ok > 0 && n_ok < n_tls)
@@ -403,7 +454,7 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 /* host_findings - DNS facts about one MX host. */
 static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_host *h)
 {
-	struct mailtls_subject hs = host_subject(h, NULL);
+	struct mailtls_subject hs = host_subject(res, h, NULL);
 	char buf[512];
 	int r;
 
@@ -431,7 +482,7 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 
 		if (a->ptr_name != NULL && strcasecmp(a->ptr_name, h->name) != 0
 		    && (h->canonical == NULL || strcasecmp(a->ptr_name, h->canonical) != 0))
-			ADD(res, MAILTLS_F_MX_PTR_DIFFERS, host_subject(h, a),
+			ADD(res, MAILTLS_F_MX_PTR_DIFFERS, host_subject(res, h, a),
 			    "%s[%s]: PTR name %s differs from the MX host name (not an identity)",
 			    h->name, a->addr, a->ptr_name);
 	}
@@ -564,6 +615,10 @@ int verdict_domain(struct mailtls_domain_result *res)
 		ADD(res, MAILTLS_F_DNS_BOGUS, ds, "%s", lookup_problem(&res->mx, buf, sizeof(buf)));
 	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_NOANSWER) {
 		ADD(res, MAILTLS_F_DNS_NO_ANSWER, ds, "%s", lookup_problem(&res->mx, buf, sizeof(buf)));
+	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_INSECURE && !res->validating) {
+		ADD(res, MAILTLS_F_DNS_NOT_VALIDATING, ds,
+		    "no DNSSEC trust anchor: the answers for %s could not be validated, so DANE "
+		    "cannot be judged", res->domain);
 	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_INSECURE) {
 		ADD(res, MAILTLS_F_DNS_INSECURE, ds, "the MX records of %s are not DNSSEC-signed",
 		    res->domain);
@@ -571,11 +626,23 @@ int verdict_domain(struct mailtls_domain_result *res)
 	if (res->mx.canonical != NULL)
 		ADD(res, MAILTLS_F_MX_DOMAIN_CNAME, ds, "%s is an alias of %s", res->domain,
 		    res->mx.canonical);
+	if (res->null_mx_mixed)
+		ADD(res, MAILTLS_F_MX_NULL_MIXED, ds,
+		    "%s publishes a null MX (target \".\") among other MX records: it was ignored "
+		    "and the other hosts checked", res->domain);
 	if (res->null_mx) {
+		if (res->null_mx_preference != 0)
+			ADD(res, MAILTLS_F_MX_NULL_MIXED, ds,
+			    "%s publishes its null MX with preference %u, not 0", res->domain,
+			    res->null_mx_preference);
 		ADD(res, MAILTLS_F_MX_NULL, ds, "%s publishes a null MX: it accepts no mail",
 		    res->domain);
 		return 0;
 	}
+	if (res->hosts_omitted > 0)
+		ADD(res, MAILTLS_F_MX_TRUNCATED, ds,
+		    "%s has %zu MX hosts: the %zu least preferred were not checked", res->domain,
+		    res->n_hosts + res->hosts_omitted, res->hosts_omitted);
 	if (res->implicit_mx) {
 		if (res->n_hosts == 0 || res->hosts[0].n_addrs == 0)
 			ADD(res, MAILTLS_F_MX_NONE, ds, "%s has no MX and no address records",
@@ -599,14 +666,23 @@ int verdict_domain(struct mailtls_domain_result *res)
 			for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++)
 				h->outcome[l] = combine(h->outcome[l], h->addrs[j].outcome[l]);
 		}
+		/* No address: unreachable; when a lookup failed validation or got no answer,
+		 * senders whose resolvers validate are answered SERVFAIL and defer. */
 		if (h->n_addrs == 0)
 			for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++)
-				h->outcome[l] = MAILTLS_OUTCOME_UNREACHABLE;
+				h->outcome[l] = address_lookup_failed(h) ? MAILTLS_OUTCOME_DEFERRED
+									 : MAILTLS_OUTCOME_UNREACHABLE;
+		if (h->addrs_omitted > 0 || h->tlsa_omitted > 0)
+			ADD(res, MAILTLS_F_MX_TRUNCATED, host_subject(res, h, NULL),
+			    "%s: %zu address%s over the limit not checked, %zu TLSA record%s left out "
+			    "(unreadable or over the limit)", h->name, h->addrs_omitted,
+			    h->addrs_omitted == 1 ? "" : "es", h->tlsa_omitted,
+			    h->tlsa_omitted == 1 ? "" : "s");
 		if ((r = dane_findings(res, h, hd)) != 0)
 			return r;
 		for (size_t j = 1; j < h->n_addrs; j++)
 			if (h->addrs[j].outcome[res->level] != h->addrs[0].outcome[res->level]) {
-				ADD(res, MAILTLS_F_MX_ADDRESSES_DIFFER, host_subject(h, NULL),
+				ADD(res, MAILTLS_F_MX_ADDRESSES_DIFFER, host_subject(res, h, NULL),
 				    "%s at level %s: %s on %s, %s on %s", h->name,
 				    mailtls_level_name(res->level),
 				    mailtls_outcome_name(h->addrs[0].outcome[res->level]), h->addrs[0].addr,
@@ -640,8 +716,30 @@ int verdict_domain(struct mailtls_domain_result *res)
 		res->outcome[l] = res->n_hosts ? acc :
 				  res->mx.status == MAILTLS_DNS_BOGUS ? MAILTLS_OUTCOME_DEFERRED :
 				  MAILTLS_OUTCOME_UNREACHABLE;
+		/* What an attacker who blocks the preferred hosts gets: the worst outcome of
+		 * any host that takes mail. */
+		res->outcome_worst[l] = res->outcome[l];
+		for (size_t k = 0; k < res->n_hosts; k++)
+			if (delivers(res->hosts[k].outcome[l]) && delivers(res->outcome_worst[l])
+			    && res->hosts[k].outcome[l] > res->outcome_worst[l])
+				res->outcome_worst[l] = res->hosts[k].outcome[l];
 		if (l != (int)res->level)
 			continue;
+		if (res->outcome_worst[l] != res->outcome[l]) {
+			size_t k = 0;
+
+			while (k < res->n_hosts && res->hosts[k].outcome[l] != res->outcome_worst[l])
+				k++;
+			ADD(res, MAILTLS_F_MX_BACKUP_WEAKER, ds,
+			    "at level %s mail to %s is %s via %s, but %s (preference %u) gives only "
+			    "%s: an attacker who blocks the preferred hosts gets that",
+			    mailtls_level_name(res->level), res->domain,
+			    mailtls_outcome_name(res->outcome[l]),
+			    res->outcome_via[l] ? res->outcome_via[l] : "?",
+			    k < res->n_hosts ? res->hosts[k].name : "?",
+			    k < res->n_hosts ? res->hosts[k].preference : 0,
+			    mailtls_outcome_name(res->outcome_worst[l]));
+		}
 		if (!delivers(acc) && res->n_hosts > 0)
 			ADD(res, MAILTLS_F_MX_SENDER_DEFERS, ds,
 			    "at level %s no MX host of %s takes the mail (%s)", mailtls_level_name(res->level),
@@ -662,7 +760,7 @@ int verdict_domain(struct mailtls_domain_result *res)
 
 			if (tls(a->server) && a->server->chain_len > 0
 			    && !leaf_names_under(a->server, res->domain))
-				ADD(res, MAILTLS_F_CERT_NEXTHOP_MISMATCH, host_subject(&res->hosts[i], a),
+				ADD(res, MAILTLS_F_CERT_NEXTHOP_MISMATCH, host_subject(res, &res->hosts[i], a),
 				    "%s[%s]: the certificate names neither %s nor a name under it",
 				    res->hosts[i].name, a->addr, res->domain);
 		}

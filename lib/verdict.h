@@ -47,6 +47,11 @@ int verdict_domain(struct mailtls_domain_result *res);
  * DANE-EE(3), selector 0 or 1, matching type 0, 1 or 2 with the right data length. */
 bool verdict_tlsa_usable(uint8_t usage, uint8_t selector, uint8_t mtype, size_t len);
 
+/* verdict_tlsa_unusable_reason - why a record verdict_tlsa_usable() refuses (or OpenSSL
+ * refused) is not used, in words for a message. */
+const char *verdict_tlsa_unusable_reason(uint8_t usage, uint8_t selector, uint8_t mtype,
+					 size_t len);
+
 /* verdict_name_under - does the certificate name `presented` (len bytes; a DNS-ID, a
  * wildcard allowed as the whole first label) match `domain` itself, or a name under it
  * (Postfix's `nexthop, dot-nexthop`)? domain normalized (names.h). */

@@ -419,15 +419,18 @@ static int rollover_host(const struct mailtls_rollover_host *h, const struct mai
 			    "key meant for a later rollover)");
 			break;
 		case MAILTLS_ROLL_IGNORED:
-			add(&l, "usage %u is not used by SMTP senders (RFC 7672 3.1.3)", s->usage);
+			add(&l, "not used by SMTP senders: %s (RFC 7672 3.1)",
+			    mailtls_tlsa_unusable_reason(s->usage, s->selector, s->mtype,
+							 s->hex ? strlen(s->hex) / 2 : 0));
 			break;
 		}
 		if (emit(&l) != 0)
 			return -1;
 	}
 	if (p->must_add) {
-		add(&l, "  plan: publish the records marked \"add now\", wait at least %u s (the "
-		    "TLSA RRset's TTL) before switching", h->ttl);
+		add(&l, "  plan: publish the records marked \"add now\", then wait at least the "
+		    "TLSA RRset's TTL as the zone publishes it (the resolver had %u s of it left "
+		    "in its cache) before switching", h->ttl);
 		if (has_action(p, MAILTLS_ROLL_REMOVE_AFTER))
 			add(&l, "; remove the ones marked \"remove after switch\" only once every "
 			    "address serves the new chain");

@@ -29,8 +29,9 @@ extern "C" {
 /* Sender levels, Postfix's smtp_tls_security_level terms. The order is the order reports
  * list them in. */
 enum mailtls_level {
-	MAILTLS_LEVEL_MAY = 0,        /* opportunistic: TLS when offered, else plaintext; a
-	                               * failed handshake is retried in plaintext */
+	MAILTLS_LEVEL_MAY = 0,        /* opportunistic: TLS when offered, else plaintext; after
+	                               * a failed handshake Postfix defers and sends in
+	                               * plaintext on a later attempt */
 	MAILTLS_LEVEL_ENCRYPT,        /* TLS required, certificate not checked */
 	MAILTLS_LEVEL_DANE,           /* DANE where the MX host has DNSSEC-secure usable TLSA
 	                               * records, else as `may` (Postfix and Exim with DNSSEC) */
@@ -83,7 +84,10 @@ struct mailtls_tlsa_record {
 	unsigned char *data;          /* owned */
 	size_t len;
 	bool usable;                  /* usage DANE-TA(2) or DANE-EE(3), selector and
-	                               * matching type known (RFC 7672 3.1) */
+	                               * matching type known, data of the right length and
+	                               * accepted by OpenSSL (RFC 7672 3.1) */
+	bool refused;                 /* given to the checks, refused by OpenSSL (data that
+	                               * does not decode): not usable */
 };
 
 struct mailtls_mx_address {
@@ -107,7 +111,8 @@ struct mailtls_mx_address {
 };
 
 struct mailtls_mx_host {
-	char *name;                   /* the MX target as published (no trailing dot) */
+	char *name;                   /* the MX target as published (no trailing dot); for an
+	                               * implicit MX, the domain */
 	unsigned preference;
 	bool implicit;                /* no MX: the domain itself (RFC 5321 5.1) */
 	bool ip_literal;              /* the target looks like an IP address */
@@ -123,15 +128,26 @@ struct mailtls_mx_host {
 	struct mailtls_tlsa_record *tlsa_records;
 	size_t n_tlsa;
 	struct mailtls_strlist dane_names; /* reference names for DANE-TA (RFC 7672 3.2.3) */
-	struct mailtls_mx_address *addrs;
+	size_t tlsa_omitted;          /* TLSA records left out: unreadable, or over the limit
+	                               * of 32 (they count as unusable) */
+	struct mailtls_mx_address *addrs; /* IPv4 first, then IPv6, each in address order; only
+	                                   * from answers that were not bogus */
 	size_t n_addrs;
+	size_t addrs_omitted;         /* addresses over the limit of 16 per host */
 	enum mailtls_outcome outcome[MAILTLS_LEVEL_COUNT];
 };
 
 struct mailtls_domain_result {
 	char *domain;                 /* as asked, normalized (lower case, no trailing dot) */
 	struct mailtls_dns_lookup mx;
-	bool null_mx;                 /* RFC 7505: accepts no mail */
+	unsigned port;                /* the port checked (25) */
+	bool validating;              /* a DNSSEC trust anchor was configured: without one
+	                               * every answer is insecure and DANE cannot be judged */
+	bool null_mx;                 /* RFC 7505: accepts no mail (a single MX record whose
+	                               * target is the root) */
+	unsigned null_mx_preference;  /* its preference (RFC 7505 says 0) */
+	bool null_mx_mixed;           /* a root target among other MX records */
+	size_t hosts_omitted;         /* MX hosts over the limit of 16, least preferred first */
 	bool implicit_mx;             /* no MX records: the domain is its own MX */
 	struct mailtls_mx_host *hosts; /* in preference order */
 	size_t n_hosts;
@@ -143,6 +159,10 @@ struct mailtls_domain_result {
 	                                                    * for the domain as a whole */
 	char *outcome_via[MAILTLS_LEVEL_COUNT]; /* "mx1.example.org, mx2.example.org": the hosts
 	                                         * mail goes to at that outcome, or NULL */
+	enum mailtls_outcome outcome_worst[MAILTLS_LEVEL_COUNT]; /* the worst outcome over every
+	                                                          * MX host that takes mail: what
+	                                                          * an attacker who blocks the
+	                                                          * preferred hosts gets */
 	enum mailtls_level level;     /* the level that sets the exit code */
 	time_t validation_time;
 	double elapsed_ms;
@@ -200,6 +220,12 @@ enum mailtls_exit mailtls_domain_exit_code(const struct mailtls_domain_result *r
 const char *mailtls_level_name(enum mailtls_level l);
 const char *mailtls_outcome_name(enum mailtls_outcome o);
 const char *mailtls_dns_status_name(enum mailtls_dns_status s);
+/* mailtls_tlsa_unusable_reason - in words, why an SMTP sender does not use a TLSA record
+ * (RFC 7672 3.1): a PKIX usage, an unknown selector or matching type, data of the wrong
+ * length, or else data OpenSSL refused. Static string. */
+const char *mailtls_tlsa_unusable_reason(uint8_t usage, uint8_t selector, uint8_t mtype,
+					 size_t len);
+
 /* mailtls_level_parse - the enum for a name; -1 when unknown. */
 int mailtls_level_parse(const char *s);
 

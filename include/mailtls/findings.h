@@ -81,7 +81,11 @@
 	X(DANE_ROLLOVER, "dane.rollover", INFO) \
 	X(DANE_PARTIAL, "dane.partial", CRITICAL) \
 	X(DANE_NAME_NOT_SECURE, "dane.address-insecure", INFO) \
-	X(CERT_NEXTHOP_MISMATCH, "cert.nexthop-mismatch", WARNING)
+	X(CERT_NEXTHOP_MISMATCH, "cert.nexthop-mismatch", WARNING) \
+	X(DNS_NOT_VALIDATING, "dns.not-validating", WARNING) \
+	X(MX_NULL_MIXED, "mx.null-mixed", WARNING) \
+	X(MX_TRUNCATED, "mx.truncated", INFO) \
+	X(MX_BACKUP_WEAKER, "mx.backup-weaker", WARNING)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,

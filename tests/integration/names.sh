@@ -49,13 +49,13 @@ ok() { echo "ok   $1"; pass=$((pass + 1)); }
 fail() { echo "FAIL $1: $2"; failn=$((failn + 1)); }
 
 # run ARGS... - mailtls with a bound; sets out, err, code. The TLSA TTL the resolver gives
-# counts down in its cache: "TTL 297 s" and "at least 297 s" are compared as "N".
+# counts down in its cache: "TTL 297 s" and "had 297 s" are compared as "N".
 run() {
 	out=$(timeout 60 "$M" "$@" 2>"$LAB/err")
 	code=$?
 	err=$(cat "$LAB/err")
-	ttls=$(printf '%s\n' "$out" | grep -oE '(TTL|at least) [0-9]+ s' | grep -oE '[0-9]+' | sort -u)
-	out=$(printf '%s\n' "$out" | sed -E 's/(TTL|at least) [0-9]+ s/\1 N s/g')
+	ttls=$(printf '%s\n' "$out" | grep -oE '(TTL|had) [0-9]+ s' | grep -oE '[0-9]+' | sort -u)
+	out=$(printf '%s\n' "$out" | sed -E 's/(TTL|had) [0-9]+ s/\1 N s/g')
 }
 
 # expect NAME WANT_EXIT WANT_STDOUT -- ARGS...
@@ -159,7 +159,7 @@ expect tlsa-add-first 1 \
 "ee.lab.test: TLSA _25._tcp.ee.lab.test (DNSSEC-secure, TTL N s); 1 of 1 address serves a chain now
   add now              _25._tcp.ee.lab.test. IN TLSA 3 1 1 $LAB_TLSA_GOOD_311  ; the new leaf's key
   remove after switch  _25._tcp.ee.lab.test. IN TLSA 3 1 1 $LAB_TLSA_SELFSIGNED_311  ; matches the chain served now: it must stay until every address serves the new one
-  plan: publish the records marked \"add now\", wait at least N s (the TLSA RRset's TTL) before switching; remove the ones marked \"remove after switch\" only once every address serves the new chain (the published records do not authenticate the new chain: no matching DANE TLSA records)" \
+  plan: publish the records marked \"add now\", then wait at least the TLSA RRset's TTL as the zone publishes it (the resolver had N s of it left in its cache) before switching; remove the ones marked \"remove after switch\" only once every address serves the new chain (the published records do not authenticate the new chain: no matching DANE TLSA records)" \
     -- tlsa "$P/good.crt" --host ee.lab.test --domain dane-ee.lab.test "${DNS[@]}"
 expect tlsa-rollover-both 0 \
 "roll.lab.test: TLSA _25._tcp.roll.lab.test (DNSSEC-secure, TTL N s); 1 of 1 address serves a chain now

@@ -40,6 +40,8 @@ static struct mailtls_domain_result *domain(const char *name, int mx_status, int
 
 	r->domain = strdup(name);
 	r->checked = true;
+	r->validating = true;
+	r->port = 25;
 	r->level = level;
 	lookup(&r->mx, name, "MX", mx_status);
 	return r;
@@ -514,6 +516,130 @@ static void secure_level_names(void **state)
 	mailtls_domain_result_free(r);
 }
 
+/* No trust anchor: nothing could be validated; a warning, not "unsigned". */
+static void not_validating(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+	(void)state;
+	r->validating = false;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(severity_of(r, "dns.not-validating"), MAILTLS_SEV_WARNING);
+	assert_int_equal(severity_of(r, "dns.insecure"), -1);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+	mailtls_domain_result_free(r);
+}
+
+/* Bogus address records with a secure MX: no address is used, senders defer. */
+static void bogus_address_records_defer(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_MAY);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, BOG);
+
+	(void)state;
+	assert_int_equal(verdict_domain(r), 0);
+	expect_outcomes(h->outcome, D, D, D, D, D);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_DANE], D);
+	assert_int_equal(severity_of(r, "dns.bogus"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(severity_of(r, "dane.address-insecure"), -1);
+	mailtls_domain_result_free(r);
+}
+
+/* A secure A answer beside an AAAA that got no answer: DANE senders defer the host. */
+static void aaaa_no_answer_defers_dane(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	lookup(&h->aaaa, "mx1.example.org", "AAAA", NOA);
+	tlsa(h, SEC, 3, 1);
+	addr(h, "192.0.2.1", (struct srv){ TLS, true, { "mx1.example.org" }, -1, 1, true });
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_DANE], D);
+	assert_int_equal(severity_of(r, "dns.no-answer"), MAILTLS_SEV_CRITICAL);
+	mailtls_domain_result_free(r);
+}
+
+/* verify: a CNAME expansion from unsigned DNS is no identity. */
+static void insecure_cname_is_no_identity(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_VERIFY);
+	struct mailtls_mx_host *h = host(r, "mx.example.org", 10, INS);
+
+	(void)state;
+	h->canonical = strdup("attacker.example.net");
+	h->canonical_secure = false;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("attacker.example.net"));
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_VERIFY], D);
+	h->canonical_secure = true;
+	mailtls_findings_clear(&r->findings);
+	for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++) {
+		free(r->outcome_via[l]);
+		r->outcome_via[l] = NULL;
+	}
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_VERIFY], A);
+	mailtls_domain_result_free(r);
+}
+
+/* A secure TLSA answer whose records could not be read: TLS required, not "no DANE". */
+static void unreadable_tlsa_records_require_tls(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	tlsa(h, SEC, 3, 0);
+	h->tlsa_omitted = 1;
+	addr(h, "192.0.2.1", (struct srv){ PLAIN, false, { NULL }, -1, -1, false });
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_DANE], D);
+	assert_non_null(find(&r->findings, "dane.unusable-only"));
+	assert_non_null(find(&r->findings, "mx.truncated"));
+	mailtls_domain_result_free(r);
+}
+
+/* A DANE-protected primary and a plaintext backup: the headline says authenticated, the
+ * finding says what an attacker who blocks the primary gets. */
+static void weaker_backup(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h1, *h2;
+
+	(void)state;
+	host(r, "mx1.example.org", 10, SEC);
+	host(r, "backup.example.net", 20, INS);
+	h1 = &r->hosts[0];
+	h2 = &r->hosts[1];
+	tlsa(h1, SEC, 3, 1);
+	addr(h1, "192.0.2.1", (struct srv){ TLS, true, { "mx1.example.org" }, -1, 1, true });
+	addr(h2, "192.0.2.2", (struct srv){ PLAIN, false, { NULL }, -1, -1, false });
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_DANE], A);
+	assert_int_equal(r->outcome_worst[MAILTLS_LEVEL_DANE], P);
+	assert_int_equal(severity_of(r, "mx.backup-weaker"), MAILTLS_SEV_WARNING);
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+	mailtls_domain_result_free(r);
+}
+
+static void null_mx_mixed(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	r->null_mx_mixed = true;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(severity_of(r, "mx.null-mixed"), MAILTLS_SEV_WARNING);
+	assert_int_equal(r->outcome[MAILTLS_LEVEL_MAY], E);
+	mailtls_domain_result_free(r);
+}
+
 static void name_under_table(void **state)
 {
 	static const struct { const char *name; bool ok; } t[] = {
@@ -565,6 +691,13 @@ int main(void)
 		cmocka_unit_test(insecure_address_records),
 		cmocka_unit_test(secure_level_mismatch),
 		cmocka_unit_test(secure_level_names),
+		cmocka_unit_test(not_validating),
+		cmocka_unit_test(bogus_address_records_defer),
+		cmocka_unit_test(aaaa_no_answer_defers_dane),
+		cmocka_unit_test(insecure_cname_is_no_identity),
+		cmocka_unit_test(unreadable_tlsa_records_require_tls),
+		cmocka_unit_test(weaker_backup),
+		cmocka_unit_test(null_mx_mixed),
 		cmocka_unit_test(name_under_table),
 		cmocka_unit_test(tlsa_usable_table),
 	};
