@@ -56,12 +56,17 @@ struct check_ctx {
 
 #define OP_EARLY (SIZE_MAX - 1)       /* op->addr of the TLSA question asked with A/AAAA */
 
-/* Per MX host, the TLSA question at the name as published, asked early (step 2 above). */
+/* Per MX host, the TLSA question at the name as published, asked early (step 2 above).
+ *	NONE    not asked early: asked when the rule wants it
+ *	OUT     asked, the rule has not decided yet
+ *	HELD    answered before the rule decided: the answer is kept
+ *	WANTED  the rule wants it, the answer is not in yet: used when it comes
+ *	OVER    used, or not needed: a later answer is dropped */
+enum early_state { EARLY_NONE = 0, EARLY_OUT, EARLY_HELD, EARLY_WANTED, EARLY_OVER };
+
 struct early_tlsa {
-	bool asked;
-	struct dns_answer *answer;    /* in before the addresses: kept until they are */
-	bool wanted;                  /* the rule asked for it before it came: use it then */
-	bool done;                    /* used or discarded: any later answer is dropped */
+	enum early_state state;
+	struct dns_answer *answer;    /* in HELD */
 };
 
 /* One outstanding operation: a DNS question or a check. */
@@ -212,7 +217,8 @@ static void host_lookups(struct domain_job *j, size_t hi)
 		char qname[MAILTLS_NAME_MAX + 16];
 
 		snprintf(qname, sizeof(qname), "_%u._tcp.%s", j->p.port, h->name);
-		j->early[hi].asked = ask(j, qname, RR_TLSA, hi, OP_EARLY) != NULL;
+		j->early[hi].state = ask(j, qname, RR_TLSA, hi, OP_EARLY) != NULL ? EARLY_OUT
+										: EARLY_NONE;
 	}
 }
 
@@ -351,41 +357,51 @@ static void early_drop(struct domain_job *j, size_t hi)
 		return;
 	dns_answer_free(j->early[hi].answer);
 	j->early[hi].answer = NULL;
-	j->early[hi].done = true;
+	j->early[hi].state = EARLY_OVER;
 }
 
-/* tlsa_published - the TLSA answer at the name as published applies to host hi: the early
- * one when it is in, else as soon as it is; asked now when it was not asked early. */
+/* tlsa_published - the rule wants the TLSA answer at the name as published for host hi:
+ * the early one when it is in, else when it comes; asked now when it was not asked early
+ * (or was dropped). */
 static void tlsa_published(struct domain_job *j, size_t hi)
 {
 	struct early_tlsa *e = j->early ? &j->early[hi] : NULL;
+	struct dns_answer *a;
 
-	if (e == NULL || !e->asked || e->done) {
-		ask_tlsa(j, hi, j->res->hosts[hi].name);
-	} else if (e->answer != NULL) {
-		struct dns_answer *a = e->answer;
-
+	switch (e ? e->state : EARLY_NONE) {
+	case EARLY_OUT:
+		e->state = EARLY_WANTED;
+		return;
+	case EARLY_HELD:
+		a = e->answer;
 		e->answer = NULL;
-		e->done = true;
+		e->state = EARLY_OVER;
 		on_tlsa(j, hi, a);
 		dns_answer_free(a);
-	} else {
-		e->wanted = true;
+		return;
+	default:
+		ask_tlsa(j, hi, j->res->hosts[hi].name);
+		return;
 	}
 }
 
-/* on_early - the early TLSA answer of host hi: used now if the rule already asked for
- * it, kept if the addresses are not in yet, else dropped. Takes a. */
+/* on_early - the early TLSA answer of host hi: used now if the rule wants it, held if it
+ * has not decided, else dropped. Takes a. */
 static void on_early(struct domain_job *j, size_t hi, struct dns_answer *a)
 {
 	struct early_tlsa *e = &j->early[hi];
 
-	if (e->wanted && !e->done) {
-		e->done = true;
-		on_tlsa(j, hi, a);
-	} else if (!e->done && e->answer == NULL) {
+	switch (e->state) {
+	case EARLY_OUT:
 		e->answer = a;
+		e->state = EARLY_HELD;
 		return;
+	case EARLY_WANTED:
+		e->state = EARLY_OVER;
+		on_tlsa(j, hi, a);
+		break;
+	default:
+		break;
 	}
 	dns_answer_free(a);
 }

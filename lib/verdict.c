@@ -3,24 +3,31 @@
  *
  *	Per address, per level (Postfix's levels, RFC 7672 for dane):
  *	  no SMTP session (no greeting, greeting refused) .......... unreachable
- *	  may      no STARTTLS, or the handshake failed ............. plaintext (Postfix
- *	           retries a failed handshake in plaintext); else encrypted
+ *	  may      no STARTTLS, or the handshake failed ............. plaintext (after a
+ *	           failed handshake Postfix defers, then sends in plaintext on a later
+ *	           attempt); else encrypted
  *	  encrypt  no TLS ........................................... deferred; else encrypted
- *	  dane     the host's DANE state (below) decides:
- *	             none (MX or address records not secure, no TLSA, TLSA not secure): as may
- *	             defer (TLSA bogus or unanswered): deferred
+ *	  dane     the host's DANE state (verdict_host_dane()) decides:
+ *	             none (MX or address records insecure, no TLSA, TLSA insecure): as may
+ *	             defer (TLSA, or an address lookup, bogus or unanswered): deferred
  *	             unusable-only (secure records, none usable): as encrypt
  *	             applies (secure usable records): no TLS deferred; DANE verification
  *	             by OpenSSL succeeded authenticated; else deferred
- *	  verify   TLS, trusted chain, the MX host name (or its CNAME expansion) matches:
- *	           authenticated; else deferred
+ *	  verify   TLS, trusted chain, the MX host name (or its CNAME expansion, when that
+ *	           was DNSSEC-secure) matches: authenticated; else deferred
  *	  secure   TLS, trusted chain, a DNS-ID that is the domain or a name under it:
  *	           authenticated; else deferred
  *	Per host: senders try its addresses in turn, so the host delivers when one address
  *	does; its outcome is the worst among the addresses that deliver (a sender may land on
- *	any of them), else deferred when one defers, else unreachable.
+ *	any of them), else deferred when one defers, else unreachable. A host whose address
+ *	lookup was bogus or unanswered has no address and defers.
  *	Per domain: senders try MX hosts by preference; the outcome is the worst among the
- *	hosts of the most preferred group that delivers.
+ *	hosts of the most preferred group that delivers; outcome_worst is the worst of any
+ *	host that takes mail (what an attacker who blocks the preferred ones gets).
+ *
+ *	The checks send the MX host name as SNI outside DANE (Postfix sends none unless
+ *	smtp_tls_servername is set; Exim and the large providers send one): a server that
+ *	picks its certificate by SNI is judged by the certificate it shows for its name.
  *
  *	Severities at res->level: what the level does not look at is lowered to info (the
  *	table in docs/findings.md); an MX host that cannot take mail while another does is a
