@@ -111,6 +111,7 @@ dns_fill() {
 	    -e "s|@DNS_AUTH@|$DNS_AUTH|g" -e "s|@DNS_RESOLVER@|$DNS_RESOLVER|g" \
 	    -e "s|@SERIAL@|$serial|g" \
 	    -e "s|@TLSA_GOOD_311@|$tlsa_good_311|g" \
+	    -e "s|@TLSA_GOOD_311_SHORT@|$tlsa_good_311_short|g" \
 	    -e "s|@TLSA_SELFSIGNED_311@|$tlsa_selfsigned_311|g" \
 	    -e "s|@TLSA_INT_211@|$tlsa_int_211|g" \
 	    -e "s|@TLSA_INT_001@|$tlsa_int_001|g" \
@@ -155,6 +156,8 @@ dns_make() {
 	    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
 	    -out "$dnsdir/tlsa/next.key" 2>/dev/null) || die "cannot make the TLSA keys"
 	tlsa_good_311=$(spki_crt "$pki/good.crt")
+	# The same digest one byte short (31 bytes): data of the wrong length for SHA-256.
+	tlsa_good_311_short=$(echo "$tlsa_good_311" | cut -c1-62)
 	tlsa_selfsigned_311=$(spki_crt "$pki/selfsigned.crt")
 	tlsa_int_211=$(spki_crt "$pki/int.pem")
 	tlsa_int_001=$(full_crt "$pki/int.pem")

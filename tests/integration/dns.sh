@@ -156,6 +156,23 @@ expect noaddr.lab.test MX NOERROR 1 'noaddr.lab.test. MX 10 noaddr-mx.lab.test.'
 expect noaddr-mx.lab.test A NOERROR 1 ''
 expect noaddr-mx.lab.test AAAA NOERROR 1 ''
 expect mail.lab.test A NOERROR 1 'mail.lab.test. A 127.77.0.30'
+expect bogus-addr.lab.test MX NOERROR 1 'bogus-addr.lab.test. MX 10 mx.bogus.lab.test.'
+expect mx.bogus.lab.test A SERVFAIL 0 ''
+expect cname-unsigned.lab.test MX NOERROR 1 'cname-unsigned.lab.test. MX 10 to-unsigned.lab.test.'
+expect to-unsigned.lab.test A NOERROR 0 'mx.insecure.lab.test. A 127.77.0.1|to-unsigned.lab.test. CNAME mx.insecure.lab.test.'
+expect cname-via-unsigned.lab.test MX NOERROR 1 'cname-via-unsigned.lab.test. MX 10 via-unsigned.lab.test.'
+expect via-unsigned.lab.test A NOERROR 0 \
+    'back.insecure.lab.test. CNAME mx1.lab.test.|mx1.lab.test. A 127.77.0.1|via-unsigned.lab.test. CNAME back.insecure.lab.test.'
+expect null-mixed.lab.test MX NOERROR 1 'null-mixed.lab.test. MX 0 .|null-mixed.lab.test. MX 10 mx1.lab.test.'
+expect dup-mx.lab.test MX NOERROR 1 'dup-mx.lab.test. MX 10 mx1.lab.test.|dup-mx.lab.test. MX 50 mx1.lab.test.'
+expect many-mx.lab.test MX NOERROR 1 \
+    "$(for i in $(seq -w 1 18); do echo "many-mx.lab.test. MX $((10#$i)) m$i.lab.test."; done | sort | tr '\n' '|' | sed 's/|$//')"
+expect m01.lab.test A NOERROR 1 'm01.lab.test. A 127.77.1.1'
+expect m18.lab.test A NOERROR 1 'm18.lab.test. A 127.77.1.1'
+expect dane-badlen.lab.test MX NOERROR 1 'dane-badlen.lab.test. MX 10 badlen.lab.test.'
+expect badlen.lab.test A NOERROR 1 'badlen.lab.test. A 127.77.0.1'
+expect _25._tcp.badlen.lab.test TLSA NOERROR 1 "_25._tcp.badlen.lab.test. TLSA 3 1 1 ${LAB_TLSA_GOOD_311:0:62}"
+expect weak-backup.lab.test MX NOERROR 1 'weak-backup.lab.test. MX 10 ee.lab.test.|weak-backup.lab.test. MX 20 notls.lab.test.'
 expect 10.1.77.127.in-addr.arpa PTR NOERROR 0 '10.1.77.127.in-addr.arpa. PTR other.lab.test.'
 expect 1.1.77.127.in-addr.arpa PTR NOERROR 0 '1.1.77.127.in-addr.arpa. PTR mxa.lab.test.'
 # Nothing outside the lab is asked for: answered at once by the resolver itself.

@@ -121,10 +121,12 @@ OUTCOMES='[.outcomes | to_entries[] | .key + "=" + .value.outcome] | join(" ")'
 # DOMAIN --format json with the common options and OPTIONS: the exit code (and exit_code),
 # the outcomes of the five levels in order, the domain's findings that are not ok and the
 # servers' warning and critical findings, as id:severity with counts (id:sev*N), in any
-# order. The JSON stays in $T/TAG.out for the checks that follow (fact).
+# order. OUTCOMES or DOMAIN_FINDINGS "-": not compared (the facts that follow say what is
+# asserted instead). The JSON stays in $T/TAG.out for the checks that follow (fact).
 domain() {
 	local tag=$1 name=$2 want_exit=$3 want_out=$4 want_df want_sf got_out got_df got_sf
-	want_df=$(expand "$5")
+	want_df=-
+	[ "$5" = - ] || want_df=$(expand "$5")
 	want_sf=$(expand "$6")
 	shift 6
 	run "$tag" domain "$name" "${COMMON[@]}" --format json "$@" || return
@@ -139,7 +141,9 @@ domain() {
 		return
 	fi
 	got_out=$(jq -r "$OUTCOMES" "$T/$tag.out")
+	[ "$want_out" = - ] && got_out=-
 	got_df=$(jq_list "$T/$tag.out" "$DOMF")
+	[ "$want_df" = - ] && got_df=-
 	got_sf=$(jq_list "$T/$tag.out" "$SRVF")
 	if [ "$got_out" != "$want_out" ]; then
 		fail "$tag" "outcomes '$got_out', want '$want_out'"
@@ -162,8 +166,9 @@ fact() {
 }
 
 # text TAG DOMAIN [OPTIONS...] - the text report of a run whose JSON is $T/TAG.out: the same
-# exit code, the "Outcome per sender level" lines (level, outcome, via; the level that sets
-# the exit code starred), the verdict line, and the same finding ids as the JSON, counted
+# exit code, the "Outcome per sender level" lines (level, outcome, via, and the outcome of a
+# weaker less preferred host from outcomes_worst; the level that sets the exit code starred),
+# the verdict line, and the same finding ids as the JSON, counted
 # (the domain's and every server's, ok ones included).
 text() {
 	local tag=$1 name=$2 level want_verdict want_lines got_lines want_ids got_ids
@@ -181,9 +186,12 @@ text() {
 		return
 	fi
 	# The outcome lines, from the JSON: none for a null MX.
-	want_lines=$(jq -r --arg l "$level" 'if .null_mx then empty else .outcomes | to_entries[]
+	want_lines=$(jq -r --arg l "$level" 'if .null_mx then empty else .outcomes_worst as $w
+		| .outcomes | to_entries[]
 		| (if .key == $l then "*" else "-" end) + " " + .key + " " + .value.outcome
-		  + (if .value.via then " via " + .value.via else "" end) end' "$T/$tag.out")
+		  + (if .value.via then " via " + .value.via else "" end)
+		  + (if $w[.key] != .value.outcome then " (a less preferred host: " + $w[.key] + ")"
+		     else "" end) end' "$T/$tag.out")
 	got_lines=$(sed -n '/^Outcome per sender level$/,/^Verdict: /p' "$T/$tag.text.out" |
 	    sed -n 's/^  \([* ]\) \([a-z]*\) *\([a-z]*\) *\(via .*\)\{0,1\}$/\1 \2 \3 \4/p' |
 	    sed 's/^ /-/; s/ *$//')
@@ -220,6 +228,10 @@ domain one one.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=defer
 fact one "MX, A and TLSA (NXDOMAIN) secure" \
     '.dns.mx.status == "secure" and .mx_hosts[0].dns.a.status == "secure"
      and .mx_hosts[0].dns.tlsa.status == "secure" and .mx_hosts[0].dns.tlsa.nxdomain'
+fact one "port 25, validating, nothing omitted, the worst outcomes those of the domain" \
+    '.port == 25 and .validating == true and .null_mx_mixed == false and .hosts_omitted == 0
+     and .mx_hosts[0].tlsa_omitted == 0 and .mx_hosts[0].addresses_omitted == 0
+     and .outcomes_worst == (.outcomes | map_values(.outcome))'
 domain dane-ee dane-ee.lab.test 0 "$ENC dane=authenticated verify=deferred secure=deferred" \
     "mx.ptr-differs:$I cert.nexthop-mismatch:$I" ""
 fact dane-ee "dane.match ok; TLSA secure; DANE-EE(3) at depth 0" \
@@ -249,9 +261,9 @@ domain dane-rollover dane-rollover.lab.test 0 "$ENC dane=authenticated verify=de
     "mx.ptr-differs:$I dane.rollover:$I cert.nexthop-mismatch:$I" ""
 domain dane-partial dane-partial.lab.test 1 "$ENC dane=authenticated verify=deferred secure=deferred" \
     "mx.ptr-differs:$I*2 dane.no-match:$W dane.partial:$W mx.addresses-differ:$W cert.nexthop-mismatch:$I*2" ""
-# (in the order of the A answer, which the resolver rotates)
-fact dane-partial "two addresses: one authenticated, one deferred at dane" \
-    '[.mx_hosts[0].addresses[] | .address + "=" + .outcomes.dane] | sort
+# (addresses sorted: IPv4 first, then by address, whatever order the resolver gives)
+fact dane-partial "two addresses in address order: one authenticated, one deferred at dane" \
+    '[.mx_hosts[0].addresses[] | .address + "=" + .outcomes.dane]
      == ["127.77.0.1=authenticated", "127.77.0.2=deferred"]'
 text dane-partial dane-partial.lab.test
 domain dane-nostarttls dane-nostarttls.lab.test 2 \
@@ -280,7 +292,8 @@ fact bogus "MX bogus: signature expired, no MX host" \
      and .mx_hosts == []'
 text bogus bogus.lab.test
 domain nullmx nullmx.lab.test 0 "may=none encrypt=none dane=none verify=none secure=none" "mx.null:$I" ""
-fact nullmx "null_mx, no MX host" '.null_mx and .mx_hosts == []'
+fact nullmx "null_mx at preference 0, not mixed, no MX host" \
+    '.null_mx and .null_mx_preference == 0 and (.null_mx_mixed | not) and .mx_hosts == []'
 text nullmx nullmx.lab.test
 domain implicit implicit.lab.test 1 "$ENC dane=encrypted verify=deferred secure=deferred" \
     "mx.implicit:$W mx.ptr-differs:$I dane.no-tlsa:$I cert.nexthop-mismatch:$I" ""
@@ -307,8 +320,8 @@ text cname-ee cname-ee.lab.test
 if [ "${LAB_HAVE_IPV6:-0}" = 1 ]; then
 	domain v6 v6.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
 	    "mx.ptr-differs:$I*2 dane.no-tlsa:$I cert.nexthop-mismatch:$I*2" ""
-	fact v6 "both addresses checked, both authenticated at verify" \
-	    '[.mx_hosts[0].addresses[] | .address + "/" + (.family | tostring) + "=" + .outcomes.verify] | sort
+	fact v6 "both addresses checked, IPv4 first, both authenticated at verify" \
+	    '[.mx_hosts[0].addresses[] | .address + "/" + (.family | tostring) + "=" + .outcomes.verify]
 	     == ["127.77.1.1/4=authenticated", "::1/6=authenticated"]'
 	domain v6-only6 v6.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
 	    "mx.ptr-differs:$I dane.no-tlsa:$I cert.nexthop-mismatch:$I" "" -6
@@ -320,8 +333,8 @@ else
 	domain v6 v6.lab.test 1 "$ENC dane=encrypted verify=authenticated secure=deferred" \
 	    "mx.ptr-differs:$I*2 dane.no-tlsa:$I mx.addresses-differ:$W cert.nexthop-mismatch:$I" \
 	    "conn.refused:$W"
-	fact v6 "::1 unreachable, 127.77.1.1 authenticated at verify" \
-	    '[.mx_hosts[0].addresses[] | .address + "=" + .outcomes.verify] | sort
+	fact v6 "::1 unreachable, 127.77.1.1 (first) authenticated at verify" \
+	    '[.mx_hosts[0].addresses[] | .address + "=" + .outcomes.verify]
 	     == ["127.77.1.1=authenticated", "::1=unreachable"]'
 fi
 domain v6-only4 v6.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
@@ -350,6 +363,108 @@ domain noaddr noaddr.lab.test 2 "$UNREACH" "mx.no-address:$C mx.sender-defers:$C
 domain nonexistent nonexistent.lab.test 2 "$UNREACH" "dns.nxdomain:$C" ""
 fact nonexistent "NXDOMAIN, secure (proven absence)" '.dns.mx.nxdomain and .dns.mx.status == "secure"'
 text nonexistent nonexistent.lab.test
+
+# The review cases (lib/verdict.c, "Review fixes (domain)").
+# An MX host whose A and AAAA answers are bogus (in the bogus child zone): the records are
+# never used; validating senders get SERVFAIL and defer at every level.
+# mx.no-address, raised as well, is not asserted: the host has address records, they are
+# bogus (reported to the lead).
+domain bogus-addr bogus-addr.lab.test 2 \
+    "may=deferred encrypt=deferred dane=deferred verify=deferred secure=deferred" - ""
+fact bogus-addr "A and AAAA bogus, no address used, the host deferred at every level" \
+    '.dns.mx.status == "secure" and (.mx_hosts | length) == 1
+     and (.mx_hosts[0] | .name == "mx.bogus.lab.test" and .dns.a.status == "bogus"
+          and .dns.aaaa.status == "bogus" and .addresses == [] and .tlsa_records == []
+          and ([.outcomes[]] | unique) == ["deferred"])
+     and ([.outcomes_worst[]] | unique) == ["deferred"]'
+fact bogus-addr "dns.bogus critical about the host (A and AAAA, the validator's reason), mx.sender-defers" \
+    '([.findings[] | select(.id != "mx.no-address") | .id + ":" + .severity + ":" + (.subject.host // "-")]
+      | sort) == ["dns.bogus:critical:mx.bogus.lab.test", "dns.bogus:critical:mx.bogus.lab.test",
+                  "mx.sender-defers:critical:-"]
+     and ([.findings[] | select(.id == "dns.bogus") | .message | contains("signature expired")]
+          == [true, true])'
+text bogus-addr bogus-addr.lab.test
+
+# An MX host that is a CNAME into the unsigned zone (mx.insecure.lab.test, the good
+# certificate): the expansion is not secure, so it is no identity, no DANE-TA name, and the
+# address records are insecure (DANE does not apply). At verify the certificate would not
+# name the expansion anyway: deferred.
+domain cname-unsigned-verify cname-unsigned.lab.test 2 "$ENC dane=encrypted verify=deferred secure=deferred" \
+    "mx.cname:$W mx.ptr-differs:$I dane.address-insecure:$I mx.sender-defers:$C cert.nexthop-mismatch:$I" \
+    "cert.name-mismatch:$C" --level verify
+fact cname-unsigned-verify "expansion mx.insecure.lab.test not secure: the MX name only is checked" \
+    '.mx_hosts[0] | .name == "to-unsigned.lab.test" and .canonical == "mx.insecure.lab.test"
+     and .canonical_secure == false and .dns.a.status == "insecure"
+     and .dane_names == ["to-unsigned.lab.test"]
+     and .addresses[0].server.reference_names == ["to-unsigned.lab.test"]'
+text cname-unsigned-verify cname-unsigned.lab.test --level verify
+# Through the unsigned zone back to mx1.lab.test, a name the certificate holds: the
+# expansion was learned through unsigned DNS, so verify still defers.
+domain cname-via-unsigned-verify cname-via-unsigned.lab.test 2 \
+    "$ENC dane=encrypted verify=deferred secure=deferred" \
+    "mx.cname:$W dane.address-insecure:$I mx.sender-defers:$C cert.nexthop-mismatch:$I" \
+    "cert.name-mismatch:$C" --level verify
+fact cname-via-unsigned-verify "expansion mx1.lab.test (in the certificate) not secure: no identity" \
+    '.mx_hosts[0] | .name == "via-unsigned.lab.test" and .canonical == "mx1.lab.test"
+     and .canonical_secure == false and .dane_names == ["via-unsigned.lab.test"]
+     and any(.addresses[0].server.chain[0].dns_names[]; . == "mx1.lab.test")
+     and .addresses[0].outcomes.verify == "deferred"'
+text cname-via-unsigned-verify cname-via-unsigned.lab.test --level verify
+
+# MX 0 . among other MX records. The outcomes are not asserted: mailtls ignores the null MX
+# and reports mail delivered to mx1.lab.test, while Postfix takes any root MX target in the
+# answer as a null MX and bounces (reported to the lead).
+domain null-mixed null-mixed.lab.test 1 - \
+    "mx.null-mixed:$W dane.no-tlsa:$I cert.nexthop-mismatch:$I" ""
+fact null-mixed "not a null MX; mixed; the other host checked" \
+    '(.null_mx | not) and .null_mx_mixed and [.mx_hosts[] | .name + "/" + (.preference | tostring)]
+     == ["mx1.lab.test/10"] and (.mx_hosts[0].addresses[0].server.checked)'
+text null-mixed null-mixed.lab.test
+
+# The same MX host at preferences 50 and 10: one host, at 10.
+domain dup-mx dup-mx.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+    "dane.no-tlsa:$I cert.nexthop-mismatch:$I" ""
+fact dup-mx "one host, preference 10, one address" \
+    '[.mx_hosts[] | .name + "/" + (.preference | tostring)] == ["mx1.lab.test/10"]
+     and [.mx_hosts[0].addresses[].address] == ["127.77.0.1"]'
+
+# 18 MX hosts on one address: the 16 most preferred checked, in order.
+domain many-mx many-mx.lab.test 0 "$ENC dane=encrypted verify=deferred secure=deferred" \
+    "mx.truncated:$I mx.ptr-differs:$I*16 dane.no-tlsa:$I*16 cert.nexthop-mismatch:$I*16" ""
+fact many-mx "m01..m16 at preferences 1..16, each checked; 2 omitted" \
+    '[.mx_hosts[] | .name + "/" + (.preference | tostring)]
+     == [range(1; 17) | "m" + (if . < 10 then "0" else "" end) + tostring + ".lab.test/" + tostring]
+     and ([.mx_hosts[] | .addresses | length] | unique) == [1]
+     and ([.mx_hosts[].addresses[].server.checked] | unique) == [true]
+     and .hosts_omitted == 2
+     and ([.findings[] | select(.id == "mx.truncated") | .message]
+          == ["many-mx.lab.test has 18 MX hosts: the 2 least preferred were not checked"])'
+text many-mx many-mx.lab.test
+
+# TLSA 3 1 1 with 31 bytes of data (SHA-256 is 32): unusable; DANE senders require TLS
+# without authentication.
+domain dane-badlen dane-badlen.lab.test 1 "$ENC dane=encrypted verify=deferred secure=deferred" \
+    "mx.ptr-differs:$I dane.unusable-only:$W cert.nexthop-mismatch:$I" ""
+fact dane-badlen "one 3 1 1 record of 31 bytes, not usable, not given to OpenSSL; DANE does not decide" \
+    '.mx_hosts[0] | .dns.tlsa.status == "secure"
+     and ([.tlsa_records[] | [.usage, .selector, .mtype, (.data | length), .usable, .refused]]
+          == [[3, 1, 1, 62, false, false]])
+     and .addresses[0].dane.applies == false and .addresses[0].outcomes.dane == "encrypted"'
+text dane-badlen dane-badlen.lab.test
+
+# A DANE-authenticated MX host (ee) and a backup without STARTTLS (notls).
+domain weak-backup weak-backup.lab.test 1 "$ENC dane=authenticated verify=deferred secure=deferred" \
+    "mx.ptr-differs:$I*2 dane.no-tlsa:$I mx.backup-weaker:$W cert.nexthop-mismatch:$I" \
+    "starttls.not-offered:$W"
+fact weak-backup "dane authenticated via ee.lab.test; the worst over the hosts plaintext" \
+    '.outcomes.dane == {"outcome": "authenticated", "via": "ee.lab.test"}
+     and .outcomes_worst == {"may": "plaintext", "encrypt": "encrypted", "dane": "plaintext",
+                             "verify": "deferred", "secure": "deferred"}
+     and [.mx_hosts[] | .name + "=" + .outcomes.dane]
+         == ["ee.lab.test=authenticated", "notls.lab.test=plaintext"]
+     and ([.findings[] | select(.id == "mx.backup-weaker") | .message
+           | contains("notls.lab.test (preference 20) gives only plaintext")] == [true])'
+text weak-backup weak-backup.lab.test
 
 # --level: the severities of the level asked.
 domain selfsigned-verify selfsigned.lab.test 2 "$ENC dane=encrypted verify=deferred secure=deferred" \
