@@ -261,24 +261,25 @@ static void on_mx(struct domain_job *j, const struct dns_answer *a)
 	}
 	if (a->nxdomain || a->status == DNS_BOGUS)
 		return;
-	/* A null MX (RFC 7505) is the only record, target the root (preference 0: the
-	 * verdict reports another). Among other records it is ignored and reported. */
-	if (a->n == 1 && a->rr[0].u.mx.root) {
-		res->null_mx = true;
-		res->null_mx_preference = a->rr[0].u.mx.pref;
-		return;
-	}
+	/* A null MX (RFC 7505): a record whose target is the root (preference 0, alone: the
+	 * verdict reports otherwise). */
+	for (size_t i = 0; i < a->n; i++)
+		if (a->rr[i].u.mx.root) {
+			/* As Postfix: a root target anywhere makes the answer a null MX (a
+			 * finding says so when other records stand beside it). */
+			res->null_mx = true;
+			res->null_mx_preference = a->rr[i].u.mx.pref;
+			res->null_mx_mixed = a->n > 1;
+			return;
+		}
 	if (a->n == 0 && a->omitted > 0) {
 		res->checked = false;
 		res->unknown_reason = strdup("the MX answer holds records mailtls cannot read");
 		return;
 	}
-	for (size_t i = 0; i < a->n; i++) {
-		if (a->rr[i].u.mx.root)
-			res->null_mx_mixed = true;
-		else if (add_host(res, a->rr[i].u.mx.target, a->rr[i].u.mx.pref, false) != 0)
+	for (size_t i = 0; i < a->n; i++)
+		if (add_host(res, a->rr[i].u.mx.target, a->rr[i].u.mx.pref, false) != 0)
 			return nomem(j);
-	}
 	if (a->n == 0) {
 		/* RFC 5321 5.1: the domain itself, its address lookup following any CNAME. */
 		res->implicit_mx = true;

@@ -481,7 +481,7 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 		else if (l->asked && l->status == MAILTLS_DNS_NOANSWER && !l->nxdomain)
 			ADD(res, MAILTLS_F_DNS_NO_ANSWER, hs, "%s", lookup_problem(l, buf, sizeof(buf)));
 	}
-	if (h->n_addrs == 0)
+	if (h->n_addrs == 0 && !address_lookup_failed(h))
 		ADD(res, MAILTLS_F_MX_NO_ADDRESS, hs, "MX host %s has no A or AAAA records%s",
 		    h->name, h->a.nxdomain ? " (no such name)" : "");
 	for (size_t j = 0; j < h->n_addrs; j++) {
@@ -635,8 +635,9 @@ int verdict_domain(struct mailtls_domain_result *res)
 		    res->mx.canonical);
 	if (res->null_mx_mixed)
 		ADD(res, MAILTLS_F_MX_NULL_MIXED, ds,
-		    "%s publishes a null MX (target \".\") among other MX records: it was ignored "
-		    "and the other hosts checked", res->domain);
+		    "%s publishes a null MX (target \".\") among other MX records: Postfix takes "
+		    "the whole answer as a null MX and bounces; other senders may use the other "
+		    "hosts, which were not checked", res->domain);
 	if (res->null_mx) {
 		if (res->null_mx_preference != 0)
 			ADD(res, MAILTLS_F_MX_NULL_MIXED, ds,

@@ -143,10 +143,11 @@ struct mailtls_domain_result {
 	unsigned port;                /* the port checked (25) */
 	bool validating;              /* a DNSSEC trust anchor was configured: without one
 	                               * every answer is insecure and DANE cannot be judged */
-	bool null_mx;                 /* RFC 7505: accepts no mail (a single MX record whose
-	                               * target is the root) */
+	bool null_mx;                 /* RFC 7505: accepts no mail (an MX record whose target
+	                               * is the root: as Postfix, anywhere in the answer) */
 	unsigned null_mx_preference;  /* its preference (RFC 7505 says 0) */
-	bool null_mx_mixed;           /* a root target among other MX records */
+	bool null_mx_mixed;           /* other MX records beside it (RFC 7505 forbids them;
+	                               * they are not checked) */
 	size_t hosts_omitted;         /* MX hosts over the limit of 16, least preferred first */
 	bool implicit_mx;             /* no MX records: the domain is its own MX */
 	struct mailtls_mx_host *hosts; /* in preference order */
