@@ -214,13 +214,10 @@ static bool use_color(void)
 	       !(term != NULL && strcmp(term, "dumb") == 0);
 }
 
-static int print_report(const struct mailtls_result *res, const struct cli_opts *o)
+/* print_out - a formatted report to standard output, freed; code, or UNKNOWN when there is
+ * no report (no memory) or it cannot be written. */
+static int print_out(char *out, int code)
 {
-	struct mailtls_report_opts ro = { .color = use_color(), .transcript = o->transcript };
-	char *out = o->format == FMT_JSON ? mailtls_report_json(res) :
-		    o->format == FMT_NAGIOS ? mailtls_report_nagios(res) : mailtls_report_text(res, &ro);
-	int code = (int)mailtls_result_exit_code(res);
-
 	if (out == NULL) {
 		say_error("out of memory while formatting the report");
 		return MAILTLS_EXIT_UNKNOWN;
@@ -230,6 +227,15 @@ static int print_report(const struct mailtls_result *res, const struct cli_opts 
 	if (fflush(stdout) != 0)
 		return MAILTLS_EXIT_UNKNOWN;
 	return code;
+}
+
+static int print_report(const struct mailtls_result *res, const struct cli_opts *o)
+{
+	struct mailtls_report_opts ro = { .color = use_color(), .transcript = o->transcript };
+
+	return print_out(o->format == FMT_JSON ? mailtls_report_json(res) :
+			 o->format == FMT_NAGIOS ? mailtls_report_nagios(res) :
+			 mailtls_report_text(res, &ro), (int)mailtls_result_exit_code(res));
 }
 
 static int run_check(const struct cli_opts *o)
@@ -249,16 +255,12 @@ static int run_check(const struct cli_opts *o)
 		.transcript = o->transcript,
 		.family = o->family,
 	};
-	struct mailtls_engine_params ep = {
-		.ca_file = o->ca_file,
-		.ca_path = o->ca_path,
-		.resolver = o->resolver,
-		.trust_anchor = o->trust_anchor,
-	};
+	struct mailtls_engine_params ep;
 	struct mailtls_result *res = NULL;
 	char why[512] = "";
 	int r = cli_validate_target(o->host, o->names, o->n_names, o->family, why, sizeof(why));
 
+	cli_engine_params(o, &ep);
 	if (r == 0)
 		r = mailtls_check_run(&ep, &p, &res, why, sizeof(why));
 	if (r != 0) {
@@ -272,30 +274,15 @@ static int run_check(const struct cli_opts *o)
 
 static int run_domain(const struct cli_opts *o)
 {
-	struct mailtls_domain_params p = {
-		.domain = o->host,
-		.level = o->level >= 0 ? (enum mailtls_level)o->level : MAILTLS_LEVEL_DANE,
-		.have_level = o->level >= 0,
-		.family = o->family,
-		.timeout = o->timeout,
-		.deadline = o->deadline,
-		.at = o->at,
-		.have_at = o->have_at,
-		.warn_days = o->warn_days,
-		.transcript = o->transcript,
-		.ehlo_name = o->ehlo,
-	};
-	struct mailtls_engine_params ep = {
-		.ca_file = o->ca_file,
-		.ca_path = o->ca_path,
-		.resolver = o->resolver,
-		.trust_anchor = o->trust_anchor,
-	};
+	struct mailtls_domain_params p;
+	struct mailtls_engine_params ep;
 	struct mailtls_report_opts ro = { .color = use_color(), .transcript = o->transcript };
 	struct mailtls_domain_result *res = NULL;
 	char why[512] = "", *out;
 	int code;
 
+	cli_domain_params(o, o->host, &p);
+	cli_engine_params(o, &ep);
 	if (mailtls_domain_run(&ep, &p, &res, why, sizeof(why)) != 0) {
 		say_error("domain %s: %s", o->host, why);
 		return MAILTLS_EXIT_UNKNOWN;
@@ -304,15 +291,7 @@ static int run_domain(const struct cli_opts *o)
 				    : mailtls_report_domain_text(res, &ro);
 	code = (int)mailtls_domain_exit_code(res);
 	mailtls_domain_result_free(res);
-	if (out == NULL) {
-		say_error("out of memory while formatting the report");
-		return MAILTLS_EXIT_UNKNOWN;
-	}
-	fputs(out, stdout);
-	free(out);
-	if (fflush(stdout) != 0)
-		return MAILTLS_EXIT_UNKNOWN;
-	return code;
+	return print_out(out, code);
 }
 
 static int run_cert(const struct cli_opts *o)

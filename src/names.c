@@ -50,34 +50,20 @@ static int emit(struct line *l)
 	return r;
 }
 
-static void run_engine_params(const struct cli_opts *o, struct mailtls_engine_params *ep)
-{
-	*ep = (struct mailtls_engine_params){ .ca_file = o->ca_file, .ca_path = o->ca_path,
-					      .resolver = o->resolver,
-					      .trust_anchor = o->trust_anchor };
-}
-
 /* evaluate - the domain evaluation behind both commands. 0 or -1 (said). */
 static int evaluate(const struct cli_opts *o, enum mailtls_level level, unsigned port,
 		    struct mailtls_domain_result **res, const char *what)
 {
-	struct mailtls_domain_params p = {
-		.domain = o->host,
-		.level = level,
-		.have_level = true,
-		.family = o->family,
-		.port = port,
-		.timeout = o->timeout,
-		.deadline = o->deadline,
-		.at = o->at,
-		.have_at = o->have_at,
-		.warn_days = o->warn_days,
-		.ehlo_name = o->ehlo,
-	};
+	struct mailtls_domain_params p;
 	struct mailtls_engine_params ep;
 	char why[512] = "";
 
-	run_engine_params(o, &ep);
+	cli_domain_params(o, o->host, &p);
+	p.level = level;
+	p.have_level = true;
+	p.port = port;
+	p.transcript = false;
+	cli_engine_params(o, &ep);
 	if (mailtls_domain_run(&ep, &p, res, why, sizeof(why)) != 0) {
 		say_error("%s %s: %s", what, o->host, why);
 		return -1;

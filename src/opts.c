@@ -576,6 +576,28 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 	return 0;
 }
 
+void cli_engine_params(const struct cli_opts *o, struct mailtls_engine_params *ep)
+{
+	*ep = (struct mailtls_engine_params){
+		.ca_file = o->ca_file, .ca_path = o->ca_path, .resolver = o->resolver,
+		.trust_anchor = o->trust_anchor,
+		.max_in_flight = o->concurrency, .per_address = o->per_address, .rate = o->rate,
+	};
+}
+
+void cli_domain_params(const struct cli_opts *o, const char *domain,
+		       struct mailtls_domain_params *p)
+{
+	*p = (struct mailtls_domain_params){
+		.domain = domain,
+		.level = o->level >= 0 ? (enum mailtls_level)o->level : MAILTLS_LEVEL_DANE,
+		.have_level = o->level >= 0,
+		.family = o->family, .timeout = o->timeout, .deadline = o->deadline,
+		.at = o->at, .have_at = o->have_at, .warn_days = o->warn_days,
+		.transcript = o->transcript, .ehlo_name = o->ehlo,
+	};
+}
+
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 {
 	if (parse_args(argc, argv, o, err, errlen) != 0)

@@ -61,6 +61,15 @@ struct cli_opts {
 	const char *summary_json;
 };
 
+/* cli_engine_params - the engine settings every command that goes to the network shares
+ * (trust store, resolver, trust anchor; scan's limits), from o (borrowed strings). */
+void cli_engine_params(const struct cli_opts *o, struct mailtls_engine_params *ep);
+
+/* cli_domain_params - the evaluation of `domain` as the options ask it (borrowed
+ * strings): the level (dane when none was given), family, times, EHLO name. */
+void cli_domain_params(const struct cli_opts *o, const char *domain,
+		       struct mailtls_domain_params *p);
+
 /* cli_parse - parse argv into o. Returns 0, or -1 with a one-line message in err. */
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
 

@@ -250,14 +250,7 @@ static bool selected(const struct scan *s, const char *raw, size_t len, bool too
 static void submit_domain(struct scan *s, const char *domain, const char *shown, long line)
 {
 	const struct cli_opts *o = s->o;
-	struct mailtls_domain_params p = {
-		.domain = domain,
-		.level = o->level >= 0 ? (enum mailtls_level)o->level : MAILTLS_LEVEL_DANE,
-		.have_level = o->level >= 0,
-		.family = o->family, .timeout = o->timeout, .deadline = o->deadline,
-		.at = o->at, .have_at = o->have_at, .warn_days = o->warn_days,
-		.transcript = o->transcript, .ehlo_name = o->ehlo,
-	};
+	struct mailtls_domain_params p;
 	struct item *it = malloc(sizeof(*it));
 	char why[512];
 
@@ -268,6 +261,7 @@ static void submit_domain(struct scan *s, const char *domain, const char *shown,
 	}
 	it->s = s;
 	it->line = line;
+	cli_domain_params(o, domain, &p);
 	if (mailtls_domain_submit(s->e, &p, on_domain_done, it, why, sizeof(why)) == 0) {
 		s->in_flight++;
 		return;   /* the item is the engine's until on_domain_done or forget */
@@ -503,15 +497,12 @@ static int write_summary(struct scan *s)
 int scan_run(const struct cli_opts *o, char *err, size_t errlen)
 {
 	struct scan s = { .o = o, .out_fd = -1 };
-	struct mailtls_engine_params ep = {
-		.ca_file = o->ca_file, .ca_path = o->ca_path, .resolver = o->resolver,
-		.trust_anchor = o->trust_anchor,
-		.max_in_flight = o->concurrency, .per_address = o->per_address, .rate = o->rate,
-	};
+	struct mailtls_engine_params ep;
 	size_t ignored = 0;
 	int code = MAILTLS_EXIT_UNKNOWN;
 
 	err[0] = '\0';
+	cli_engine_params(o, &ep);
 	summary_init(&s.sum);
 	s.sum.domains = o->domains;
 	if (cli_validate_target("localhost", o->names, o->n_names, 0, err, errlen) != 0)
