@@ -12,41 +12,7 @@
 #include <mailtls/report.h>
 #include "escape.h"
 #include "report_json.h"
-
-#define C_RED "\033[31m"
-#define C_YELLOW "\033[33m"
-#define C_GREEN "\033[32m"
-#define C_RESET "\033[0m"
-
-static void put(FILE *f, const char *s)
-{
-	char *e;
-
-	if (s == NULL) {
-		fputc('-', f);
-		return;
-	}
-	e = escape_text(s, strlen(s));
-	fputs(e ? e : "?", f);
-	free(e);
-}
-
-static const char *sev_label(enum mailtls_severity s)
-{
-	switch (s) {
-	case MAILTLS_SEV_OK: return "OK";
-	case MAILTLS_SEV_INFO: return "INFO";
-	case MAILTLS_SEV_WARNING: return "WARNING";
-	case MAILTLS_SEV_CRITICAL: return "CRITICAL";
-	}
-	return "?";
-}
-
-static const char *sev_color(enum mailtls_severity s)
-{
-	return s == MAILTLS_SEV_CRITICAL ? C_RED : s == MAILTLS_SEV_WARNING ? C_YELLOW :
-	       s == MAILTLS_SEV_OK ? C_GREEN : "";
-}
+#include "report_textutil.h"
 
 /* lookup_text - "secure", "bogus (reason)", "no answer (why)", "NXDOMAIN (secure)". */
 static void lookup_text(FILE *f, const struct mailtls_dns_lookup *l)
@@ -62,16 +28,16 @@ static void lookup_text(FILE *f, const struct mailtls_dns_lookup *l)
 	fputs(mailtls_dns_status_name(l->status), f);
 	if (l->status == MAILTLS_DNS_BOGUS && l->why_bogus) {
 		fputs(" (", f);
-		put(f, l->why_bogus);
+		report_put(f, l->why_bogus);
 		fputc(')', f);
 	} else if (l->status == MAILTLS_DNS_NOANSWER && l->why) {
 		fputs(" (", f);
-		put(f, l->why);
+		report_put(f, l->why);
 		fputc(')', f);
 	}
 	if (l->canonical) {
 		fputs(", via CNAME to ", f);
-		put(f, l->canonical);
+		report_put(f, l->canonical);
 	}
 }
 
@@ -126,12 +92,7 @@ static void findings_text(FILE *f, const struct mailtls_findings *fs, const char
 			continue;
 		if (addr != fa && (addr == NULL || fa == NULL || strcmp(addr, fa) != 0))
 			continue;
-		fprintf(f, "%s%s%-8s%s %s: ", indent, color ? sev_color(fi->severity) : "",
-			sev_label(fi->severity), color ? C_RESET : "", fi->id);
-		put(f, fi->message);
-		fputc('\n', f);
-		if (fi->severity >= MAILTLS_SEV_WARNING && fi->remedy[0])
-			fprintf(f, "%s         remedy: %s\n", indent, fi->remedy);
+		report_finding(f, fi, color, indent);
 	}
 }
 
@@ -147,14 +108,14 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 	if (f == NULL)
 		return NULL;
 	fputs("mailtls domain ", f);
-	put(f, res->domain);
+	report_put(f, res->domain);
 	fprintf(f, " (level %s)\n", mailtls_level_name(res->level));
 	fputs("MX lookup: ", f);
 	lookup_text(f, &res->mx);
 	fputc('\n', f);
 	if (!res->checked) {
 		fputs("Could not check: ", f);
-		put(f, res->unknown_reason);
+		report_put(f, res->unknown_reason);
 		fputc('\n', f);
 	}
 	if (res->null_mx)
@@ -193,7 +154,7 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 		const struct mailtls_mx_host *h = &res->hosts[i];
 
 		fputs("  ", f);
-		put(f, h->name);
+		report_put(f, h->name);
 		fprintf(f, " (preference %u%s)\n", h->preference, h->implicit ? ", implicit MX" : "");
 		if (h->a.asked) {
 			fputs("    A: ", f);
@@ -207,14 +168,14 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 		}
 		if (h->tlsa_expanded.asked) {
 			fputs("    TLSA ", f);
-			put(f, h->tlsa_expanded.qname);
+			report_put(f, h->tlsa_expanded.qname);
 			fputs(": ", f);
 			lookup_text(f, &h->tlsa_expanded);
 			fputc('\n', f);
 		}
 		if (h->tlsa.asked) {
 			fputs("    TLSA ", f);
-			put(f, h->tlsa.qname);
+			report_put(f, h->tlsa.qname);
 			fputs(": ", f);
 			lookup_text(f, &h->tlsa);
 			fputc('\n', f);
@@ -235,15 +196,15 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 			fprintf(f, "    [%s]:%u", a->addr, res->port);
 			if (a->ptr_name) {
 				fputs("  PTR ", f);
-				put(f, a->ptr_name);
+				report_put(f, a->ptr_name);
 			}
 			if (s && s->session.banner_name) {
 				fputs("  banner ", f);
-				put(f, s->session.banner_name);
+				report_put(f, s->session.banner_name);
 			}
 			if (s && s->session.ehlo_name) {
 				fputs("  EHLO ", f);
-				put(f, s->session.ehlo_name);
+				report_put(f, s->session.ehlo_name);
 			}
 			fputc('\n', f);
 			findings_text(f, &res->findings, h->name, a->addr, color, "      ");
@@ -273,7 +234,7 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 				mailtls_level_name(l), mailtls_outcome_name(res->outcome[l]));
 			if (res->outcome_via[l]) {
 				fputs(" via ", f);
-				put(f, res->outcome_via[l]);
+				report_put(f, res->outcome_via[l]);
 			}
 			if (res->outcome_worst[l] != res->outcome[l])
 				fprintf(f, " (a less preferred host: %s)",
@@ -281,11 +242,8 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 			fputc('\n', f);
 		}
 	}
-	fprintf(f, "Verdict: %s%s%s at level %s\n",
-		color ? sev_color(code == MAILTLS_EXIT_OK ? MAILTLS_SEV_OK :
-				  code == MAILTLS_EXIT_WARNING ? MAILTLS_SEV_WARNING :
-				  MAILTLS_SEV_CRITICAL) : "",
-		mailtls_exit_name(code), color ? C_RESET : "", mailtls_level_name(res->level));
+	fprintf(f, "Verdict: %s%s%s at level %s\n", color ? report_exit_color(code) : "",
+		mailtls_exit_name(code), color ? REPORT_C_RESET : "", mailtls_level_name(res->level));
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -7,45 +7,8 @@
 #include <string.h>
 #include <mailtls/mailtls.h>
 #include "escape.h"
+#include "report_textutil.h"
 #include "report_verdict.h"
-
-#define C_RESET "\033[0m"
-
-static const char *sev_color(enum mailtls_severity s)
-{
-	switch (s) {
-	case MAILTLS_SEV_OK: return "\033[32m";
-	case MAILTLS_SEV_INFO: return "\033[36m";
-	case MAILTLS_SEV_WARNING: return "\033[33m";
-	case MAILTLS_SEV_CRITICAL: return "\033[1;31m";
-	}
-	return "";
-}
-
-static const char *sev_label(enum mailtls_severity s)
-{
-	switch (s) {
-	case MAILTLS_SEV_OK: return "OK";
-	case MAILTLS_SEV_INFO: return "INFO";
-	case MAILTLS_SEV_WARNING: return "WARNING";
-	case MAILTLS_SEV_CRITICAL: return "CRITICAL";
-	}
-	return "?";
-}
-
-/* put - print an untrusted string escaped; "-" when NULL. */
-static void put(FILE *f, const char *s)
-{
-	char *e;
-
-	if (s == NULL) {
-		fputs("-", f);
-		return;
-	}
-	e = escape_text(s, strlen(s));
-	fputs(e ? e : "?", f);
-	free(e);
-}
 
 static void put_list(FILE *f, const struct mailtls_strlist *l, const char *sep)
 {
@@ -54,7 +17,7 @@ static void put_list(FILE *f, const struct mailtls_strlist *l, const char *sep)
 	for (size_t i = 0; i < l->n; i++) {
 		if (i)
 			fputs(sep, f);
-		put(f, l->v[i]);
+		report_put(f, l->v[i]);
 	}
 }
 
@@ -82,20 +45,20 @@ static void session_text(FILE *f, const struct mailtls_result *res)
 	fprintf(f, "Session\n  protocol      %s%s\n", mailtls_proto_name(s->proto),
 		s->implicit_tls ? " (implicit TLS)" : "");
 	fputs("  server        ", f);
-	put(f, s->host);
+	report_put(f, s->host);
 	if (s->addr)
 		fprintf(f, " [%s]", s->addr);
 	fprintf(f, " port %u\n", s->port);
 	if (s->banner) {
 		fputs("  greeting      ", f);
-		put(f, s->banner);
+		report_put(f, s->banner);
 		fputc('\n', f);
 	}
 	if (s->banner_name || s->ehlo_name) {
 		fputs("  server names  greeting ", f);
-		put(f, s->banner_name);
+		report_put(f, s->banner_name);
 		fputs(", EHLO ", f);
-		put(f, s->ehlo_name);
+		report_put(f, s->ehlo_name);
 		fputs(" (shown, never used as identities)\n", f);
 	}
 	if (!s->implicit_tls)
@@ -117,7 +80,7 @@ static void session_text(FILE *f, const struct mailtls_result *res)
 static void cert_text(FILE *f, const struct mailtls_certinfo *c, size_t i)
 {
 	fprintf(f, "  [%zu] subject    ", i);
-	put(f, c->subject);
+	report_put(f, c->subject);
 	fputs("\n      DNS names  ", f);
 	if (c->san_malformed)
 		fputs("(subjectAltName extension does not decode)", f);
@@ -128,13 +91,13 @@ static void cert_text(FILE *f, const struct mailtls_certinfo *c, size_t i)
 		put_list(f, &c->other_names, ", ");
 	}
 	fputs("\n      issuer     ", f);
-	put(f, c->issuer);
+	report_put(f, c->issuer);
 	if (c->organization) {
 		fputs("\n      organisation ", f);
-		put(f, c->organization);
+		report_put(f, c->organization);
 	}
 	fputs("\n      serial     ", f);
-	put(f, c->serial);
+	report_put(f, c->serial);
 	fputs("\n      valid      ", f);
 	put_time(f, c->not_before);
 	fputs(" to ", f);
@@ -144,13 +107,13 @@ static void cert_text(FILE *f, const struct mailtls_certinfo *c, size_t i)
 	else
 		fprintf(f, " (expired %ld days ago)", -c->days_left);
 	fputs("\n      key        ", f);
-	put(f, c->key_type);
+	report_put(f, c->key_type);
 	fprintf(f, " %d bits, signed with ", c->key_bits);
-	put(f, c->sig_alg);
+	report_put(f, c->sig_alg);
 	fputs("\n      SHA-256    ", f);
-	put(f, c->sha256);
+	report_put(f, c->sha256);
 	fputs("\n      SPKI SHA-256 ", f);
-	put(f, c->spki_sha256);
+	report_put(f, c->spki_sha256);
 	fputc('\n', f);
 }
 
@@ -166,7 +129,7 @@ char *mailtls_report_text(const struct mailtls_result *res, const struct mailtls
 		return NULL;
 	if (res->have_session) {
 		fprintf(f, "mailtls check %s ", mailtls_proto_name(res->session.proto));
-		put(f, res->session.host);
+		report_put(f, res->session.host);
 		fprintf(f, " port %u\n", res->session.port);
 	} else {
 		fputs("mailtls cert\n", f);
@@ -190,18 +153,11 @@ char *mailtls_report_text(const struct mailtls_result *res, const struct mailtls
 	for (size_t i = 0; i < res->findings.n; i++) {
 		const struct mailtls_finding *fi = &res->findings.v[i];
 
-		fprintf(f, "  %s%-8s%s %s: ", color ? sev_color(fi->severity) : "",
-			sev_label(fi->severity), color ? C_RESET : "", fi->id);
-		put(f, fi->message);
-		fputc('\n', f);
-		if (fi->severity >= MAILTLS_SEV_WARNING && fi->remedy[0])
-			fprintf(f, "           remedy: %s\n", fi->remedy);
+		report_finding(f, fi, color, "  ");
 	}
 	report_verdict(res, verdict, sizeof(verdict));
-	fprintf(f, "Verdict: %s%s%s\n", color ? sev_color(code == MAILTLS_EXIT_OK ? MAILTLS_SEV_OK :
-							    code == MAILTLS_EXIT_WARNING ? MAILTLS_SEV_WARNING :
-							    MAILTLS_SEV_CRITICAL) : "",
-		verdict, color ? C_RESET : "");
+	fprintf(f, "Verdict: %s%s%s\n", color ? report_exit_color(code) : "", verdict,
+		color ? REPORT_C_RESET : "");
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
