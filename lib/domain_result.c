@@ -10,6 +10,7 @@ static const char *const level_names[MAILTLS_LEVEL_COUNT] = {
 	[MAILTLS_LEVEL_MAY] = "may",
 	[MAILTLS_LEVEL_ENCRYPT] = "encrypt",
 	[MAILTLS_LEVEL_DANE] = "dane",
+	[MAILTLS_LEVEL_MTASTS] = "mta-sts",
 	[MAILTLS_LEVEL_VERIFY] = "verify",
 	[MAILTLS_LEVEL_SECURE] = "secure",
 };
@@ -97,6 +98,7 @@ void mailtls_domain_result_free(struct mailtls_domain_result *res)
 	for (size_t i = 0; i < res->n_hosts; i++)
 		host_clear(&res->hosts[i]);
 	free(res->hosts);
+	mailtls_mtasts_clear(&res->mtasts);
 	mailtls_findings_clear(&res->findings);
 	for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++)
 		free(res->outcome_via[l]);

@@ -5,9 +5,9 @@ set -eu
 
 PACKAGES="gcc make pkg-config meson ninja-build
 libssl-dev openssl ca-certificates libevent-dev libunbound-dev libldns-dev dns-root-data
-libjansson-dev libidn2-dev libcmocka-dev iproute2
+libjansson-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev iproute2
 postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd jq procps time
-nsd unbound ldnsutils
+nsd unbound ldnsutils nginx-light
 valgrind cppcheck clang clang-tools libclang-rt-14-dev llvm"
 
 missing=""

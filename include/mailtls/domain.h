@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <time.h>
 #include <mailtls/result.h>
+#include <mailtls/dnsfacts.h>
+#include <mailtls/mtasts.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +37,11 @@ enum mailtls_level {
 	MAILTLS_LEVEL_ENCRYPT,        /* TLS required, certificate not checked */
 	MAILTLS_LEVEL_DANE,           /* DANE where the MX host has DNSSEC-secure usable TLSA
 	                               * records, else as `may` (Postfix and Exim with DNSSEC) */
+	MAILTLS_LEVEL_MTASTS,         /* MTA-STS without DANE (RFC 8461, as large webmail
+	                               * senders): an enforce policy in effect requires every
+	                               * host it delivers to be listed, offer STARTTLS and
+	                               * present a trusted certificate for its name; without
+	                               * one (no policy, testing, none) as `may` */
 	MAILTLS_LEVEL_VERIFY,         /* TLS with a trusted chain naming the MX host */
 	MAILTLS_LEVEL_SECURE,         /* TLS with a trusted chain naming the domain (nexthop)
 	                               * or a name under it */
@@ -50,32 +57,6 @@ enum mailtls_outcome {
 	MAILTLS_OUTCOME_PLAINTEXT,    /* delivered without TLS */
 	MAILTLS_OUTCOME_DEFERRED,     /* the sender refuses to deliver here (TLS policy) */
 	MAILTLS_OUTCOME_UNREACHABLE,  /* no SMTP session (no address, refused, timeout) */
-};
-
-/* DNSSEC status of one answer. A lookup that never got an answer is NOANSWER, never
- * secure. */
-enum mailtls_dns_status {
-	MAILTLS_DNS_NOANSWER = 0,
-	MAILTLS_DNS_INSECURE,
-	MAILTLS_DNS_SECURE,
-	MAILTLS_DNS_BOGUS,
-};
-
-/* One DNS lookup as asked and answered. */
-struct mailtls_dns_lookup {
-	bool asked;                   /* false: the question was never asked */
-	char *qname;                  /* owned */
-	char *qtype;                  /* "MX", "TLSA", ... (owned) */
-	enum mailtls_dns_status status;
-	int rcode;                    /* -1: no answer */
-	bool nxdomain;
-	bool nodata;                  /* the name exists, no record of this type */
-	unsigned ttl;
-	char *why_bogus;              /* with BOGUS: the validator's reason; else NULL */
-	char *why;                    /* with NOANSWER: what happened; else NULL */
-	struct mailtls_strlist cnames; /* aliases followed, in order (owner names) */
-	char *canonical;              /* the name the answer is for after CNAMEs; NULL when
-	                               * no CNAME was followed */
 };
 
 /* A TLSA record (RFC 6698) as published. */
@@ -135,6 +116,13 @@ struct mailtls_mx_host {
 	size_t n_addrs;
 	size_t addrs_omitted;         /* addresses over the limit of 16 per host */
 	enum mailtls_outcome outcome[MAILTLS_LEVEL_COUNT];
+	/* MTA-STS (verdict): the first policy mx pattern the host matches (-1: none), and
+	 * what the policy in effect means for it (NA without one). dane_governs: the host
+	 * has DNSSEC-secure usable TLSA records, so a sender that does DANE applies them and
+	 * not the policy (RFC 8461 section 2). */
+	int sts_pattern;
+	enum mailtls_sts_host sts;
+	bool dane_governs;
 };
 
 struct mailtls_domain_result {
@@ -152,6 +140,7 @@ struct mailtls_domain_result {
 	bool implicit_mx;             /* no MX records: the domain is its own MX */
 	struct mailtls_mx_host *hosts; /* in preference order */
 	size_t n_hosts;
+	struct mailtls_mtasts mtasts; /* MTA-STS and TLS-RPT (mtasts.h) */
 	/* Findings about DNS, DANE and the delivery paths, each with its subject (host and
 	 * address when it is about one). The server results keep their own. Severities here
 	 * and in the server results are those of `level` (the verdict rewrites them). */
@@ -185,6 +174,7 @@ struct mailtls_domain_params {
 	int warn_days;                /* <0: 21 */
 	bool transcript;
 	const char *ehlo_name;        /* NULL: the local address literal */
+	bool no_mta_sts;              /* true: MTA-STS and TLS-RPT are not looked at */
 };
 
 struct mailtls_engine;
@@ -206,16 +196,13 @@ int mailtls_domain_run(const struct mailtls_engine_params *ep,
 
 void mailtls_domain_result_free(struct mailtls_domain_result *res);
 
-/* mailtls_dns_lookup_clear - free what l owns and zero it. */
-void mailtls_dns_lookup_clear(struct mailtls_dns_lookup *l);
-
 /* mailtls_domain_exit_code - the exit code at res->level: UNKNOWN when not checked; else the
  * worst of what the outcome at that level calls for (mail deferred or unreachable
  * everywhere: CRITICAL; some MX host deferring or plaintext: WARNING) and the worst
  * finding severity (domain findings and every server's). */
 enum mailtls_exit mailtls_domain_exit_code(const struct mailtls_domain_result *res);
 
-/* Names: "may", "encrypt", "dane", "verify", "secure"; "authenticated", "encrypted",
+/* Names: "may", "encrypt", "dane", "mta-sts", "verify", "secure"; "authenticated", "encrypted",
  * "plaintext", "deferred", "unreachable", "none"; "secure", "insecure", "bogus",
  * "no answer". Static strings. */
 const char *mailtls_level_name(enum mailtls_level l);
