@@ -332,6 +332,124 @@
 	"RFC 7672 2.2", \
 	"Give every MX host the same TLS, certificate and DANE setup, or remove the weaker one."
 
+/* MTA-STS and TLS-RPT (mailtls domain). */
+#define T_MTASTS_NONE \
+	"The domain publishes no `_mta-sts` TXT record and serves no MTA-STS policy: senders that apply MTA-STS (large webmail providers) use opportunistic TLS to it, which a man in the middle can strip.", \
+	"RFC 8461 3", \
+	"Publish a policy at `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` and a `_mta-sts.DOMAIN` TXT record `v=STSv1; id=...` (start with `mode: testing` and a TLS-RPT record), or DNSSEC and DANE."
+#define T_MTASTS_TXT_MISSING \
+	"A policy is served at `mta-sts.DOMAIN`, but the `_mta-sts` TXT record is missing: senders look up the TXT record first and never fetch the policy, so it protects nothing.", \
+	"RFC 8461 3.1", \
+	"Publish `_mta-sts.DOMAIN TXT \"v=STSv1; id=YYYYMMDDNN\"` (a new id whenever the policy changes)."
+#define T_MTASTS_TXT_MULTIPLE \
+	"More than one TXT record at `_mta-sts.DOMAIN` starts with `v=STSv1`: senders then take none, and the domain has no MTA-STS.", \
+	"RFC 8461 3.1", \
+	"Keep exactly one `v=STSv1` record; bump its id= when the policy changes rather than adding a record."
+#define T_MTASTS_TXT_INVALID \
+	"The `_mta-sts` TXT record does not read as RFC 8461 says (`v=STSv1` first, fields separated by `;`, an `id=` of 1 to 32 letters and digits): senders ignore it, and the domain has no MTA-STS. The message quotes the record or field.", \
+	"RFC 8461 3.1", \
+	"Publish `v=STSv1; id=YYYYMMDDNN` exactly: letters and digits only in the id (no dashes, dots or colons)."
+#define T_MTASTS_TXT_OTHER_VERSION \
+	"A TXT record at `_mta-sts.DOMAIN` starts with `v=STS` but not with `v=STSv1` exactly (another version, or other letter case): senders ignore it.", \
+	"RFC 8461 3.1", \
+	"Write the version exactly `v=STSv1` (case matters)."
+#define T_MTASTS_TXT_WITHOUT_POLICY \
+	"The `_mta-sts` TXT record is published but no valid policy could be had (the message and the finding before it say why): new senders deliver as if the domain had no MTA-STS; senders that cached an earlier policy keep applying it until its max_age runs out.", \
+	"RFC 8461 3.3, 5.1", \
+	"Serve a valid policy at `https://mta-sts.DOMAIN/.well-known/mta-sts.txt`, or, to retire MTA-STS, serve `mode: none` for at least the old max_age before removing the TXT record."
+#define T_MTASTS_POLICY_FETCH_FAILED \
+	"The policy could not be fetched from `https://mta-sts.DOMAIN/.well-known/mta-sts.txt`: the policy host has no address, refuses the connection, times out, fails the TLS handshake, or does not speak HTTP. The message gives the reason.", \
+	"RFC 8461 3.3", \
+	"Publish an address for `mta-sts.DOMAIN` and serve the policy there over HTTPS on port 443."
+#define T_MTASTS_POLICY_CERT_INVALID \
+	"The policy host's certificate fails verification (untrusted chain, expired, or not naming `mta-sts.DOMAIN`): senders must not use a policy fetched so, and the domain has no MTA-STS for them. The message gives the verification error.", \
+	"RFC 8461 3.3", \
+	"Serve a certificate from a public CA whose subjectAltName has `mta-sts.DOMAIN`, with its intermediates."
+#define T_MTASTS_POLICY_HTTP_STATUS \
+	"The policy URL answered with an HTTP status other than 200: senders take no policy.", \
+	"RFC 8461 3.3", \
+	"Serve the policy file at `/.well-known/mta-sts.txt` of `mta-sts.DOMAIN` with status 200."
+#define T_MTASTS_POLICY_REDIRECT \
+	"The policy URL answered with a redirect: senders must not follow redirects when fetching a policy, so they take none. The message gives the Location.", \
+	"RFC 8461 3.3", \
+	"Serve the policy directly at `https://mta-sts.DOMAIN/.well-known/mta-sts.txt`, without a redirect (also none from a catch-all HTTPS-redirect rule)."
+#define T_MTASTS_POLICY_CONTENT_TYPE \
+	"The policy was served with a media type other than `text/plain`: strict senders refuse it.", \
+	"RFC 8461 3.2", \
+	"Serve the file as `text/plain` (nginx: `default_type text/plain;` in its location)."
+#define T_MTASTS_POLICY_TOO_LARGE \
+	"The policy is larger than 64 KiB: senders limit what they read and refuse it; mailtls read the first 64 KiB only.", \
+	"RFC 8461 3.3", \
+	"Serve a short policy: the version, mode, max_age and mx lines."
+#define T_MTASTS_POLICY_INVALID \
+	"The policy does not read as RFC 8461 says (`version: STSv1` first, a known mode, a max_age of 0 to 31557600, an mx line unless the mode is none, plain text): senders ignore it. The message quotes the line.", \
+	"RFC 8461 3.2", \
+	"Fix the line quoted; a complete policy is `version: STSv1`, `mode: enforce`, one `mx:` line per MX host or pattern, `max_age: 604800`."
+#define T_MTASTS_POLICY_LINE \
+	"A policy line senders skip: not `key: value`, an mx pattern that is not a host name (or `*.` and a domain), a key given twice (the first counts), or lines past the limit. The rest of the policy still applies; the message quotes the line.", \
+	"RFC 8461 3.2", \
+	"Fix or remove the line quoted (an mx pattern that is skipped leaves its MX hosts unlisted)."
+#define T_MTASTS_MAX_AGE_SHORT \
+	"The policy's max_age is under one day: senders forget it quickly, and a man in the middle who blocks the policy fetch for a day downgrades them.", \
+	"RFC 8461 3.2", \
+	"Use a max_age of weeks (604800 or more); RFC 8461 recommends weeks or greater."
+#define T_MTASTS_MODE_NONE \
+	"The policy's mode is `none`, with the TXT record published: senders treat the domain as having no policy. This is how a policy is retired.", \
+	"RFC 8461 5", \
+	"If MTA-STS is being retired, remove the TXT record and the policy after the previous max_age has passed; otherwise serve `mode: testing` or `enforce`."
+#define T_MTASTS_MODE_TESTING \
+	"The policy's mode is `testing`: senders deliver as without a policy and only report failures (TLS-RPT). It works, but protects nothing.", \
+	"RFC 8461 5", \
+	"When the TLS-RPT reports show no failures, switch to `mode: enforce` and bump the TXT id."
+#define T_MTASTS_ENFORCED \
+	"An enforce policy is in effect and every MX host is listed, offers STARTTLS and presents a certificate valid for its name: MTA-STS senders deliver authenticated.", \
+	"RFC 8461 5", \
+	"None."
+#define T_MTASTS_MX_NOT_LISTED \
+	"An MX host matches no `mx:` pattern of the enforce policy: MTA-STS senders will not deliver to it. (A `*.` pattern matches exactly one label: `*.example.org` covers `mx.example.org`, not `a.mx.example.org` or `example.org`.)", \
+	"RFC 8461 4.1", \
+	"Add the host (or a pattern covering it) to the policy and bump the TXT id, or remove the MX record."
+#define T_MTASTS_MX_NO_TLS \
+	"An MX host listed in the enforce policy does not offer STARTTLS, or the TLS handshake fails: MTA-STS senders will not deliver to it.", \
+	"RFC 8461 4.2", \
+	"Enable STARTTLS with a working certificate on the host (its server findings say what fails)."
+#define T_MTASTS_MX_CERT_INVALID \
+	"An MX host listed in the enforce policy presents a certificate that fails PKIX validation for its name (untrusted, expired, or not naming the MX host): MTA-STS senders will not deliver to it.", \
+	"RFC 8461 4.2", \
+	"Serve a certificate from a public CA naming the MX host, with its intermediates (the host's `cert.*` findings say what fails)."
+#define T_MTASTS_TESTING_FAILURE \
+	"Under the testing policy, this MX host fails what enforce would require (not listed, no TLS, or certificate invalid): senders deliver anyway and report the failure through TLS-RPT; in enforce mode they would not deliver to it.", \
+	"RFC 8461 5, RFC 8460", \
+	"Fix the host or the policy before switching to enforce."
+#define T_MTASTS_DANE_PRECEDENCE \
+	"The MX host has DNSSEC-secure TLSA records: a sender that does DANE applies them and not the MTA-STS policy (DANE takes precedence); only senders without DANE apply the policy to this host.", \
+	"RFC 8461 2", \
+	"None; keep the policy consistent with the host all the same, for senders without DANE."
+#define T_MTASTS_PATTERN_UNUSED \
+	"An `mx:` pattern of the policy matches none of the domain's MX hosts: a stale entry, or a typo that leaves the intended host unlisted.", \
+	"RFC 8461 4.1", \
+	"Remove the pattern, or correct it to the MX host name."
+#define T_TLSRPT_MISSING \
+	"No `_smtp._tls` TXT record (TLS-RPT): senders have nowhere to report TLS failures, so a broken MTA-STS or DANE setup goes unnoticed until mail is lost.", \
+	"RFC 8460 3", \
+	"Publish `_smtp._tls.DOMAIN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN\"`."
+#define T_TLSRPT_MULTIPLE \
+	"More than one TXT record at `_smtp._tls.DOMAIN` starts with `v=TLSRPTv1`: senders then take none and send no reports.", \
+	"RFC 8460 3", \
+	"Keep one record; list several report addresses in its rua= field, separated by commas."
+#define T_TLSRPT_INVALID \
+	"The `_smtp._tls` TXT record does not read as RFC 8460 says (`v=TLSRPTv1` first, fields separated by `;`, a `rua=` with at least one valid URI): senders send no reports. The message quotes it.", \
+	"RFC 8460 3", \
+	"Publish `v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN` exactly (the `;` after the version is required)."
+#define T_TLSRPT_BAD_URI \
+	"A `rua=` URI is not a valid `mailto:` or `https:` URI (the only schemes RFC 8460 defines): senders skip it. The message quotes it.", \
+	"RFC 8460 3", \
+	"Use `mailto:address@domain` or `https://host/path`; percent-encode commas and semicolons inside a URI."
+#define T_TLSRPT_OK \
+	"A valid TLS-RPT record names where senders report TLS failures.", \
+	"RFC 8460 3", \
+	"None."
+
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
 #define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },
 	MAILTLS_FINDINGS(ENTRY_)

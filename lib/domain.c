@@ -32,8 +32,10 @@
 #include <mailtls/engine.h>
 #include <mailtls/names.h>
 #include "dns.h"
+#include "dnsfacts.h"
 #include "engine_task.h"
 #include "mxrules.h"
+#include "stsgather.h"
 #include "verdict.h"
 
 #define DOMAIN_HOSTS_MAX 16           /* MX hosts checked */
@@ -89,6 +91,7 @@ struct domain_job {
 	struct domain_op *ops;        /* outstanding DNS questions */
 	struct check_ctx **checks;    /* per MX host, the contexts of its checks, or NULL */
 	struct early_tlsa *early;     /* one per MX host, or NULL */
+	struct sts_gather *sts;       /* MTA-STS and TLS-RPT, while gathering */
 	size_t n_early;
 	size_t outstanding;           /* DNS questions and checks not answered yet */
 	struct timespec t0;
@@ -104,6 +107,7 @@ static void job_free(struct domain_job *j)
 {
 	struct domain_op *o, *next;
 
+	sts_gather_cancel(j->sts);
 	for (o = j->ops; o != NULL; o = next) {
 		next = o->next;
 		if (o->q != NULL)
@@ -161,33 +165,6 @@ static void settle(struct domain_job *j)
 {
 	if (j->outstanding == 0 && !j->finished)
 		finish(j);
-}
-
-/* fill_lookup - an answer's facts into a lookup record. */
-static int fill_lookup(struct mailtls_dns_lookup *l, const char *qtype, const struct dns_answer *a)
-{
-	l->asked = true;
-	l->status = a->status == DNS_SECURE ? MAILTLS_DNS_SECURE :
-		    a->status == DNS_INSECURE ? MAILTLS_DNS_INSECURE :
-		    a->status == DNS_BOGUS ? MAILTLS_DNS_BOGUS : MAILTLS_DNS_NOANSWER;
-	l->rcode = a->rcode;
-	l->nxdomain = a->nxdomain;
-	l->nodata = a->nodata;
-	l->ttl = a->ttl;
-	if ((l->qname = strdup(a->qname)) == NULL || (l->qtype = strdup(qtype)) == NULL)
-		return MAILTLS_ENOMEM;
-	if (a->status == DNS_BOGUS && a->why_bogus != NULL
-	    && (l->why_bogus = strdup(a->why_bogus)) == NULL)
-		return MAILTLS_ENOMEM;
-	if (a->why[0] != '\0' && (l->why = strdup(a->why)) == NULL)
-		return MAILTLS_ENOMEM;
-	for (size_t i = 0; i < a->n_cnames; i++)
-		if (mailtls_strlist_add(&l->cnames, a->cnames[i], MAILTLS_NAME_MAX) != 0)
-			return MAILTLS_ENOMEM;
-	if (a->n_cnames > 0 && a->canonical != NULL
-	    && (l->canonical = strdup(a->canonical)) == NULL)
-		return MAILTLS_ENOMEM;
-	return 0;
 }
 
 static struct domain_op *ask(struct domain_job *j, const char *name, int rrtype, size_t host,
@@ -252,7 +229,7 @@ static void on_mx(struct domain_job *j, const struct dns_answer *a)
 {
 	struct mailtls_domain_result *res = j->res;
 
-	if (fill_lookup(&res->mx, "MX", a) != 0)
+	if (dnsfacts_fill(&res->mx, "MX", a) != 0)
 		return nomem(j);
 	if (a->status == DNS_NOANSWER && !a->nxdomain) {
 		res->checked = false;
@@ -520,14 +497,14 @@ static void on_tlsa(struct domain_job *j, size_t hi, const struct dns_answer *a)
 							       : a->qname;
 	if (first_of_two && a->status == DNS_SECURE && a->n == 0 && a->omitted == 0) {
 		/* Nothing at the expanded name: the name as published next (RFC 7672 2.2.2). */
-		if (fill_lookup(&h->tlsa_expanded, "TLSA", a) != 0)
+		if (dnsfacts_fill(&h->tlsa_expanded, "TLSA", a) != 0)
 			return nomem(j);
 		tlsa_published(j, hi);
 		return;
 	}
 	if (first_of_two)
 		early_drop(j, hi);    /* the expanded name's answer applies */
-	if (fill_lookup(&h->tlsa, "TLSA", a) != 0 || fill_tlsa(h, a, base) != 0)
+	if (dnsfacts_fill(&h->tlsa, "TLSA", a) != 0 || fill_tlsa(h, a, base) != 0)
 		return nomem(j);
 	/* Reference names for DANE-TA (RFC 7672 3.2.3): the TLSA base domain, the MX host
 	 * name, and its secure CNAME expansion. */
@@ -559,7 +536,7 @@ static void on_answer(struct dns_answer *a, void *arg)
 			struct mailtls_mx_host *h = &j->res->hosts[hi];
 			struct mailtls_dns_lookup *l = kind == RR_A ? &h->a : &h->aaaa;
 
-			if (fill_lookup(l, kind == RR_A ? "A" : "AAAA", a) != 0)
+			if (dnsfacts_fill(l, kind == RR_A ? "A" : "AAAA", a) != 0)
 				nomem(j);
 			/* Records of a bogus answer are for the report only, never to act on. */
 			for (size_t i = 0; a->status != DNS_BOGUS && i < a->n; i++)
@@ -572,7 +549,7 @@ static void on_answer(struct dns_answer *a, void *arg)
 		} else if (kind == RR_PTR) {
 			struct mailtls_mx_address *ad = &j->res->hosts[hi].addrs[ai];
 
-			if (fill_lookup(&ad->ptr, "PTR", a) != 0
+			if (dnsfacts_fill(&ad->ptr, "PTR", a) != 0
 			    || (a->n > 0 && a->status != DNS_BOGUS
 				&& (ad->ptr_name = strdup(a->rr[0].u.ptr.name)) == NULL))
 				nomem(j);
@@ -698,6 +675,18 @@ static void submit_checks(struct domain_job *j, size_t hi)
 	}
 }
 
+/* on_sts - the MTA-STS and TLS-RPT facts are in. */
+static void on_sts(void *arg, int err)
+{
+	struct domain_job *j = arg;
+
+	j->sts = NULL;
+	if (err != 0)
+		nomem(j);
+	j->outstanding--;
+	settle(j);
+}
+
 /* The engine task. */
 static void domain_granted(struct engine_task *t)
 {
@@ -707,6 +696,14 @@ static void domain_granted(struct engine_task *t)
 	admit_release(engine_admit(t->e), &t->ticket);
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	ask(j, j->res->domain, RR_MX, SIZE_MAX, SIZE_MAX);
+	/* MTA-STS alongside the MX: its questions and fetch do not wait for the checks. */
+	if (!j->p.no_mta_sts && j->res->checked) {
+		if (sts_gather_start(t->e, j->res->domain, timeout_ms(j), &j->res->mtasts, on_sts, j,
+				     &j->sts) == 0)
+			j->outstanding++;
+		else
+			nomem(j);
+	}
 	j->res->validating = engine_dns(t->e) != NULL && dns_validating(engine_dns(t->e));
 	settle(j);
 }

@@ -41,27 +41,6 @@ const char *mailtls_outcome_name(enum mailtls_outcome o)
 	return "?";
 }
 
-const char *mailtls_dns_status_name(enum mailtls_dns_status s)
-{
-	switch (s) {
-	case MAILTLS_DNS_NOANSWER: return "no answer";
-	case MAILTLS_DNS_INSECURE: return "insecure";
-	case MAILTLS_DNS_SECURE: return "secure";
-	case MAILTLS_DNS_BOGUS: return "bogus";
-	}
-	return "?";
-}
-
-void mailtls_dns_lookup_clear(struct mailtls_dns_lookup *l)
-{
-	free(l->qname);
-	free(l->qtype);
-	free(l->why_bogus);
-	free(l->why);
-	free(l->canonical);
-	mailtls_strlist_clear(&l->cnames);
-	memset(l, 0, sizeof(*l));
-}
 
 static void host_clear(struct mailtls_mx_host *h)
 {
@@ -102,6 +81,8 @@ void mailtls_domain_result_free(struct mailtls_domain_result *res)
 	mailtls_findings_clear(&res->findings);
 	for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++)
 		free(res->outcome_via[l]);
+	free(res->postfix_policy);
+	free(res->postfix_why);
 	free(res->unknown_reason);
 	free(res);
 }

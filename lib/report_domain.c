@@ -12,6 +12,7 @@
 #include <mailtls/report.h>
 #include "escape.h"
 #include "report_json.h"
+#include "report_mtasts.h"
 #include "report_textutil.h"
 
 /* lookup_text - "secure", "bogus (reason)", "no answer (why)", "NXDOMAIN (secure)". */
@@ -78,22 +79,6 @@ static const char *dane_cell(const struct mailtls_mx_host *h, const struct mailt
 	else
 		snprintf(buf, len, "%zu TLSA (%s)", h->n_tlsa, mailtls_dns_status_name(h->tlsa.status));
 	return buf;
-}
-
-static void findings_text(FILE *f, const struct mailtls_findings *fs, const char *host,
-			  const char *addr, bool color, const char *indent)
-{
-	for (size_t i = 0; i < fs->n; i++) {
-		const struct mailtls_finding *fi = &fs->v[i];
-		const char *fh = fi->subject.host, *fa = fi->subject.addr;
-
-		if (host != fs->v[i].subject.host
-		    && (host == NULL || fh == NULL || strcmp(host, fh) != 0))
-			continue;
-		if (addr != fa && (addr == NULL || fa == NULL || strcmp(addr, fa) != 0))
-			continue;
-		report_finding(f, fi, color, indent);
-	}
 }
 
 char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
@@ -188,7 +173,7 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 				fprintf(f, "%s%s\n", t->len > 32 ? "..." : "", t->usable ? "" : " (unusable)");
 			}
 		}
-		findings_text(f, &res->findings, h->name, NULL, color, "    ");
+		report_findings_about(f, &res->findings, h->name, NULL, color, "    ");
 		for (size_t j = 0; j < h->n_addrs; j++) {
 			const struct mailtls_mx_address *a = &h->addrs[j];
 			const struct mailtls_result *s = a->server;
@@ -207,9 +192,9 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 				report_put(f, s->session.ehlo_name);
 			}
 			fputc('\n', f);
-			findings_text(f, &res->findings, h->name, a->addr, color, "      ");
+			report_findings_about(f, &res->findings, h->name, a->addr, color, "      ");
 			if (s != NULL)
-				findings_text(f, &s->findings, s->session.host, s->session.addr, color,
+				report_findings_about(f, &s->findings, s->session.host, s->session.addr, color,
 					      "      ");
 			if (s != NULL && opts && opts->transcript && s->session.transcript) {
 				fputs("      Transcript\n", f);
@@ -217,14 +202,15 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 			}
 		}
 	}
+	report_mtasts_text(f, res, color);
 	if (res->findings.n > 0) {
 		bool any = false;
 
 		for (size_t i = 0; i < res->findings.n; i++)
 			any |= res->findings.v[i].subject.host == NULL;
 		if (any) {
-			fputs("Domain\n", f);
-			findings_text(f, &res->findings, NULL, NULL, color, "  ");
+			fputs("\nDomain\n", f);
+			report_findings_about(f, &res->findings, NULL, NULL, color, "  ");
 		}
 	}
 	if (res->checked && !res->null_mx) {
@@ -252,25 +238,6 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 }
 
 /* JSON */
-
-static json_t *lookup_json(const struct mailtls_dns_lookup *l)
-{
-	if (!l->asked)
-		return json_null();
-	return json_pack("{s:o s:o s:s s:o s:b s:b s:I s:o s:o s:o s:o}",
-			 "name", report_jstr(l->qname),
-			 "type", report_jstr(l->qtype),
-			 "status", l->status == MAILTLS_DNS_NOANSWER ? "no-answer" :
-				   mailtls_dns_status_name(l->status),
-			 "rcode", l->rcode >= 0 ? json_integer(l->rcode) : json_null(),
-			 "nxdomain", l->nxdomain,
-			 "nodata", l->nodata,
-			 "ttl", (json_int_t)l->ttl,
-			 "why_bogus", report_jstr(l->why_bogus),
-			 "why", report_jstr(l->why),
-			 "cnames", report_jlist(&l->cnames),
-			 "canonical", report_jstr(l->canonical));
-}
 
 static json_t *outcomes_json(const enum mailtls_outcome *o, char *const *via)
 {
@@ -304,7 +271,7 @@ static json_t *address_json(const struct mailtls_mx_address *a)
 	json_t *o = json_pack("{s:o s:i s:o s:o s:o s:o}",
 			      "address", report_jstr(a->addr),
 			      "family", a->family,
-			      "ptr", lookup_json(&a->ptr),
+			      "ptr", report_lookup_json(&a->ptr),
 			      "ptr_name", report_jstr(a->ptr_name),
 			      "outcomes", outcomes_json(a->outcome, NULL),
 			      "dane", json_pack("{s:b s:b s:b s:o s:o s:o}",
@@ -320,7 +287,7 @@ static json_t *address_json(const struct mailtls_mx_address *a)
 	return o;
 }
 
-static json_t *host_json(const struct mailtls_mx_host *h)
+static json_t *host_json(const struct mailtls_domain_result *res, const struct mailtls_mx_host *h)
 {
 	json_t *recs = json_array(), *addrs = json_array();
 
@@ -332,22 +299,23 @@ static json_t *host_json(const struct mailtls_mx_host *h)
 			"usable", h->tlsa_records[i].usable, "refused", h->tlsa_records[i].refused));
 	for (size_t j = 0; addrs && j < h->n_addrs; j++)
 		json_array_append_new(addrs, address_json(&h->addrs[j]));
-	return json_pack("{s:o s:i s:b s:b s:o s:b s:{s:o s:o s:o s:o} s:o s:o s:I s:o s:o s:I s:o}",
+	return json_pack("{s:o s:i s:b s:b s:o s:b s:{s:o s:o s:o s:o} s:o s:o s:I s:o s:o s:I s:o s:o}",
 			 "name", report_jstr(h->name),
 			 "preference", (int)h->preference,
 			 "implicit", h->implicit,
 			 "ip_literal", h->ip_literal,
 			 "canonical", report_jstr(h->canonical),
 			 "canonical_secure", h->canonical_secure,
-			 "dns", "a", lookup_json(&h->a), "aaaa", lookup_json(&h->aaaa),
-				"tlsa", lookup_json(&h->tlsa), "tlsa_expanded", lookup_json(&h->tlsa_expanded),
+			 "dns", "a", report_lookup_json(&h->a), "aaaa", report_lookup_json(&h->aaaa),
+				"tlsa", report_lookup_json(&h->tlsa), "tlsa_expanded", report_lookup_json(&h->tlsa_expanded),
 			 "tlsa_base", report_jstr(h->tlsa_base),
 			 "tlsa_records", recs,
 			 "tlsa_omitted", (json_int_t)h->tlsa_omitted,
 			 "dane_names", report_jlist(&h->dane_names),
 			 "outcomes", outcomes_json(h->outcome, NULL),
 			 "addresses_omitted", (json_int_t)h->addrs_omitted,
-			 "addresses", addrs);
+			 "addresses", addrs,
+			 "mta_sts", report_mtasts_host_json(res, h));
 }
 
 static json_t *domain_json(const struct mailtls_domain_result *res)
@@ -356,7 +324,7 @@ static json_t *domain_json(const struct mailtls_domain_result *res)
 	json_t *hosts = json_array(), *root;
 
 	for (size_t i = 0; hosts && i < res->n_hosts; i++)
-		json_array_append_new(hosts, host_json(&res->hosts[i]));
+		json_array_append_new(hosts, host_json(res, &res->hosts[i]));
 	root = json_pack("{s:s s:s s:o s:s s:s s:i s:b s:o s:o s:f s:i s:b s:{s:o} s:b s:i s:b s:b s:I s:o s:o s:o}",
 			 "mailtls_version", mailtls_version(),
 			 "mode", "domain",
@@ -370,7 +338,7 @@ static json_t *domain_json(const struct mailtls_domain_result *res)
 			 "elapsed_ms", res->elapsed_ms,
 			 "port", (int)res->port,
 			 "validating", res->validating,
-			 "dns", "mx", lookup_json(&res->mx),
+			 "dns", "mx", report_lookup_json(&res->mx),
 			 "null_mx", res->null_mx,
 			 "null_mx_preference", (int)res->null_mx_preference,
 			 "null_mx_mixed", res->null_mx_mixed,
@@ -379,8 +347,14 @@ static json_t *domain_json(const struct mailtls_domain_result *res)
 			 "outcomes", outcomes_json(res->outcome, res->outcome_via),
 			 "outcomes_worst", outcomes_json(res->outcome_worst, NULL),
 			 "mx_hosts", hosts);
-	if (root != NULL)
+	if (root != NULL) {
+		json_object_set_new(root, "mta_sts", report_mtasts_json(res));
+		json_object_set_new(root, "postfix_policy", res->postfix_policy
+				    ? json_pack("{s:o s:o}", "entry", report_jstr(res->postfix_policy),
+						"why", report_jstr(res->postfix_why))
+				    : json_null());
 		json_object_set_new(root, "findings", report_findings_json(&res->findings));
+	}
 	return root;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <jansson.h>
 #include <mailtls/mailtls.h>
+#include <mailtls/dnsfacts.h>
 #include "escape.h"
 #include "report_json.h"
 #include "report_verdict.h"
@@ -245,3 +246,22 @@ json_t *report_jtime(time_t t) { return jtime(t); }
 json_t *report_result_json(const struct mailtls_result *res) { return result_json(res); }
 json_t *report_findings_json(const struct mailtls_findings *f) { return findings_json(f); }
 char *report_dump(json_t *root, size_t flags) { return dump_line(root, flags); }
+
+json_t *report_lookup_json(const struct mailtls_dns_lookup *l)
+{
+	if (!l->asked)
+		return json_null();
+	return json_pack("{s:o s:o s:s s:o s:b s:b s:I s:o s:o s:o s:o}",
+			 "name", report_jstr(l->qname),
+			 "type", report_jstr(l->qtype),
+			 "status", l->status == MAILTLS_DNS_NOANSWER ? "no-answer" :
+				   mailtls_dns_status_name(l->status),
+			 "rcode", l->rcode >= 0 ? json_integer(l->rcode) : json_null(),
+			 "nxdomain", l->nxdomain,
+			 "nodata", l->nodata,
+			 "ttl", (json_int_t)l->ttl,
+			 "why_bogus", report_jstr(l->why_bogus),
+			 "why", report_jstr(l->why),
+			 "cnames", report_jlist(&l->cnames),
+			 "canonical", report_jstr(l->canonical));
+}

@@ -59,3 +59,19 @@ void report_finding(FILE *f, const struct mailtls_finding *fi, bool color, const
 	if (fi->severity >= MAILTLS_SEV_WARNING && fi->remedy[0])
 		fprintf(f, "%s         remedy: %s\n", indent, fi->remedy);
 }
+
+void report_findings_about(FILE *f, const struct mailtls_findings *fs, const char *host,
+			  const char *addr, bool color, const char *indent)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct mailtls_finding *fi = &fs->v[i];
+		const char *fh = fi->subject.host, *fa = fi->subject.addr;
+
+		if (host != fs->v[i].subject.host
+		    && (host == NULL || fh == NULL || strcmp(host, fh) != 0))
+			continue;
+		if (addr != fa && (addr == NULL || fa == NULL || strcmp(addr, fa) != 0))
+			continue;
+		report_finding(f, fi, color, indent);
+	}
+}

@@ -26,4 +26,9 @@ const char *report_exit_color(enum mailtls_exit code);
  * or a critical finding. */
 void report_finding(FILE *f, const struct mailtls_finding *fi, bool color, const char *indent);
 
+/* report_findings_about - every finding of fs whose subject is host and addr (each NULL or
+ * equal), as report_finding() lines. */
+void report_findings_about(FILE *f, const struct mailtls_findings *fs, const char *host,
+			   const char *addr, bool color, const char *indent);
+
 #endif

@@ -17,6 +17,8 @@
  *	           was DNSSEC-secure) matches: authenticated; else deferred
  *	  secure   TLS, trusted chain, a DNS-ID that is the domain or a name under it:
  *	           authenticated; else deferred
+ *	  mta-sts  with an enforce MTA-STS policy in effect (verdict_mtasts.c): a host no
+ *	           mx pattern lists deferred, a listed one as verify; else as may
  *	Per host: senders try its addresses in turn, so the host delivers when one address
  *	does; its outcome is the worst among the addresses that deliver (a sender may land on
  *	any of them), else deferred when one defers, else unreachable. A host whose address
@@ -40,7 +42,7 @@
 #include <mailtls/names.h>
 #include "verdict.h"
 
-static bool delivers(enum mailtls_outcome o)
+bool verdict_delivers(enum mailtls_outcome o)
 {
 	return o == MAILTLS_OUTCOME_AUTHENTICATED || o == MAILTLS_OUTCOME_ENCRYPTED
 	       || o == MAILTLS_OUTCOME_PLAINTEXT;
@@ -177,13 +179,13 @@ const char *verdict_tlsa_unusable_reason(uint8_t usage, uint8_t selector, uint8_
 }
 
 /* server facts */
-static bool reached(const struct mailtls_result *s)
+bool verdict_reached(const struct mailtls_result *s)
 {
 	return s != NULL && s->have_session && s->session.banner != NULL
 	       && !mailtls_result_has(s, MAILTLS_F_PROTO_GREETING_REJECTED);
 }
 
-static bool tls(const struct mailtls_result *s)
+bool verdict_tls(const struct mailtls_result *s)
 {
 	return s != NULL && s->session.tls_established;
 }
@@ -232,14 +234,14 @@ static void address_outcomes(const struct mailtls_domain_result *res,
 	enum mailtls_outcome *o = a->outcome;
 	enum mailtls_outcome may;
 
-	if (!reached(s)) {
+	if (!verdict_reached(s)) {
 		for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++)
 			o[l] = MAILTLS_OUTCOME_UNREACHABLE;
 		return;
 	}
-	may = tls(s) ? MAILTLS_OUTCOME_ENCRYPTED : MAILTLS_OUTCOME_PLAINTEXT;
+	may = verdict_tls(s) ? MAILTLS_OUTCOME_ENCRYPTED : MAILTLS_OUTCOME_PLAINTEXT;
 	o[MAILTLS_LEVEL_MAY] = may;
-	o[MAILTLS_LEVEL_ENCRYPT] = tls(s) ? MAILTLS_OUTCOME_ENCRYPTED : MAILTLS_OUTCOME_DEFERRED;
+	o[MAILTLS_LEVEL_ENCRYPT] = verdict_tls(s) ? MAILTLS_OUTCOME_ENCRYPTED : MAILTLS_OUTCOME_DEFERRED;
 	switch (hd) {
 	case HOST_DANE_NONE:
 		o[MAILTLS_LEVEL_DANE] = may;
@@ -252,18 +254,19 @@ static void address_outcomes(const struct mailtls_domain_result *res,
 		break;
 	case HOST_DANE_APPLIES:
 		a->dane_applies = true;
-		o[MAILTLS_LEVEL_DANE] = tls(s) && a->dane_checked && a->dane_authenticated
+		o[MAILTLS_LEVEL_DANE] = verdict_tls(s) && a->dane_checked && a->dane_authenticated
 					? MAILTLS_OUTCOME_AUTHENTICATED : MAILTLS_OUTCOME_DEFERRED;
 		break;
 	}
 	/* The MX host name, or its CNAME expansion when that was DNSSEC-secure: a name
 	 * learned from unsigned DNS is never an identity. */
-	o[MAILTLS_LEVEL_VERIFY] = tls(s) && s->chain_trusted
+	o[MAILTLS_LEVEL_VERIFY] = verdict_tls(s) && s->chain_trusted
 				  && (leaf_names(s, h->name)
 				      || (h->canonical_secure && leaf_names(s, h->canonical)))
 				  ? MAILTLS_OUTCOME_AUTHENTICATED : MAILTLS_OUTCOME_DEFERRED;
-	o[MAILTLS_LEVEL_SECURE] = tls(s) && s->chain_trusted && leaf_names_under(s, res->domain)
+	o[MAILTLS_LEVEL_SECURE] = verdict_tls(s) && s->chain_trusted && leaf_names_under(s, res->domain)
 				  ? MAILTLS_OUTCOME_AUTHENTICATED : MAILTLS_OUTCOME_DEFERRED;
+	o[MAILTLS_LEVEL_MTASTS] = verdict_mtasts_outcome(res, h, may, o[MAILTLS_LEVEL_VERIFY]);
 }
 
 /* combine - the outcome of a group a sender tries in turn: the worst that delivers, else
@@ -272,11 +275,11 @@ static enum mailtls_outcome combine(enum mailtls_outcome acc, enum mailtls_outco
 {
 	if (acc == MAILTLS_OUTCOME_NONE)
 		return o;
-	if (delivers(acc) && delivers(o))
+	if (verdict_delivers(acc) && verdict_delivers(o))
 		return o > acc ? o : acc;
-	if (delivers(acc))
+	if (verdict_delivers(acc))
 		return acc;
-	if (delivers(o))
+	if (verdict_delivers(o))
 		return o;
 	return acc < o ? acc : o;   /* deferred before unreachable */
 }
@@ -398,7 +401,7 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 		struct mailtls_mx_address *a = &h->addrs[j];
 		struct mailtls_subject as = host_subject(res, h, a);
 
-		if (!reached(a->server))
+		if (!verdict_reached(a->server))
 			continue;
 		if (!a->server->session.starttls_offered) {
 			ADD(res, MAILTLS_F_DANE_STARTTLS_MISSING, as,
@@ -406,7 +409,7 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 			    h->name, a->addr);
 			continue;
 		}
-		if (!tls(a->server)) {
+		if (!verdict_tls(a->server)) {
 			ADD(res, MAILTLS_F_DANE_TLS_FAILED, as,
 			    "%s[%s]: TLSA records published, no TLS session: DANE senders defer",
 			    h->name, a->addr);
@@ -496,14 +499,23 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	return 0;
 }
 
-/* severity_at - the severity of a finding at level l, given what the level looks at. */
-static enum mailtls_severity severity_at(const struct mailtls_finding *f, enum mailtls_level l,
+/* severity_at - the severity of a finding at level l, given what the level looks at. h and
+ * a: the host and address the finding is about, or NULL. */
+static enum mailtls_severity severity_at(const struct mailtls_domain_result *res,
+					 const struct mailtls_finding *f, enum mailtls_level l,
+					 const struct mailtls_mx_host *h,
 					 const struct mailtls_mx_address *a, bool domain_delivers,
 					 bool host_delivers)
 {
 	const char *id = f->id;
 	enum mailtls_severity sev = mailtls_catalog_get(f->fid)->severity;
-	bool pkix_level = l == MAILTLS_LEVEL_VERIFY || l == MAILTLS_LEVEL_SECURE;
+	/* An enforce MTA-STS policy asks what verify asks of the hosts it lists. */
+	bool sts_pkix = l == MAILTLS_LEVEL_MTASTS && verdict_mtasts_enforced(res) && h != NULL
+			&& h->sts_pattern >= 0;
+	bool pkix_level = l == MAILTLS_LEVEL_VERIFY || l == MAILTLS_LEVEL_SECURE || sts_pkix;
+
+	if (strncmp(id, "mtasts.", 7) == 0 || strncmp(id, "tlsrpt.", 7) == 0)
+		return verdict_mtasts_severity(res, f, h, domain_delivers);
 
 	if (strncmp(id, "dane.", 5) == 0) {
 		if (l != MAILTLS_LEVEL_DANE && sev > MAILTLS_SEV_INFO)
@@ -527,7 +539,8 @@ static enum mailtls_severity severity_at(const struct mailtls_finding *f, enum m
 	    || f->fid == MAILTLS_F_STARTTLS_REFUSED) {
 		bool fallback = l == MAILTLS_LEVEL_MAY
 				|| (l == MAILTLS_LEVEL_DANE && a != NULL && !a->dane_applies
-				    && a->outcome[MAILTLS_LEVEL_DANE] == MAILTLS_OUTCOME_PLAINTEXT);
+				    && a->outcome[MAILTLS_LEVEL_DANE] == MAILTLS_OUTCOME_PLAINTEXT)
+				|| (l == MAILTLS_LEVEL_MTASTS && !sts_pkix);
 		if (fallback || domain_delivers)
 			return MAILTLS_SEV_WARNING;
 		return sev;
@@ -569,7 +582,7 @@ static void rewrite(struct mailtls_findings *f, const struct mailtls_domain_resu
 		    const struct mailtls_mx_host *h, const struct mailtls_mx_address *a)
 {
 	enum mailtls_level l = res->level;
-	bool dd = delivers(res->outcome[l]);
+	bool dd = verdict_delivers(res->outcome[l]);
 
 	for (size_t i = 0; i < f->n; i++) {
 		const struct mailtls_mx_host *hh = h;
@@ -577,8 +590,8 @@ static void rewrite(struct mailtls_findings *f, const struct mailtls_domain_resu
 
 		if (hh == NULL)
 			aa = find_address(res, &f->v[i].subject, &hh);
-		f->v[i].severity = severity_at(&f->v[i], l, aa, dd,
-					       hh != NULL && delivers(hh->outcome[l]));
+		f->v[i].severity = severity_at(res, &f->v[i], l, hh, aa, dd,
+					       hh != NULL && verdict_delivers(hh->outcome[l]));
 	}
 }
 
@@ -661,10 +674,12 @@ int verdict_domain(struct mailtls_domain_result *res)
 	}
 
 	/* Per host and address. */
+	verdict_mtasts_prepare(res);
 	for (size_t i = 0; i < res->n_hosts; i++) {
 		struct mailtls_mx_host *h = &res->hosts[i];
 		enum host_dane hd = verdict_host_dane(res, h);
 
+		verdict_mtasts_host(res, h, hd);
 		if ((r = host_findings(res, h)) != 0)
 			return r;
 		for (int l = 0; l < MAILTLS_LEVEL_COUNT; l++)
@@ -711,7 +726,7 @@ int verdict_domain(struct mailtls_domain_result *res)
 			while (j < res->n_hosts && res->hosts[j].preference == res->hosts[i].preference)
 				g = combine(g, res->hosts[j++].outcome[l]);
 			acc = combine(acc, g);
-			if (delivers(g)) {
+			if (verdict_delivers(g)) {
 				for (size_t k = i; k < j; k++)
 					if (res->hosts[k].outcome[l] == g)
 						join(&res->outcome_via[l], res->hosts[k].name);
@@ -728,7 +743,7 @@ int verdict_domain(struct mailtls_domain_result *res)
 		 * any host that takes mail. */
 		res->outcome_worst[l] = res->outcome[l];
 		for (size_t k = 0; k < res->n_hosts; k++)
-			if (delivers(res->hosts[k].outcome[l]) && delivers(res->outcome_worst[l])
+			if (verdict_delivers(res->hosts[k].outcome[l]) && verdict_delivers(res->outcome_worst[l])
 			    && res->hosts[k].outcome[l] > res->outcome_worst[l])
 				res->outcome_worst[l] = res->hosts[k].outcome[l];
 		if (l != (int)res->level)
@@ -748,7 +763,7 @@ int verdict_domain(struct mailtls_domain_result *res)
 			    k < res->n_hosts ? res->hosts[k].preference : 0,
 			    mailtls_outcome_name(res->outcome_worst[l]));
 		}
-		if (!delivers(acc) && res->n_hosts > 0)
+		if (!verdict_delivers(acc) && res->n_hosts > 0)
 			ADD(res, MAILTLS_F_MX_SENDER_DEFERS, ds,
 			    "at level %s no MX host of %s takes the mail (%s)", mailtls_level_name(res->level),
 			    res->domain, mailtls_outcome_name(acc));
@@ -766,12 +781,15 @@ int verdict_domain(struct mailtls_domain_result *res)
 		for (size_t j = 0; j < res->hosts[i].n_addrs; j++) {
 			struct mailtls_mx_address *a = &res->hosts[i].addrs[j];
 
-			if (tls(a->server) && a->server->chain_len > 0
+			if (verdict_tls(a->server) && a->server->chain_len > 0
 			    && !leaf_names_under(a->server, res->domain))
 				ADD(res, MAILTLS_F_CERT_NEXTHOP_MISMATCH, host_subject(res, &res->hosts[i], a),
 				    "%s[%s]: the certificate names neither %s nor a name under it",
 				    res->hosts[i].name, a->addr, res->domain);
 		}
+
+	if ((r = verdict_mtasts_findings(res)) != 0 || (r = verdict_postfix(res)) != 0)
+		return r;
 
 	/* Severities at the chosen level. */
 	rewrite(&res->findings, res, NULL, NULL);

@@ -57,4 +57,43 @@ const char *verdict_tlsa_unusable_reason(uint8_t usage, uint8_t selector, uint8_
  * (Postfix's `nexthop, dot-nexthop`)? domain normalized (names.h). */
 bool verdict_name_under(const char *domain, const char *presented, size_t len);
 
+/* For the verdict's own modules (verdict_mtasts.c, verdict_postfix.c): */
+/* verdict_delivers - the outcome puts mail on its way (authenticated, encrypted,
+ * plaintext). */
+bool verdict_delivers(enum mailtls_outcome o);
+/* verdict_reached - an SMTP session was had (a greeting, not refused). */
+bool verdict_reached(const struct mailtls_result *s);
+/* verdict_tls - TLS was established. */
+bool verdict_tls(const struct mailtls_result *s);
+
+/* MTA-STS (verdict_mtasts.c). */
+/* verdict_mtasts_prepare - before the outcomes: whether a policy is in effect
+ * (res->mtasts.in_effect), and per host the pattern it matches and whether DANE governs it
+ * (hd: verdict_host_dane() of the host). */
+void verdict_mtasts_prepare(struct mailtls_domain_result *res);
+void verdict_mtasts_host(struct mailtls_domain_result *res, struct mailtls_mx_host *h,
+			 enum host_dane hd);
+/* verdict_mtasts_enforced - an enforce policy is in effect. */
+bool verdict_mtasts_enforced(const struct mailtls_domain_result *res);
+/* verdict_mtasts_outcome - the mta-sts level's outcome for an address of h that was
+ * reached, given its may and verify outcomes. */
+enum mailtls_outcome verdict_mtasts_outcome(const struct mailtls_domain_result *res,
+					    const struct mailtls_mx_host *h,
+					    enum mailtls_outcome may, enum mailtls_outcome verify);
+/* verdict_mtasts_findings - after the outcomes: each host's policy result (h->sts), and the
+ * mtasts.* and tlsrpt.* findings. 0 or MAILTLS_ENOMEM. */
+int verdict_mtasts_findings(struct mailtls_domain_result *res);
+/* verdict_mtasts_severity - the severity at res->level of an mtasts.* or tlsrpt.* finding
+ * about host h (NULL: about the domain); domain_delivers: the domain takes mail at that
+ * level. */
+enum mailtls_severity verdict_mtasts_severity(const struct mailtls_domain_result *res,
+					      const struct mailtls_finding *f,
+					      const struct mailtls_mx_host *h,
+					      bool domain_delivers);
+
+/* verdict_postfix - the smtp_tls_policy_maps entry a Postfix sender would use for the
+ * domain, from what was found (verdict_postfix.c): res->postfix_policy and
+ * res->postfix_why. 0 or MAILTLS_ENOMEM. */
+int verdict_postfix(struct mailtls_domain_result *res);
+
 #endif

@@ -66,22 +66,29 @@ static const char usage_domain[] =
 	"Asks the MX records of DOMAIN (DNSSEC-validated), every A and AAAA of every MX host and\n"
 	"their TLSA records (RFC 7672), checks every address on port 25, and says for each sender\n"
 	"level whether mail goes out authenticated, encrypted only, in plaintext, or is deferred.\n"
+	"Also reads the domain's MTA-STS policy (RFC 8461: the _mta-sts TXT record, the policy\n"
+	"fetched over HTTPS from mta-sts.DOMAIN) and its TLS-RPT record (RFC 8460).\n"
 	"\n"
 	"options:\n"
 	"  --level L         the sender level that sets the exit code: may, encrypt, dane (default),\n"
-	"                    verify (the MX host name in the certificate), secure (the domain)\n"
+	"                    mta-sts (MTA-STS without DANE), verify (the MX host name in the\n"
+	"                    certificate), secure (the domain)\n"
+	"  --no-mta-sts      do not look at MTA-STS and TLS-RPT\n"
 	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
 	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
 	"                    (default: /usr/share/dns/root.key if present, else none)\n"
-	"  --ca-file F       trust anchors in PEM for the verify and secure levels\n"
+	"  --ca-file F       trust anchors in PEM for the verify, mta-sts and secure levels and\n"
+	"                    the MTA-STS policy host (default: the system trust store)\n"
 	"  --ca-path D       directory of hashed trust anchors\n"
-	"  --timeout S       seconds for each network step and DNS question (default 10)\n"
+	"  --timeout S       seconds for each network step, DNS question and policy fetch\n"
+	"                    (default 10)\n"
 	"  --deadline S      seconds for each address check (default 3 x --timeout)\n"
 	"  --ehlo NAME       EHLO name (default: the client's address literal)\n"
 	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
 	"  --warn-days N     warn when a certificate expires within N days (default 21)\n"
 	"  --transcript      show each dialogue as S:/C: lines\n"
-	"  --format F        text (default) or json\n"
+	"  --format F        text (default), json, or postfix (the smtp_tls_policy_maps entry\n"
+	"                    for DOMAIN, after a comment saying why)\n"
 	"  -4, -6            check IPv4 or IPv6 addresses only\n";
 
 static const char usage_scan[] =
@@ -288,7 +295,8 @@ static int run_domain(const struct cli_opts *o)
 		return MAILTLS_EXIT_UNKNOWN;
 	}
 	out = o->format == FMT_JSON ? mailtls_report_domain_json(res)
-				    : mailtls_report_domain_text(res, &ro);
+	      : o->format == FMT_POSTFIX ? mailtls_report_domain_postfix(res)
+	      : mailtls_report_domain_text(res, &ro);
 	code = (int)mailtls_domain_exit_code(res);
 	mailtls_domain_result_free(res);
 	return print_out(out, code);

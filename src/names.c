@@ -63,6 +63,7 @@ static int evaluate(const struct cli_opts *o, enum mailtls_level level, unsigned
 	p.have_level = true;
 	p.port = port;
 	p.transcript = false;
+	p.no_mta_sts = true;          /* names and TLSA need no policy */
 	cli_engine_params(o, &ep);
 	if (mailtls_domain_run(&ep, &p, res, why, sizeof(why)) != 0) {
 		say_error("%s %s: %s", what, o->host, why);

@@ -15,7 +15,7 @@ enum {
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
 	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL, OPT_CERT, OPT_DOMAIN,
-	OPT_DOMAINS,
+	OPT_DOMAINS, OPT_NO_MTA_STS,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -168,6 +168,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "domain", required_argument, NULL, OPT_DOMAIN },
 		{ "domains", no_argument, NULL, OPT_DOMAINS },
+		{ "no-mta-sts", no_argument, NULL, OPT_NO_MTA_STS },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -295,8 +296,10 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 				o->format = FMT_JSON;
 			else if (strcmp(optarg, "nagios") == 0)
 				o->format = FMT_NAGIOS;
+			else if (strcmp(optarg, "postfix") == 0)
+				o->format = FMT_POSTFIX;
 			else {
-				snprintf(err, errlen, "--format: '%s' is not text, json or nagios", optarg);
+				snprintf(err, errlen, "--format: '%s' is not text, json, nagios or postfix", optarg);
 				return -1;
 			}
 			o->format_given = true;
@@ -360,12 +363,15 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			break;
 		case OPT_LEVEL:
 			if ((o->level = mailtls_level_parse(optarg)) < 0) {
-				snprintf(err, errlen, "--level: '%s' is not may, encrypt, dane, verify or secure", optarg);
+				snprintf(err, errlen, "--level: '%s' is not may, encrypt, dane, mta-sts, verify or secure", optarg);
 				return -1;
 			}
 			break;
 		case OPT_DOMAINS:
 			o->domains = true;
+			break;
+		case OPT_NO_MTA_STS:
+			o->no_mta_sts = true;
 			break;
 		case OPT_HOST:
 			o->tlsa_host = optarg;
@@ -433,6 +439,14 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		snprintf(err, errlen, "--domains applies to scan only");
 		return -1;
 	}
+	if (o->cmd != CMD_DOMAIN && o->format == FMT_POSTFIX) {
+		snprintf(err, errlen, "--format postfix applies to domain only");
+		return -1;
+	}
+	if (o->cmd != CMD_DOMAIN && !o->domains && o->no_mta_sts) {
+		snprintf(err, errlen, "--no-mta-sts applies to domain and scan --domains only");
+		return -1;
+	}
 	if (o->cmd != CMD_DOMAIN && o->cmd != CMD_NAMES && !o->domains && o->level >= 0) {
 		snprintf(err, errlen, "--level applies to domain, names and scan --domains only");
 		return -1;
@@ -457,7 +471,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			return -1;
 		}
 		if (o->format == FMT_NAGIOS) {
-			snprintf(err, errlen, "domain: --format is text or json");
+			snprintf(err, errlen, "domain: --format is text, json or postfix");
 			return -1;
 		}
 		if (mailtls_name_normalize(positional[0], norm, sizeof(norm)) != 0) {
@@ -480,7 +494,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			snprintf(err, errlen, "names: --chain goes with --cert FILE");
 			return -1;
 		}
-		if (o->format == FMT_NAGIOS) {
+		if (o->format == FMT_NAGIOS || o->format == FMT_POSTFIX) {
 			snprintf(err, errlen, "names: --format is text or json");
 			return -1;
 		}
@@ -594,7 +608,7 @@ void cli_domain_params(const struct cli_opts *o, const char *domain,
 		.have_level = o->level >= 0,
 		.family = o->family, .timeout = o->timeout, .deadline = o->deadline,
 		.at = o->at, .have_at = o->have_at, .warn_days = o->warn_days,
-		.transcript = o->transcript, .ehlo_name = o->ehlo,
+		.transcript = o->transcript, .ehlo_name = o->ehlo, .no_mta_sts = o->no_mta_sts,
 	};
 }
 

@@ -12,7 +12,7 @@
 #define CLI_NAMES_MAX 32
 
 enum cli_command { CMD_NONE, CMD_CHECK, CMD_CERT, CMD_SCAN, CMD_DOMAIN, CMD_NAMES, CMD_TLSA, CMD_HELP, CMD_VERSION };
-enum cli_format { FMT_TEXT, FMT_JSON, FMT_NAGIOS };
+enum cli_format { FMT_TEXT, FMT_JSON, FMT_NAGIOS, FMT_POSTFIX };
 
 struct cli_opts {
 	enum cli_command cmd;
@@ -46,6 +46,7 @@ struct cli_opts {
 
 	/* domain, names, scan --domains */
 	int level;                       /* --level: enum mailtls_level, or -1 when not given */
+	bool no_mta_sts;                 /* --no-mta-sts (domain, scan --domains) */
 	/* scan */
 	const char *input;               /* FILE, or "-" for standard input */
 	bool domains;                    /* --domains: one DOMAIN per line, evaluated as by

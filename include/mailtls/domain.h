@@ -154,6 +154,11 @@ struct mailtls_domain_result {
 	                                                          * an attacker who blocks the
 	                                                          * preferred hosts gets */
 	enum mailtls_level level;     /* the level that sets the exit code */
+	/* The smtp_tls_policy_maps entry a Postfix sender would use for the domain, from what
+	 * was found ("dane-only", "secure match=... servername=hostname", "dane", "encrypt",
+	 * "may"), or NULL when none is given (null MX, not checked); and why, in words. */
+	char *postfix_policy;
+	char *postfix_why;
 	time_t validation_time;
 	double elapsed_ms;
 	bool checked;                 /* false: could not check (exit UNKNOWN) */

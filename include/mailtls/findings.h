@@ -85,7 +85,36 @@
 	X(DNS_NOT_VALIDATING, "dns.not-validating", WARNING) \
 	X(MX_NULL_MIXED, "mx.null-mixed", WARNING) \
 	X(MX_TRUNCATED, "mx.truncated", INFO) \
-	X(MX_BACKUP_WEAKER, "mx.backup-weaker", WARNING)
+	X(MX_BACKUP_WEAKER, "mx.backup-weaker", WARNING) \
+	X(MTASTS_NONE, "mtasts.none", INFO) \
+	X(MTASTS_TXT_MISSING, "mtasts.txt-missing", WARNING) \
+	X(MTASTS_TXT_MULTIPLE, "mtasts.txt-multiple", WARNING) \
+	X(MTASTS_TXT_INVALID, "mtasts.txt-invalid", WARNING) \
+	X(MTASTS_TXT_OTHER_VERSION, "mtasts.txt-other-version", WARNING) \
+	X(MTASTS_TXT_WITHOUT_POLICY, "mtasts.txt-without-policy", WARNING) \
+	X(MTASTS_POLICY_FETCH_FAILED, "mtasts.policy-fetch-failed", WARNING) \
+	X(MTASTS_POLICY_CERT_INVALID, "mtasts.policy-cert-invalid", WARNING) \
+	X(MTASTS_POLICY_HTTP_STATUS, "mtasts.policy-http-status", WARNING) \
+	X(MTASTS_POLICY_REDIRECT, "mtasts.policy-redirect", WARNING) \
+	X(MTASTS_POLICY_CONTENT_TYPE, "mtasts.policy-content-type", WARNING) \
+	X(MTASTS_POLICY_TOO_LARGE, "mtasts.policy-too-large", WARNING) \
+	X(MTASTS_POLICY_INVALID, "mtasts.policy-invalid", WARNING) \
+	X(MTASTS_POLICY_LINE, "mtasts.policy-line", WARNING) \
+	X(MTASTS_MAX_AGE_SHORT, "mtasts.max-age-short", WARNING) \
+	X(MTASTS_MODE_NONE, "mtasts.mode-none", INFO) \
+	X(MTASTS_MODE_TESTING, "mtasts.mode-testing", WARNING) \
+	X(MTASTS_ENFORCED, "mtasts.enforced", OK) \
+	X(MTASTS_MX_NOT_LISTED, "mtasts.mx-not-listed", CRITICAL) \
+	X(MTASTS_MX_NO_TLS, "mtasts.mx-no-tls", CRITICAL) \
+	X(MTASTS_MX_CERT_INVALID, "mtasts.mx-cert-invalid", CRITICAL) \
+	X(MTASTS_TESTING_FAILURE, "mtasts.testing-failure", WARNING) \
+	X(MTASTS_DANE_PRECEDENCE, "mtasts.dane-precedence", INFO) \
+	X(MTASTS_PATTERN_UNUSED, "mtasts.pattern-unused", INFO) \
+	X(TLSRPT_MISSING, "tlsrpt.missing", INFO) \
+	X(TLSRPT_MULTIPLE, "tlsrpt.multiple", WARNING) \
+	X(TLSRPT_INVALID, "tlsrpt.invalid", WARNING) \
+	X(TLSRPT_BAD_URI, "tlsrpt.bad-uri", WARNING) \
+	X(TLSRPT_OK, "tlsrpt.ok", OK)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,

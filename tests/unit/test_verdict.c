@@ -670,6 +670,328 @@ static void tlsa_usable_table(void **state)
 	assert_false(verdict_tlsa_usable(3, 1, 0, 0));
 }
 
+/* MTA-STS: a valid TXT record and a policy fetched and read, as stsgather.c fills them. */
+static void sts(struct mailtls_domain_result *r, enum mailtls_sts_mode mode, unsigned long max_age,
+		const char *p1, const char *p2)
+{
+	struct mailtls_mtasts *m = &r->mtasts;
+	char q[300];
+
+	m->evaluated = true;
+	snprintf(q, sizeof(q), "_mta-sts.%s", r->domain);
+	lookup(&m->txt.lookup, q, "TXT", INS);
+	mailtls_strlist_add(&m->txt.records, "v=STSv1; id=1", 100);
+	m->txt.n_sts = 1;
+	m->txt.valid = true;
+	m->txt.id = strdup("1");
+	snprintf(q, sizeof(q), "mta-sts.%s", r->domain);
+	m->policy.host = strdup(q);
+	snprintf(q, sizeof(q), "https://mta-sts.%s/.well-known/mta-sts.txt", r->domain);
+	m->policy.url = strdup(q);
+	m->policy.fetch = MAILTLS_FETCH_OK;
+	m->policy.http_status = 200;
+	m->policy.valid = true;
+	m->policy.mode = mode;
+	m->policy.have_max_age = true;
+	m->policy.max_age = max_age;
+	if (p1)
+		mailtls_strlist_add(&m->policy.mx, p1, 253);
+	if (p2)
+		mailtls_strlist_add(&m->policy.mx, p2, 253);
+	snprintf(q, sizeof(q), "_smtp._tls.%s", r->domain);
+	lookup(&m->tlsrpt.lookup, q, "TXT", INS);
+	m->tlsrpt.lookup.nodata = true;
+}
+
+static int outcome_at(const enum mailtls_outcome *o, int level)
+{
+	return (int)o[level];
+}
+
+/* Enforce, every host listed and good: authenticated at mta-sts, secure match in Postfix. */
+static void mtasts_enforce_good(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_MTASTS);
+	struct mailtls_mx_host *h1, *h2;
+
+	(void)state;
+	/* host() moves the hosts: the addresses first, the pointers after. */
+	addr(host(r, "mx1.example.org", 10, INS), "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+	addr(host(r, "mx2.example.org", 20, INS), "192.0.2.2", (struct srv)GOOD_CERT("mx2.example.org"));
+	h1 = &r->hosts[0];
+	h2 = &r->hosts[1];
+	sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "mx1.example.org", "*.example.org");
+	assert_int_equal(verdict_domain(r), 0);
+	assert_true(r->mtasts.in_effect);
+	assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), A);
+	assert_int_equal(h1->sts_pattern, 0);
+	assert_int_equal(h2->sts_pattern, 1);
+	assert_int_equal(h1->sts, MAILTLS_STS_HOST_OK);
+	assert_int_equal(severity_of(r, "mtasts.enforced"), MAILTLS_SEV_OK);
+	assert_int_equal(severity_of(r, "tlsrpt.missing"), MAILTLS_SEV_INFO);
+	assert_int_equal(severity_of(r, "mtasts.pattern-unused"), -1);
+	assert_string_equal(r->postfix_policy,
+			    "secure match=mx1.example.org:.example.org servername=hostname");
+	assert_non_null(strstr(r->postfix_why, "only one label"));
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_OK);
+	mailtls_domain_result_free(r);
+}
+
+/* Enforce, the backup not listed: MTA-STS senders defer to it; the primary still takes the
+ * mail, so a warning at mta-sts; a warning at dane too. */
+static void mtasts_mx_not_listed(void **state)
+{
+	int levels[] = { MAILTLS_LEVEL_MTASTS, MAILTLS_LEVEL_DANE };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct mailtls_domain_result *r = domain("example.org", INS, levels[i]);
+		struct mailtls_mx_host *h2;
+		const struct mailtls_finding *f;
+
+		addr(host(r, "mx1.example.org", 10, INS), "192.0.2.1",
+		     (struct srv)GOOD_CERT("mx1.example.org"));
+		addr(host(r, "mx2.example.org", 20, INS), "192.0.2.2",
+		     (struct srv)GOOD_CERT("mx2.example.org"));
+		h2 = &r->hosts[1];
+		sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "mx1.example.org", "mx3.example.org");
+		assert_int_equal(verdict_domain(r), 0);
+		assert_int_equal(outcome_at(h2->outcome, MAILTLS_LEVEL_MTASTS), D);
+		assert_int_equal(outcome_at(h2->outcome, MAILTLS_LEVEL_VERIFY), A);
+		assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), A);
+		assert_int_equal(h2->sts, MAILTLS_STS_HOST_NOT_LISTED);
+		f = find(&r->findings, "mtasts.mx-not-listed");
+		assert_non_null(f);
+		assert_string_equal(f->subject.host, "mx2.example.org");
+		assert_string_equal(f->message, "mx2.example.org matches no mx pattern of the policy: "
+				    "MTA-STS senders (enforce policy) will not deliver to it");
+		assert_int_equal(f->severity, MAILTLS_SEV_WARNING);
+		assert_int_equal(severity_of(r, "mtasts.pattern-unused"), MAILTLS_SEV_INFO);
+		assert_int_equal(severity_of(r, "mtasts.enforced"), -1);
+		assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+		mailtls_domain_result_free(r);
+	}
+}
+
+/* Enforce, the only host's chain untrusted: deferred, critical at mta-sts (and the
+ * certificate finding with it); at may nothing is wrong. */
+static void mtasts_cert_invalid(void **state)
+{
+	int levels[] = { MAILTLS_LEVEL_MTASTS, MAILTLS_LEVEL_MAY };
+	int cert_sev[] = { MAILTLS_SEV_CRITICAL, MAILTLS_SEV_INFO };
+	int sts_sev[] = { MAILTLS_SEV_CRITICAL, MAILTLS_SEV_WARNING };
+	int code[] = { MAILTLS_EXIT_CRITICAL, MAILTLS_EXIT_WARNING };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct mailtls_domain_result *r = domain("example.org", INS, levels[i]);
+		struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+		addr(h, "192.0.2.1", (struct srv){ TLS, false, { "mx1.example.org" },
+						   MAILTLS_F_CERT_UNTRUSTED, -1, false });
+		sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "mx1.example.org", NULL);
+		assert_int_equal(verdict_domain(r), 0);
+		assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), D);
+		assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MAY), E);
+		assert_int_equal(h->sts, MAILTLS_STS_HOST_CERT);
+		assert_int_equal(severity_of(r, "mtasts.mx-cert-invalid"), sts_sev[i]);
+		assert_string_equal(find(&r->findings, "mtasts.mx-cert-invalid")->message,
+				    "mx1.example.org[192.0.2.1]: the certificate fails PKIX validation "
+				    "for mx1.example.org: its chain is not trusted: MTA-STS senders "
+				    "(enforce policy) will not deliver to it");
+		assert_int_equal(severity_of(r, "cert.untrusted"), cert_sev[i]);
+		assert_int_equal(mailtls_domain_exit_code(r), code[i]);
+		assert_string_equal(r->postfix_policy, "secure match=mx1.example.org servername=hostname");
+		mailtls_domain_result_free(r);
+	}
+}
+
+/* Enforce, no STARTTLS: deferred at mta-sts, and starttls.not-offered critical there. */
+static void mtasts_no_starttls(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_MTASTS);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv){ PLAIN, false, { NULL }, -1, -1, false });
+	sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "mx1.example.org", NULL);
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), D);
+	assert_int_equal(h->sts, MAILTLS_STS_HOST_NO_TLS);
+	assert_int_equal(severity_of(r, "mtasts.mx-no-tls"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(severity_of(r, "starttls.not-offered"), MAILTLS_SEV_CRITICAL);
+	assert_string_equal(r->postfix_policy, "secure match=mx1.example.org servername=hostname");
+	mailtls_domain_result_free(r);
+}
+
+/* Testing: the same failure is reported, mail goes out as without a policy. */
+static void mtasts_testing(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_MTASTS);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+	sts(r, MAILTLS_STS_MODE_TESTING, 86400, "mx9.example.org", NULL);
+	assert_int_equal(verdict_domain(r), 0);
+	assert_true(r->mtasts.in_effect);
+	assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), E);
+	assert_int_equal(h->sts, MAILTLS_STS_HOST_NOT_LISTED);
+	assert_int_equal(severity_of(r, "mtasts.testing-failure"), MAILTLS_SEV_WARNING);
+	assert_int_equal(severity_of(r, "mtasts.mode-testing"), MAILTLS_SEV_WARNING);
+	assert_int_equal(severity_of(r, "mtasts.mx-not-listed"), -1);
+	assert_string_equal(r->postfix_policy, "encrypt");
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+	mailtls_domain_result_free(r);
+}
+
+/* DANE governs the host (RFC 8461 section 2): a policy that does not list it defers only
+ * senders without DANE. */
+static void mtasts_dane_precedence(void **state)
+{
+	int levels[] = { MAILTLS_LEVEL_DANE, MAILTLS_LEVEL_MTASTS };
+	int sev[] = { MAILTLS_SEV_INFO, MAILTLS_SEV_CRITICAL };
+	int code[] = { MAILTLS_EXIT_OK, MAILTLS_EXIT_CRITICAL };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct mailtls_domain_result *r = domain("example.org", SEC, levels[i]);
+		struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+		tlsa(h, SEC, 3, 1);
+		addr(h, "192.0.2.1", (struct srv){ TLS, true, { "mx1.example.org" }, -1, 1, true });
+		sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "other.example.org", NULL);
+		assert_int_equal(verdict_domain(r), 0);
+		assert_true(h->dane_governs);
+		assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_DANE), A);
+		assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), D);
+		assert_int_equal(severity_of(r, "mtasts.dane-precedence"), MAILTLS_SEV_INFO);
+		assert_int_equal(severity_of(r, "mtasts.mx-not-listed"), sev[i]);
+		assert_int_equal(mailtls_domain_exit_code(r), code[i]);
+		assert_string_equal(r->postfix_policy, "dane-only");
+		mailtls_domain_result_free(r);
+	}
+}
+
+/* No TXT record, a policy served: senders never fetch it; not in effect. */
+static void mtasts_txt_missing(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_MTASTS);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv){ PLAIN, false, { NULL }, -1, -1, false });
+	sts(r, MAILTLS_STS_MODE_ENFORCE, 3600, "mx1.example.org", NULL);
+	r->mtasts.txt.valid = false;
+	r->mtasts.txt.n_sts = 0;
+	mailtls_strlist_clear(&r->mtasts.txt.records);
+	assert_int_equal(verdict_domain(r), 0);
+	assert_false(r->mtasts.in_effect);
+	assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), P);
+	assert_int_equal(severity_of(r, "mtasts.txt-missing"), MAILTLS_SEV_WARNING);
+	assert_int_equal(severity_of(r, "mtasts.max-age-short"), MAILTLS_SEV_WARNING);
+	assert_int_equal(severity_of(r, "starttls.not-offered"), MAILTLS_SEV_WARNING);
+	assert_int_equal(severity_of(r, "mtasts.mx-no-tls"), -1);
+	assert_string_equal(r->postfix_policy, "may");
+	mailtls_domain_result_free(r);
+}
+
+/* Nothing published: information only. A policy host that answers 404 without a TXT
+ * record is no finding of its own. */
+static void mtasts_none(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+	sts(r, MAILTLS_STS_MODE_UNSET, 0, NULL, NULL);
+	r->mtasts.txt.valid = false;
+	r->mtasts.txt.n_sts = 0;
+	r->mtasts.policy.fetch = MAILTLS_FETCH_HTTP_STATUS;
+	r->mtasts.policy.http_status = 404;
+	r->mtasts.policy.valid = false;
+	r->mtasts.policy.why = strdup("HTTP status 404");
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(severity_of(r, "mtasts.none"), MAILTLS_SEV_INFO);
+	assert_string_equal(find(&r->findings, "mtasts.none")->message,
+			    "example.org publishes no MTA-STS policy (no _mta-sts TXT record; "
+			    "mta-sts.example.org: HTTP status 404)");
+	assert_int_equal(severity_of(r, "mtasts.policy-http-status"), -1);
+	assert_string_equal(r->postfix_policy, "encrypt");
+	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_OK);
+	mailtls_domain_result_free(r);
+}
+
+/* A valid TXT record, a policy host with a bad certificate: no policy, and senders that
+ * cached one keep it. */
+static void mtasts_policy_cert_invalid(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_MTASTS);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+	const struct mailtls_finding *f;
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+	sts(r, MAILTLS_STS_MODE_UNSET, 0, NULL, NULL);
+	r->mtasts.policy.fetch = MAILTLS_FETCH_CERT;
+	r->mtasts.policy.valid = false;
+	r->mtasts.policy.http_status = 0;
+	r->mtasts.policy.why = strdup("certificate verify failed: hostname mismatch");
+	assert_int_equal(verdict_domain(r), 0);
+	assert_false(r->mtasts.in_effect);
+	f = find(&r->findings, "mtasts.policy-cert-invalid");
+	assert_non_null(f);
+	assert_string_equal(f->subject.host, "mta-sts.example.org");
+	assert_int_equal(f->severity, MAILTLS_SEV_WARNING);
+	assert_int_equal(severity_of(r, "mtasts.txt-without-policy"), MAILTLS_SEV_WARNING);
+	assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), E);
+	assert_string_equal(r->postfix_policy, "encrypt");
+	mailtls_domain_result_free(r);
+}
+
+/* TLS-RPT: a valid record, and one with only an ftp: URI. */
+static void mtasts_tlsrpt(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_DANE);
+		struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+		struct mailtls_tlsrpt *t;
+
+		addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+		sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "mx1.example.org", NULL);
+		t = &r->mtasts.tlsrpt;
+		t->lookup.nodata = false;
+		t->n_rpt = 1;
+		t->rua = calloc(1, sizeof(*t->rua));
+		t->n_rua = 1;
+		t->rua[0].uri = strdup(i == 0 ? "mailto:tlsrpt@example.org" : "ftp://example.org/r");
+		t->rua[0].valid = i == 0;
+		t->valid = i == 0;
+		if (i == 1) {
+			t->problems.v = calloc(1, sizeof(*t->problems.v));
+			t->problems.n = 1;
+			t->problems.v[0].defect = MAILTLS_RPT_SCHEME;
+			t->problems.v[0].quote = strdup("ftp://example.org/r");
+		}
+		assert_int_equal(verdict_domain(r), 0);
+		if (i == 0) {
+			assert_string_equal(find(&r->findings, "tlsrpt.ok")->message,
+					    "_smtp._tls.example.org TXT: reports go to "
+					    "mailto:tlsrpt@example.org");
+			assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_OK);
+		} else {
+			assert_string_equal(find(&r->findings, "tlsrpt.bad-uri")->message,
+					    "_smtp._tls.example.org TXT: a URI scheme other than "
+					    "mailto: or https:: \"ftp://example.org/r\"");
+			assert_int_equal(severity_of(r, "tlsrpt.ok"), -1);
+			assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_WARNING);
+		}
+		mailtls_domain_result_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -701,6 +1023,16 @@ int main(void)
 		cmocka_unit_test(null_mx_mixed),
 		cmocka_unit_test(name_under_table),
 		cmocka_unit_test(tlsa_usable_table),
+		cmocka_unit_test(mtasts_enforce_good),
+		cmocka_unit_test(mtasts_mx_not_listed),
+		cmocka_unit_test(mtasts_cert_invalid),
+		cmocka_unit_test(mtasts_no_starttls),
+		cmocka_unit_test(mtasts_testing),
+		cmocka_unit_test(mtasts_dane_precedence),
+		cmocka_unit_test(mtasts_txt_missing),
+		cmocka_unit_test(mtasts_none),
+		cmocka_unit_test(mtasts_policy_cert_invalid),
+		cmocka_unit_test(mtasts_tlsrpt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
