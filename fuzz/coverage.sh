@@ -15,7 +15,7 @@ COV_BUILD=${COV_BUILD:-build-cov}
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 LLVM_COV=${LLVM_COV:-llvm-cov}
 LLVM_PROFDATA=${LLVM_PROFDATA:-llvm-profdata}
-FILES="lib/reply.c lib/names.c lib/timeutil.c src/opts.c lib/x509info.c lib/verify.c lib/escape.c"
+FILES="lib/reply.c lib/names.c lib/timeutil.c src/opts.c lib/x509info.c lib/verify.c lib/escape.c lib/mtasts_read.c"
 FLAGS="-fprofile-instr-generate -fcoverage-mapping"
 
 targets=$(sed -n "/^fuzz_targets = \[/,/^\]/p" fuzz/meson.build | sed -n "s/^ *'\([a-z0-9_]*\)',*$/\1/p")
