@@ -11,8 +11,9 @@
 #	Postfix and Dovecot configurations from lab/templates/, starts Postfix,
 #	Dovecot and faultd (the fault server, $FAULTD, default build/lab/faultd)
 #	on the 127.77.0.0/24 and 127.77.1.0/24 addresses of the address plan
-#	below, and the DNS world (lab/dns.sh: NSD on 127.77.2.54, a validating
-#	Unbound on 127.77.2.53, zones signed afresh), waits until every
+#	below, the DNS world (lab/dns.sh: NSD on 127.77.2.54, a validating
+#	Unbound on 127.77.2.53, zones signed afresh) and the MTA-STS policy
+#	host (lab/sts.sh: nginx on 127.77.3.1:443), waits until every
 #	listener is up and Unbound gives a validated answer, and writes
 #	DIR/lab.env for tests to source. The [::1]:25 listener is left out
 #	(with a message, LAB_HAVE_IPV6=0) when lo has no ::1.
@@ -41,9 +42,10 @@ say() { echo "$prog: $*" >&2; }
 # The address plan: one listener per line.
 #	VAR	lab.env variable (LAB_VAR=ADDR:PORT, LAB_VAR_ADDR, LAB_VAR_PORT,
 #		LAB_VAR_NAME)
-#	SERVER	postfix, dovecot or faultd
+#	SERVER	postfix, dovecot, faultd or nginx
 #	CERT	certificate (postfix, dovecot), "none", or faultd's MODE (which
-#		picks its own certificate; MODE/CERT names another one)
+#		picks its own certificate; MODE/CERT names another one); for
+#		nginx the main one (templates/nginx.conf.in has the others)
 #	NAME	the name a client should check the server as (reference id)
 #	EXTRA	postfix listener flavour: smtp, submission, smtps
 PLAN='
@@ -108,6 +110,7 @@ FAULT_CLOSE_AFTER_GREETING faultd 127.77.0.66	25	close-after-greeting	mx1.lab.te
 FAULT_TLS10_ONLY	faultd	127.77.0.67	25	tls10-only	mx1.lab.test	-
 FAULT_SLOW_PHASES	faultd	127.77.0.68	25	slow-phases	mx1.lab.test	-
 FAULT_SPLIT_RECORDS	faultd	127.77.0.69	25	split-records	mx1.lab.test	-
+STS			nginx	127.77.3.1	443	mtasts	mta-sts.sts-enforce.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30
 DOVECOT_ALIAS=127.77.0.31
@@ -155,6 +158,7 @@ exe_of() {
 	faultd) echo "$faultd" ;;
 	nsd) echo /usr/sbin/nsd ;;
 	unbound) echo /usr/sbin/unbound ;;
+	nginx) echo /usr/sbin/nginx ;;
 	esac
 }
 
@@ -187,7 +191,7 @@ our_leftovers() {
 		e=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
 		case ${e% (deleted)} in
 		"$POSTFIX_DAEMONS"/* | /usr/sbin/dovecot | /usr/lib/dovecot/* | "$faultd" | \
-		    /usr/sbin/nsd | /usr/sbin/unbound)
+		    /usr/sbin/nsd | /usr/sbin/unbound | /usr/sbin/nginx)
 			echo "$p" ;;
 		esac
 	done
@@ -298,6 +302,7 @@ do_start() {
 		command -v "$t" >/dev/null 2>&1 || die "$t not installed (run scripts/deps.sh)"
 	done
 	dns_tools
+	sts_tools
 	[ "$(id -u)" -eq 0 ] || die "the lab runs Postfix and Dovecot as root: run as root"
 
 	left=$(running_pids)
@@ -335,6 +340,7 @@ do_start() {
 
 	sh "$here/mkcerts.sh" "$pki" || die "making certificates failed"
 	dns_make
+	sts_make
 
 	# Postfix.
 	fill main.cf.in >"$pcf/main.cf"
@@ -371,6 +377,8 @@ do_start() {
 
 	# NSD and Unbound, in the foreground, cwd in DIR.
 	dns_start
+	# nginx, the MTA-STS policy host, in the foreground, cwd in DIR.
+	sts_start
 
 	# faultd: cwd in DIR so that stop can find any straggler by it.
 	set --
@@ -388,7 +396,7 @@ do_start() {
 		missing=$(listeners_all | while read -r server addr port; do
 			if ! listening "$addr" "$port"; then echo "$server $addr:$port"; fi; done)
 		[ -n "$missing" ] || break
-		for n in postfix dovecot faultd nsd unbound; do
+		for n in postfix dovecot faultd nsd unbound nginx; do
 			p=$(sed -n "s/^$n //p" "$pids")
 			# Not "alive": faultd may not have exec'd yet.
 			readlink "/proc/$p/exe" >/dev/null 2>&1 ||
@@ -434,6 +442,8 @@ do_status() {
 
 # shellcheck source=lab/dns.sh
 . "$here/dns.sh"
+# shellcheck source=lab/sts.sh
+. "$here/sts.sh"
 
 # Postfix listens on [::1]:25 only where lo has ::1 (not in every container).
 if grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6 2>/dev/null; then

@@ -268,6 +268,16 @@ leaf multi       int   mxa.lab.test \
     "DNS:mxa.lab.test,DNS:mxb.lab.test,DNS:mxc.lab.test,DNS:mxd.lab.test,DNS:v6mx.lab.test" \
     "$past" "$year"
 leaf ta          int   ta.lab.test         "DNS:ta.lab.test" "$past" "$year"
+# The MTA-STS policy host (nginx, lab/templates/nginx.conf.in): every
+# mta-sts.<domain> it serves but mta-sts.sts-badcert (which gets wrongname).
+sts_san=
+for d in sts-enforce sts-testing sts-none sts-mxmissing sts-wildcard sts-wildok \
+    sts-badmx sts-404 sts-ctype sts-redirect sts-oversize sts-garbage sts-maxage \
+    sts-short sts-nomode sts-badmode sts-txt2 sts-txtbad sts-txtgarbage sts-notxt \
+    sts-dane sts.insecure; do
+	sts_san=$sts_san${sts_san:+,}DNS:mta-sts.$d.lab.test
+done
+leaf mtasts      int   mta-sts.sts-enforce.lab.test "$sts_san" "$past" "$year"
 
 # tohex - the bytes on stdin as hex digits
 tohex() { od -An -v -tx1 | tr -d ' \n'; }
