@@ -391,7 +391,9 @@ int verdict_mtasts_findings(struct mailtls_domain_result *res)
 	char where[MAILTLS_NAME_MAX + 32];
 	int r;
 
-	if (!m->evaluated || res->null_mx)
+	/* Nothing to deliver to (null MX, no such domain, a bogus MX answer): the policy
+	 * would apply to no host. */
+	if (!m->evaluated || res->null_mx || res->n_hosts == 0)
 		return 0;
 	if ((r = lookup_findings(res, &m->txt.lookup)) != 0)
 		return r;

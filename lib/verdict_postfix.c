@@ -94,7 +94,7 @@ int verdict_postfix(struct mailtls_domain_result *res)
 		return set(res, "dane", why);
 	}
 	if (verdict_mtasts_enforced(res) && p->mx.n > 0) {
-		bool wild;
+		bool wild, failing = false;
 		char *m = match_list(&p->mx, &wild);
 		char *entry;
 		int r;
@@ -104,13 +104,15 @@ int verdict_postfix(struct mailtls_domain_result *res)
 			return MAILTLS_ENOMEM;
 		}
 		sprintf(entry, "secure match=%s servername=hostname", m);
+		for (size_t i = 0; i < res->n_hosts; i++)
+			failing |= res->hosts[i].sts != MAILTLS_STS_HOST_OK
+				   && res->hosts[i].sts != MAILTLS_STS_HOST_UNREACHABLE;
 		snprintf(why, sizeof(why), "the MTA-STS policy (id %s, mode enforce, max_age %lu) as "
 			 "MTA-STS senders apply it%s%s", res->mtasts.txt.id ? res->mtasts.txt.id : "?",
 			 p->max_age,
 			 wild ? "; Postfix's \".domain\" matches names at any depth, the policy's "
 				"\"*.\" only one label" : "",
-			 res->outcome[MAILTLS_LEVEL_MTASTS] == MAILTLS_OUTCOME_AUTHENTICATED ? ""
-			 : "; some MX hosts fail it now, and mail to them defers");
+			 failing ? "; some MX hosts fail it now, and mail to them defers" : "");
 		r = set(res, entry, why);
 		free(entry);
 		free(m);

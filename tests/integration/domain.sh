@@ -1,7 +1,7 @@
 #!/bin/bash
 # domain.sh - `mailtls domain` against the lab's DNS world (lab/dns.sh, lab/templates/*.zone.in):
 #   table	per domain of the lab's contract, in JSON: the exit code, the outcome per sender
-#		level (may encrypt dane verify secure), the domain's findings that are not ok
+#		level (may encrypt dane mta-sts verify secure), the domain's findings that are not ok
 #		(id:severity, counted) and the warning and critical findings of the servers
 #	facts	the MX host order, the DNSSEC status of the MX, A and TLSA lookups, the DANE
 #		facts per address, the TLSA base through a CNAME, the addresses with -4 and -6
@@ -69,48 +69,14 @@ T="$LAB/domain-test"
 mkdir -p "$T"
 # shellcheck source=tests/integration/safety.sh
 . "$HERE/safety.sh"
-
-pass=0
-failn=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-fail() { echo "FAIL $1: $2"; failn=$((failn + 1)); }
+# shellcheck source=tests/integration/harness.sh
+. "$HERE/harness.sh"
 
 # The options every run shares: the lab resolver and its trust anchor, the lab's root.
-COMMON=(--resolver "$LAB_DNS_RESOLVER" --trust-anchor "$LAB_DNS_TA" --ca-file "$LAB_CA" --timeout 5)
+# MTA-STS is mtasts.sh's: here --no-mta-sts (the mta-sts level is then as may).
+COMMON=(--resolver "$LAB_DNS_RESOLVER" --trust-anchor "$LAB_DNS_TA" --ca-file "$LAB_CA" --timeout 5
+	--no-mta-sts)
 LIMIT=$((30 * SLOWDOWN))   # seconds for one run (a domain here takes well under 1 s)
-
-# run TAG ARGS... - mailtls ARGS under the runner, at most LIMIT s; stdout in $T/TAG.out,
-# stderr in $T/TAG.err; sets code. False, after fail, when either holds unsafe bytes.
-run() {
-	local tag=$1 f
-	shift
-	timeout -k 2 "$LIMIT" "${RUNNER_ARGS[@]}" "$MAILTLS" "$@" >"$T/$tag.out" 2>"$T/$tag.err"
-	code=$?
-	for f in out err; do
-		if unsafe "$T/$tag.$f"; then
-			fail "$tag" "unsafe bytes on std$f:$(show_unsafe "$T/$tag.$f")"
-			return 1
-		fi
-	done
-}
-
-# expand LIST - "a:info*2 b:warning" -> "a:info a:info b:warning", sorted, one space apart.
-expand() {
-	local tok n i
-	for tok in $1; do
-		n=1
-		case $tok in *'*'*) n=${tok##*\*} tok=${tok%\**} ;; esac
-		for ((i = 0; i < n; i++)); do echo "$tok"; done
-	done | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'
-}
-
-# jq_list FILE EXPR - the strings EXPR yields, sorted, one space apart; "jq error: ..." when
-# jq fails (never a partial list that could pass for a short one).
-jq_list() {
-	local out
-	out=$(jq -r "$2" "$1" 2>&1) || { echo "jq error: $out" | tr '\n' ' '; return; }
-	printf '%s\n' "$out" | sed '/^$/d' | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'
-}
 
 DOMF='.findings[] | select(.severity != "ok") | .id + ":" + .severity'
 SRVF='.mx_hosts[].addresses[].server // empty | .findings[]
@@ -119,7 +85,7 @@ OUTCOMES='[.outcomes | to_entries[] | .key + "=" + .value.outcome] | join(" ")'
 
 # domain TAG DOMAIN EXIT OUTCOMES DOMAIN_FINDINGS SERVER_FINDINGS [OPTIONS...] - mailtls domain
 # DOMAIN --format json with the common options and OPTIONS: the exit code (and exit_code),
-# the outcomes of the five levels in order, the domain's findings that are not ok and the
+# the outcomes of the six levels in order, the domain's findings that are not ok and the
 # servers' warning and critical findings, as id:severity with counts (id:sev*N), in any
 # order. OUTCOMES or DOMAIN_FINDINGS "-": not compared (the facts that follow say what is
 # asserted instead). The JSON stays in $T/TAG.out for the checks that follow (fact).
@@ -156,65 +122,13 @@ domain() {
 	fi
 }
 
-# fact TAG WHAT EXPR - jq EXPR is true of the JSON of run TAG.
-fact() {
-	if jq -e "$3" "$T/$1.out" >/dev/null 2>&1; then
-		ok "$1: $2"
-	else
-		fail "$1: $2" "jq '$3' is not true"
-	fi
-}
-
-# text TAG DOMAIN [OPTIONS...] - the text report of a run whose JSON is $T/TAG.out: the same
-# exit code, the "Outcome per sender level" lines (level, outcome, via, and the outcome of a
-# weaker less preferred host from outcomes_worst; the level that sets the exit code starred),
-# the verdict line, and the same finding ids as the JSON, counted
-# (the domain's and every server's, ok ones included).
-text() {
-	local tag=$1 name=$2 level want_verdict want_lines got_lines want_ids got_ids
-	shift 2
-	run "$tag.text" domain "$name" "${COMMON[@]}" "$@" || return
-	level=$(jq -r '.level' "$T/$tag.out")
-	want_verdict="Verdict: $(jq -r '.verdict' "$T/$tag.out") at level $level"
-	if [ "$code" != "$(jq -r '.exit_code' "$T/$tag.out")" ] || [ -s "$T/$tag.text.err" ]; then
-		fail "$tag text" "exit $code (JSON: $(jq -r '.exit_code' "$T/$tag.out")), stderr: $(head -c 600 "$T/$tag.text.err")"
-		return
-	fi
-	if [ "$(grep -c '^Verdict: ' "$T/$tag.text.out")" != 1 ] ||
-	   [ "$(grep '^Verdict: ' "$T/$tag.text.out")" != "$want_verdict" ]; then
-		fail "$tag text" "verdict line '$(grep '^Verdict: ' "$T/$tag.text.out")', want '$want_verdict'"
-		return
-	fi
-	# The outcome lines, from the JSON: none for a null MX.
-	want_lines=$(jq -r --arg l "$level" 'if .null_mx then empty else .outcomes_worst as $w
-		| .outcomes | to_entries[]
-		| (if .key == $l then "*" else "-" end) + " " + .key + " " + .value.outcome
-		  + (if .value.via then " via " + .value.via else "" end)
-		  + (if $w[.key] != .value.outcome then " (a less preferred host: " + $w[.key] + ")"
-		     else "" end) end' "$T/$tag.out")
-	got_lines=$(sed -n '/^Outcome per sender level$/,/^Verdict: /p' "$T/$tag.text.out" |
-	    sed -n 's/^  \([* ]\) \([a-z]*\) *\([a-z]*\) *\(via .*\)\{0,1\}$/\1 \2 \3 \4/p' |
-	    sed 's/^ /-/; s/ *$//')
-	if [ "$got_lines" != "$want_lines" ]; then
-		fail "$tag text" "outcome lines '$(echo "$got_lines" | tr '\n' '|')', want '$(echo "$want_lines" | tr '\n' '|')'"
-		return
-	fi
-	want_ids=$(jq_list "$T/$tag.out" '(.findings[], (.mx_hosts[].addresses[].server // empty | .findings[])) | .id')
-	got_ids=$(sed -n 's/^ *\(OK\|INFO\|WARNING\|CRITICAL\) *\([a-z0-9.-]*\): .*/\2/p' "$T/$tag.text.out" |
-	    LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
-	if [ "$got_ids" != "$want_ids" ]; then
-		fail "$tag text" "finding ids '$got_ids', JSON '$want_ids'"
-		return
-	fi
-	ok "$tag text"
-}
 
 I=info W=warning C=critical
 ENC="may=encrypted encrypt=encrypted"
-UNREACH="may=unreachable encrypt=unreachable dane=unreachable verify=unreachable secure=unreachable"
+UNREACH="may=unreachable encrypt=unreachable dane=unreachable mta-sts=unreachable verify=unreachable secure=unreachable"
 
 # The table (all names under lab.test).
-domain multi multi.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+domain multi multi.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "dane.no-tlsa:$I*4 cert.nexthop-mismatch:$I*4" ""
 fact multi "MX hosts by preference: mxa 10, mxb 20, then mxc and mxd at 30" \
     '[.mx_hosts[] | .name + "/" + (.preference | tostring)]
@@ -223,7 +137,7 @@ fact multi "MX hosts by preference: mxa 10, mxb 20, then mxc and mxd at 30" \
 fact multi "mail goes to mxa at every level that delivers" \
     '[.outcomes[] | .via] == ["mxa.lab.test", "mxa.lab.test", "mxa.lab.test", "mxa.lab.test", null]'
 text multi multi.lab.test
-domain one one.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+domain one one.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "dane.no-tlsa:$I cert.nexthop-mismatch:$I" ""
 fact one "MX, A and TLSA (NXDOMAIN) secure" \
     '.dns.mx.status == "secure" and .mx_hosts[0].dns.a.status == "secure"
@@ -232,7 +146,7 @@ fact one "port 25, validating, nothing omitted, the worst outcomes those of the 
     '.port == 25 and .validating == true and .null_mx_mixed == false and .hosts_omitted == 0
      and .mx_hosts[0].tlsa_omitted == 0 and .mx_hosts[0].addresses_omitted == 0
      and .outcomes_worst == (.outcomes | map_values(.outcome))'
-domain dane-ee dane-ee.lab.test 0 "$ENC dane=authenticated verify=deferred secure=deferred" \
+domain dane-ee dane-ee.lab.test 0 "$ENC dane=authenticated mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I cert.nexthop-mismatch:$I" ""
 fact dane-ee "dane.match ok; TLSA secure; DANE-EE(3) at depth 0" \
     '([.findings[] | select(.id == "dane.match") | .severity] == ["ok"])
@@ -241,25 +155,25 @@ fact dane-ee "dane.match ok; TLSA secure; DANE-EE(3) at depth 0" \
      and .mx_hosts[0].addresses[0].dane == {"applies": true, "checked": true,
          "authenticated": true, "depth": 0, "usage": 3, "error": null}'
 text dane-ee dane-ee.lab.test
-domain dane-ta dane-ta.lab.test 0 "$ENC dane=authenticated verify=authenticated secure=deferred" \
+domain dane-ta dane-ta.lab.test 0 "$ENC dane=authenticated mta-sts=encrypted verify=authenticated secure=deferred" \
     "mx.ptr-differs:$I cert.nexthop-mismatch:$I" ""
 fact dane-ta "dane.match ok; DANE-TA(2)" \
     '([.findings[] | select(.id == "dane.match") | .severity] == ["ok"])
      and .mx_hosts[0].addresses[0].dane.authenticated and .mx_hosts[0].addresses[0].dane.usage == 2'
-domain dane-ta-wrongname dane-ta-wrongname.lab.test 2 "$ENC dane=deferred verify=deferred secure=deferred" \
+domain dane-ta-wrongname dane-ta-wrongname.lab.test 2 "$ENC dane=deferred mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I dane.verify-failed:$C mx.sender-defers:$C cert.nexthop-mismatch:$I" ""
 fact dane-ta-wrongname "DANE checked, not authenticated, with OpenSSL's reason" \
     '.mx_hosts[0].addresses[0].dane | .applies and .checked and (.authenticated | not)
      and (.error | type == "string")'
-domain dane-nomatch dane-nomatch.lab.test 2 "$ENC dane=deferred verify=deferred secure=deferred" \
+domain dane-nomatch dane-nomatch.lab.test 2 "$ENC dane=deferred mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I dane.no-match:$C mx.sender-defers:$C cert.nexthop-mismatch:$I" ""
-domain dane-pkix dane-pkix.lab.test 1 "$ENC dane=encrypted verify=deferred secure=deferred" \
+domain dane-pkix dane-pkix.lab.test 1 "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I dane.unusable-only:$W cert.nexthop-mismatch:$I" ""
 fact dane-pkix "two TLSA records, none usable" \
     '[.mx_hosts[0].tlsa_records[] | .usable] == [false, false]'
-domain dane-rollover dane-rollover.lab.test 0 "$ENC dane=authenticated verify=deferred secure=deferred" \
+domain dane-rollover dane-rollover.lab.test 0 "$ENC dane=authenticated mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I dane.rollover:$I cert.nexthop-mismatch:$I" ""
-domain dane-partial dane-partial.lab.test 1 "$ENC dane=authenticated verify=deferred secure=deferred" \
+domain dane-partial dane-partial.lab.test 1 "$ENC dane=authenticated mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I*2 dane.no-match:$W dane.partial:$W mx.addresses-differ:$W cert.nexthop-mismatch:$I*2" ""
 # (addresses sorted: IPv4 first, then by address, whatever order the resolver gives)
 fact dane-partial "two addresses in address order: one authenticated, one deferred at dane" \
@@ -267,49 +181,49 @@ fact dane-partial "two addresses in address order: one authenticated, one deferr
      == ["127.77.0.1=authenticated", "127.77.0.2=deferred"]'
 text dane-partial dane-partial.lab.test
 domain dane-nostarttls dane-nostarttls.lab.test 2 \
-    "may=plaintext encrypt=deferred dane=deferred verify=deferred secure=deferred" \
+    "may=plaintext encrypt=deferred dane=deferred mta-sts=plaintext verify=deferred secure=deferred" \
     "dane.starttls-missing:$C mx.sender-defers:$C" "starttls.not-offered:$C"
-domain tlsa-bogus tlsa-bogus.lab.test 2 "$ENC dane=deferred verify=deferred secure=deferred" \
+domain tlsa-bogus tlsa-bogus.lab.test 2 "$ENC dane=deferred mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I dane.tlsa-bogus:$C mx.sender-defers:$C cert.nexthop-mismatch:$I" ""
 fact tlsa-bogus "MX and A secure, TLSA bogus" \
     '.dns.mx.status == "secure" and .mx_hosts[0].dns.a.status == "secure"
      and .mx_hosts[0].dns.tlsa.status == "bogus" and (.mx_hosts[0].dns.tlsa.why_bogus | type == "string")'
 text tlsa-bogus tlsa-bogus.lab.test
-domain tlsa-insecure tlsa-insecure.lab.test 1 "$ENC dane=encrypted verify=deferred secure=deferred" \
+domain tlsa-insecure tlsa-insecure.lab.test 1 "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I dane.tlsa-insecure:$W cert.nexthop-mismatch:$I" ""
 fact tlsa-insecure "MX secure, A and TLSA insecure, the record read all the same" \
     '.dns.mx.status == "secure" and .mx_hosts[0].dns.a.status == "insecure"
      and .mx_hosts[0].dns.tlsa.status == "insecure" and (.mx_hosts[0].tlsa_records | length) == 1'
-domain plain.insecure plain.insecure.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+domain plain.insecure plain.insecure.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "dns.insecure:$I cert.nexthop-mismatch:$I" ""
 fact plain.insecure "MX insecure, the host's A secure" \
     '.dns.mx.status == "insecure" and .mx_hosts[0].dns.a.status == "secure"'
 domain bogus bogus.lab.test 2 \
-    "may=deferred encrypt=deferred dane=deferred verify=deferred secure=deferred" "dns.bogus:$C" ""
+    "may=deferred encrypt=deferred dane=deferred mta-sts=deferred verify=deferred secure=deferred" "dns.bogus:$C" ""
 fact bogus "MX bogus: signature expired, no MX host" \
     '.dns.mx.status == "bogus" and (.dns.mx.why_bogus | contains("signature expired"))
      and ([.findings[] | select(.id == "dns.bogus") | .message | contains("signature expired")] == [true])
      and .mx_hosts == []'
 text bogus bogus.lab.test
-domain nullmx nullmx.lab.test 0 "may=none encrypt=none dane=none verify=none secure=none" "mx.null:$I" ""
+domain nullmx nullmx.lab.test 0 "may=none encrypt=none dane=none mta-sts=none verify=none secure=none" "mx.null:$I" ""
 fact nullmx "null_mx at preference 0, not mixed, no MX host" \
     '.null_mx and .null_mx_preference == 0 and (.null_mx_mixed | not) and .mx_hosts == []'
 text nullmx nullmx.lab.test
-domain implicit implicit.lab.test 1 "$ENC dane=encrypted verify=deferred secure=deferred" \
+domain implicit implicit.lab.test 1 "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.implicit:$W mx.ptr-differs:$I dane.no-tlsa:$I cert.nexthop-mismatch:$I" ""
 fact implicit "no MX (NODATA, secure): the domain is its own MX" \
     '.implicit_mx and .dns.mx.nodata and .dns.mx.status == "secure"
      and [.mx_hosts[] | [.name, .implicit]] == [["implicit.lab.test", true]]'
-domain cname-mx cname-mx.lab.test 1 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+domain cname-mx cname-mx.lab.test 1 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "mx.cname:$W dane.no-tlsa:$I cert.nexthop-mismatch:$I" ""
 fact cname-mx "the MX target is an alias of mx1.lab.test" \
     '.mx_hosts[0] | .name == "alias-mx.lab.test" and .canonical == "mx1.lab.test" and .canonical_secure'
-domain cname-domain cname-domain.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+domain cname-domain cname-domain.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "mx.domain-cname:$I dane.no-tlsa:$I cert.nexthop-mismatch:$I" ""
 fact cname-domain "the MX answer follows the domain's CNAME to one.lab.test" \
     '.dns.mx.cnames == ["cname-domain.lab.test"] and .dns.mx.canonical == "one.lab.test"
      and [.mx_hosts[].name] == ["mx1.lab.test"]'
-domain cname-ee cname-ee.lab.test 1 "$ENC dane=authenticated verify=deferred secure=deferred" \
+domain cname-ee cname-ee.lab.test 1 "$ENC dane=authenticated mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.cname:$W mx.ptr-differs:$I cert.nexthop-mismatch:$I" ""
 fact cname-ee "TLSA base is the CNAME target ee.lab.test" \
     '.mx_hosts[0].tlsa_base == "ee.lab.test" and .mx_hosts[0].dns.tlsa.name == "_25._tcp.ee.lab.test"
@@ -318,43 +232,43 @@ text cname-ee cname-ee.lab.test
 
 # v6mx.lab.test has A 127.77.1.1 and AAAA ::1; lab.sh listens on [::1]:25 only when lo has ::1.
 if [ "${LAB_HAVE_IPV6:-0}" = 1 ]; then
-	domain v6 v6.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+	domain v6 v6.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
 	    "mx.ptr-differs:$I*2 dane.no-tlsa:$I cert.nexthop-mismatch:$I*2" ""
 	fact v6 "both addresses checked, IPv4 first, both authenticated at verify" \
 	    '[.mx_hosts[0].addresses[] | .address + "/" + (.family | tostring) + "=" + .outcomes.verify]
 	     == ["127.77.1.1/4=authenticated", "::1/6=authenticated"]'
-	domain v6-only6 v6.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+	domain v6-only6 v6.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
 	    "mx.ptr-differs:$I dane.no-tlsa:$I cert.nexthop-mismatch:$I" "" -6
 	fact v6-only6 "-6: ::1 only" '[.mx_hosts[].addresses[].address] == ["::1"]'
 else
 	# Derived from lib/verdict.c, not run on a machine with IPv6: ::1 unreachable (nothing
 	# listens), the host still delivers through 127.77.1.1, so its addresses differ and
 	# the connection failure is a warning.
-	domain v6 v6.lab.test 1 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+	domain v6 v6.lab.test 1 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
 	    "mx.ptr-differs:$I*2 dane.no-tlsa:$I mx.addresses-differ:$W cert.nexthop-mismatch:$I" \
 	    "conn.refused:$W"
 	fact v6 "::1 unreachable, 127.77.1.1 (first) authenticated at verify" \
 	    '[.mx_hosts[0].addresses[] | .address + "=" + .outcomes.verify]
 	     == ["127.77.1.1=authenticated", "::1=unreachable"]'
 fi
-domain v6-only4 v6.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+domain v6-only4 v6.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "mx.ptr-differs:$I dane.no-tlsa:$I cert.nexthop-mismatch:$I" "" -4
 fact v6-only4 "-4: 127.77.1.1 only" '[.mx_hosts[].addresses[].address] == ["127.77.1.1"]'
 
-domain dead dead.lab.test 1 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+domain dead dead.lab.test 1 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "dane.no-tlsa:$I*2 mx.backup-used:$W cert.nexthop-mismatch:$I" "conn.refused:$W"
 fact dead "mail goes to the backup mx1.lab.test" \
     '[.outcomes[] | .via] == ["mx1.lab.test", "mx1.lab.test", "mx1.lab.test", "mx1.lab.test", null]
      and [.mx_hosts[] | .outcomes.may] == ["unreachable", "encrypted"]'
 text dead dead.lab.test
 domain nostarttls nostarttls.lab.test 1 \
-    "may=plaintext encrypt=deferred dane=plaintext verify=deferred secure=deferred" \
+    "may=plaintext encrypt=deferred dane=plaintext mta-sts=plaintext verify=deferred secure=deferred" \
     "mx.ptr-differs:$I dane.no-tlsa:$I" "starttls.not-offered:$W"
 text nostarttls nostarttls.lab.test
 domain nocert nocert.lab.test 1 \
-    "may=plaintext encrypt=deferred dane=plaintext verify=deferred secure=deferred" \
+    "may=plaintext encrypt=deferred dane=plaintext mta-sts=plaintext verify=deferred secure=deferred" \
     "dane.no-tlsa:$I" "tls.handshake-failed:$W"
-domain selfsigned selfsigned.lab.test 0 "$ENC dane=encrypted verify=deferred secure=deferred" \
+domain selfsigned selfsigned.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "dane.no-tlsa:$I cert.nexthop-mismatch:$I" ""
 domain ipmx ipmx.lab.test 2 "$UNREACH" "mx.ip-literal:$C mx.sender-defers:$C" ""
 fact ipmx "the MX target is an IP literal, not checked" \
@@ -370,7 +284,7 @@ text nonexistent nonexistent.lab.test
 # mx.no-address, raised as well, is not asserted: the host has address records, they are
 # bogus (reported to the lead).
 domain bogus-addr bogus-addr.lab.test 2 \
-    "may=deferred encrypt=deferred dane=deferred verify=deferred secure=deferred" - ""
+    "may=deferred encrypt=deferred dane=deferred mta-sts=deferred verify=deferred secure=deferred" - ""
 fact bogus-addr "A and AAAA bogus, no address used, the host deferred at every level" \
     '.dns.mx.status == "secure" and (.mx_hosts | length) == 1
      and (.mx_hosts[0] | .name == "mx.bogus.lab.test" and .dns.a.status == "bogus"
@@ -389,7 +303,7 @@ text bogus-addr bogus-addr.lab.test
 # certificate): the expansion is not secure, so it is no identity, no DANE-TA name, and the
 # address records are insecure (DANE does not apply). At verify the certificate would not
 # name the expansion anyway: deferred.
-domain cname-unsigned-verify cname-unsigned.lab.test 2 "$ENC dane=encrypted verify=deferred secure=deferred" \
+domain cname-unsigned-verify cname-unsigned.lab.test 2 "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.cname:$W mx.ptr-differs:$I dane.address-insecure:$I mx.sender-defers:$C cert.nexthop-mismatch:$I" \
     "cert.name-mismatch:$C" --level verify
 fact cname-unsigned-verify "expansion mx.insecure.lab.test not secure: the MX name only is checked" \
@@ -401,7 +315,7 @@ text cname-unsigned-verify cname-unsigned.lab.test --level verify
 # Through the unsigned zone back to mx1.lab.test, a name the certificate holds: the
 # expansion was learned through unsigned DNS, so verify still defers.
 domain cname-via-unsigned-verify cname-via-unsigned.lab.test 2 \
-    "$ENC dane=encrypted verify=deferred secure=deferred" \
+    "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.cname:$W dane.address-insecure:$I mx.sender-defers:$C cert.nexthop-mismatch:$I" \
     "cert.name-mismatch:$C" --level verify
 fact cname-via-unsigned-verify "expansion mx1.lab.test (in the certificate) not secure: no identity" \
@@ -414,21 +328,21 @@ text cname-via-unsigned-verify cname-via-unsigned.lab.test --level verify
 # MX 0 . among other MX records: as Postfix, the answer is a null MX (the domain accepts no
 # mail) and the other host is not checked; RFC 7505 forbids the mix: a warning.
 domain null-mixed null-mixed.lab.test 1 \
-    "may=none encrypt=none dane=none verify=none secure=none" \
+    "may=none encrypt=none dane=none mta-sts=none verify=none secure=none" \
     "mx.null-mixed:$W mx.null:$I" ""
 fact null-mixed "a null MX, mixed, no host checked" \
     '.null_mx and .null_mx_mixed and .null_mx_preference == 0 and (.mx_hosts | length) == 0'
 text null-mixed null-mixed.lab.test
 
 # The same MX host at preferences 50 and 10: one host, at 10.
-domain dup-mx dup-mx.lab.test 0 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+domain dup-mx dup-mx.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "dane.no-tlsa:$I cert.nexthop-mismatch:$I" ""
 fact dup-mx "one host, preference 10, one address" \
     '[.mx_hosts[] | .name + "/" + (.preference | tostring)] == ["mx1.lab.test/10"]
      and [.mx_hosts[0].addresses[].address] == ["127.77.0.1"]'
 
 # 18 MX hosts on one address: the 16 most preferred checked, in order.
-domain many-mx many-mx.lab.test 0 "$ENC dane=encrypted verify=deferred secure=deferred" \
+domain many-mx many-mx.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.truncated:$I mx.ptr-differs:$I*16 dane.no-tlsa:$I*16 cert.nexthop-mismatch:$I*16" ""
 fact many-mx "m01..m16 at preferences 1..16, each checked; 2 omitted" \
     '[.mx_hosts[] | .name + "/" + (.preference | tostring)]
@@ -442,7 +356,7 @@ text many-mx many-mx.lab.test
 
 # TLSA 3 1 1 with 31 bytes of data (SHA-256 is 32): unusable; DANE senders require TLS
 # without authentication.
-domain dane-badlen dane-badlen.lab.test 1 "$ENC dane=encrypted verify=deferred secure=deferred" \
+domain dane-badlen dane-badlen.lab.test 1 "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I dane.unusable-only:$W cert.nexthop-mismatch:$I" ""
 fact dane-badlen "one 3 1 1 record of 31 bytes, not usable, not given to OpenSSL; DANE does not decide" \
     '.mx_hosts[0] | .dns.tlsa.status == "secure"
@@ -452,7 +366,7 @@ fact dane-badlen "one 3 1 1 record of 31 bytes, not usable, not given to OpenSSL
 text dane-badlen dane-badlen.lab.test
 
 # A DANE-authenticated MX host (ee) and a backup without STARTTLS (notls).
-domain weak-backup weak-backup.lab.test 1 "$ENC dane=authenticated verify=deferred secure=deferred" \
+domain weak-backup weak-backup.lab.test 1 "$ENC dane=authenticated mta-sts=encrypted verify=deferred secure=deferred" \
     "mx.ptr-differs:$I*2 dane.no-tlsa:$I mx.backup-weaker:$W cert.nexthop-mismatch:$I" \
     "starttls.not-offered:$W"
 fact weak-backup "dane authenticated via ee.lab.test; the worst over the hosts plaintext" \
@@ -466,15 +380,15 @@ fact weak-backup "dane authenticated via ee.lab.test; the worst over the hosts p
 text weak-backup weak-backup.lab.test
 
 # --level: the severities of the level asked.
-domain selfsigned-verify selfsigned.lab.test 2 "$ENC dane=encrypted verify=deferred secure=deferred" \
+domain selfsigned-verify selfsigned.lab.test 2 "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "dane.no-tlsa:$I cert.nexthop-mismatch:$I mx.sender-defers:$C" "cert.self-signed:$C" --level verify
 fact selfsigned-verify "level verify" '.level == "verify" and .verdict == "CRITICAL"'
 text selfsigned-verify selfsigned.lab.test --level verify
-domain selfsigned-may selfsigned.lab.test 0 "$ENC dane=encrypted verify=deferred secure=deferred" \
+domain selfsigned-may selfsigned.lab.test 0 "$ENC dane=encrypted mta-sts=encrypted verify=deferred secure=deferred" \
     "dane.no-tlsa:$I cert.nexthop-mismatch:$I" "" --level may
 fact selfsigned-may "cert.self-signed is info at level may" \
     '.level == "may" and [.mx_hosts[].addresses[].server.findings[] | select(.id == "cert.self-signed") | .severity] == ["info"]'
-domain one-secure one.lab.test 2 "$ENC dane=encrypted verify=authenticated secure=deferred" \
+domain one-secure one.lab.test 2 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "dane.no-tlsa:$I cert.nexthop-mismatch:$C mx.sender-defers:$C" "" --level secure
 text one-secure one.lab.test --level secure
 
