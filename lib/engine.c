@@ -28,6 +28,7 @@
 #include "proto.h"
 #include "admit.h"
 #include "engine_task.h"
+#include "fetch.h"
 #include "chaincache.h"
 #include "tls.h"
 #include "verify.h"
@@ -109,6 +110,9 @@ struct mailtls_engine {
 	X509_STORE *store;
 	struct chaincache *cache;              /* chain facts seen before, for every check */
 	struct engine_resolver *dns;           /* made at once, its resolver on first use */
+	struct fetch_ctx *fetch;               /* the HTTPS client, made on first use */
+	char *ca_file;                         /* the trust anchors, for the HTTPS client */
+	char *ca_path;
 	char *resolver;
 	char *trust_anchor;
 	struct admit *admit;
@@ -571,6 +575,13 @@ const char *engine_dns_why(const struct mailtls_engine *e)
 	return e->dns->d == NULL ? e->dns->why : "";
 }
 
+struct fetch_ctx *engine_fetch_ctx(struct mailtls_engine *e, char *why, size_t whylen)
+{
+	if (e->fetch == NULL)
+		e->fetch = fetch_ctx_new(e->base, e->ca_file, e->ca_path, why, whylen);
+	return e->fetch;
+}
+
 /* on_deadline - the whole check took too long: cut it where it is. */
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -624,6 +635,8 @@ struct mailtls_engine *mailtls_engine_new(const struct mailtls_engine_params *ep
 		goto fail;
 	if ((e->cache = chaincache_new()) == NULL ||
 	    (e->dns = calloc(1, sizeof(*e->dns))) == NULL ||
+	    (ep->ca_file != NULL && (e->ca_file = strdup(ep->ca_file)) == NULL) ||
+	    (ep->ca_path != NULL && (e->ca_path = strdup(ep->ca_path)) == NULL) ||
 	    (ep->resolver != NULL && (e->resolver = strdup(ep->resolver)) == NULL) ||
 	    (ep->trust_anchor != NULL && (e->trust_anchor = strdup(ep->trust_anchor)) == NULL)) {
 		snprintf(why, whylen, "out of memory");
@@ -656,6 +669,9 @@ void mailtls_engine_free(struct mailtls_engine *e)
 		LIST_REMOVE(t, link);
 		t->ops->abandon(t);
 	}
+	/* The HTTPS client after its fetches (their transfers are out of it now), before the
+	 * loop its events are on. */
+	fetch_ctx_free(e->fetch);
 	while (e->watches != NULL) {
 		struct watch *w = e->watches;
 
@@ -672,6 +688,8 @@ void mailtls_engine_free(struct mailtls_engine *e)
 	X509_STORE_free(e->store);
 	if (e->base)
 		event_base_free(e->base);
+	free(e->ca_file);
+	free(e->ca_path);
 	free(e->resolver);
 	free(e->trust_anchor);
 	free(e);

@@ -23,6 +23,7 @@
 
 struct engine_task;
 struct dns_ctx;
+struct fetch_ctx;
 
 struct engine_task_ops {
 	const char *kind;                            /* "check", ... for diagnoses */
@@ -72,5 +73,12 @@ struct admit *engine_admit(const struct mailtls_engine *e);
  * frees it. */
 struct dns_ctx *engine_dns(const struct mailtls_engine *e);
 const char *engine_dns_why(const struct mailtls_engine *e);
+
+/* engine_fetch_ctx - the engine's HTTPS client (fetch.h: libcurl's multi handle on the
+ * engine's loop, with the engine's ca_file / ca_path); made on the first call, so that work
+ * that fetches nothing never starts libcurl. NULL with why filled when it cannot be made
+ * (a later call tries again). Borrowed: mailtls_engine_free() frees it, after abandoning
+ * the tasks (a fetch task's abandon takes its transfer out of it). */
+struct fetch_ctx *engine_fetch_ctx(struct mailtls_engine *e, char *why, size_t whylen);
 
 #endif

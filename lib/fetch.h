@@ -52,7 +52,9 @@ struct fetch_result {
 	char addr[64];                /* the address connected to, or "" */
 	long http_status;             /* 0: none */
 	char *content_type;           /* as sent, raw (NULL: none) */
-	char *location;               /* the Location of a redirect, raw (NULL: none) */
+	char *location;               /* the Location of a redirect (3xx), raw (NULL: none):
+	                               * as an absolute URL (curl's reading of it against
+	                               * the request's), or as sent when it reads as none */
 	char *body;                   /* NUL-terminated, body_len bytes (may hold NULs) */
 	size_t body_len;
 	double elapsed_ms;
@@ -73,5 +75,20 @@ int engine_fetch(struct mailtls_engine *e, const struct fetch_request *rq, fetch
 void fetch_cancel(struct fetch_op *op);
 
 void fetch_result_free(struct fetch_result *r);
+
+/* For the engine (engine.c), which makes its fetch context on the first engine_fetch()
+ * (engine_fetch_ctx(), engine_task.h) and frees it after its tasks. */
+struct fetch_ctx;
+struct event_base;
+
+/* fetch_ctx_new - libcurl's multi handle on base, with these trust anchors (both NULL:
+ * curl's default, the system store); curl_global_init() once per process before the first.
+ * NULL with why filled. */
+struct fetch_ctx *fetch_ctx_new(struct event_base *base, const char *ca_file,
+				const char *ca_path, char *why, size_t whylen);
+
+/* fetch_ctx_free - NULL is a no-op. Every fetch must be over or abandoned first; the
+ * events live until curl has let go of its sockets, so free it before base. */
+void fetch_ctx_free(struct fetch_ctx *ctx);
 
 #endif
