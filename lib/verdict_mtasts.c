@@ -105,15 +105,24 @@ static enum mailtls_sts_host host_result(const struct mailtls_domain_result *res
 	return any ? MAILTLS_STS_HOST_OK : MAILTLS_STS_HOST_UNREACHABLE;
 }
 
-/* cert_problem - in words, why the certificate at a fails the policy. */
-static const char *cert_problem(const struct mailtls_mx_host *h, const struct mailtls_mx_address *a)
+/* cert_problem - why the certificate at a fails the policy: the server's critical cert.*
+ * findings by id ("cert.expired"), else in words. Into buf. */
+static const char *cert_problem(const struct mailtls_mx_address *a, char *buf, size_t len)
 {
 	const struct mailtls_result *s = a->server;
+	size_t off = 0;
 
-	if (!s->chain_trusted)
-		return "its chain is not trusted";
-	(void)h;
-	return "it does not name the MX host";
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->findings.n && off < len; i++) {
+		const struct mailtls_finding *f = &s->findings.v[i];
+
+		if (strncmp(f->id, "cert.", 5) == 0
+		    && mailtls_catalog_get(f->fid)->severity == MAILTLS_SEV_CRITICAL)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", f->id);
+	}
+	if (off > 0)
+		return buf;
+	return s->chain_trusted ? "it does not name the MX host" : "its chain is not trusted";
 }
 
 static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_host *h,
@@ -122,7 +131,7 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	const struct mailtls_sts_policy *p = &res->mtasts.policy;
 	bool testing = p->mode == MAILTLS_STS_MODE_TESTING;
 	const struct mailtls_mx_address *a;
-	char why[320];
+	char why[512], buf[160];
 	int r;
 
 	h->sts = host_result(res, h, &a);
@@ -142,8 +151,8 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 			 ? "does not offer STARTTLS" : "offers STARTTLS, but TLS fails");
 		break;
 	case MAILTLS_STS_HOST_CERT:
-		snprintf(why, sizeof(why), "%s[%s]: the certificate fails PKIX validation for %s: %s",
-			 h->name, a->addr, h->name, cert_problem(h, a));
+		snprintf(why, sizeof(why), "%s[%s]: the certificate fails PKIX validation for %s (%s)",
+			 h->name, a->addr, h->name, cert_problem(a, buf, sizeof(buf)));
 		break;
 	default:
 		return 0;     /* OK, or unreachable (the host's own findings say so) */
@@ -174,7 +183,7 @@ static const char *defect_text(enum mailtls_sts_defect d)
 	case MAILTLS_STS_TXT_OTHER_VERSION: return "a version other than exactly v=STSv1";
 	case MAILTLS_STS_POL_NOT_TEXT: return "NUL bytes or invalid UTF-8";
 	case MAILTLS_STS_POL_SYNTAX: return "not key: value";
-	case MAILTLS_STS_POL_VERSION: return "version: STSv1 is not the first line";
+	case MAILTLS_STS_POL_VERSION: return "the first line is not version: STSv1";
 	case MAILTLS_STS_POL_MODE_MISSING: return "no mode";
 	case MAILTLS_STS_POL_MODE_UNKNOWN: return "the mode is not enforce, testing or none";
 	case MAILTLS_STS_POL_MAX_AGE_MISSING: return "no max_age";

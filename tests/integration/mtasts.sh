@@ -193,7 +193,7 @@ if [ "$SUBSET" != 1 ]; then
 sts testing sts-testing.lab.test 1 encrypted encrypted \
     "mtasts.mode-testing:$W mtasts.testing-failure:$W tlsrpt.ok:ok" \
     "mx1.lab.test=ok wrongname.lab.test=certificate" "encrypt"
-message testing mtasts.testing-failure "wrongname.lab.test[127.77.0.8]: the certificate fails PKIX validation for wrongname.lab.test: it does not name the MX host: senders deliver under the testing policy and report it (TLS-RPT); in enforce mode they would not deliver to it"
+message testing mtasts.testing-failure "wrongname.lab.test[127.77.0.8]: the certificate fails PKIX validation for wrongname.lab.test (cert.name-mismatch): senders deliver under the testing policy and report it (TLS-RPT); in enforce mode they would not deliver to it"
 fact testing "LF line endings read" '.mta_sts.policy.valid and .mta_sts.policy.mode == "testing"'
 
 sts none sts-none.lab.test 0 encrypted encrypted "mtasts.mode-none:$I tlsrpt.missing:$I" \
@@ -223,7 +223,7 @@ sts badmx sts-badmx.lab.test 1 plaintext authenticated \
     "mx1.lab.test=ok notls.lab.test=no-TLS expired.lab.test=certificate" \
     "secure match=mx1.lab.test:notls.lab.test:expired.lab.test servername=hostname"
 message badmx mtasts.mx-no-tls "notls.lab.test[127.77.0.40] does not offer STARTTLS: MTA-STS senders (enforce policy) will not deliver to it"
-message badmx mtasts.mx-cert-invalid "expired.lab.test[127.77.0.5]: the certificate fails PKIX validation for expired.lab.test: its chain is not trusted: MTA-STS senders (enforce policy) will not deliver to it"
+message badmx mtasts.mx-cert-invalid "expired.lab.test[127.77.0.5]: the certificate fails PKIX validation for expired.lab.test (cert.expired): MTA-STS senders (enforce policy) will not deliver to it"
 sts badmx-level sts-badmx.lab.test 1 plaintext authenticated \
     "mtasts.mx-no-tls:$W mtasts.mx-cert-invalid:$W tlsrpt.missing:$I" \
     "mx1.lab.test=ok notls.lab.test=no-TLS expired.lab.test=certificate" \

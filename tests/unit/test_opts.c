@@ -40,8 +40,12 @@ static const struct {
 	{ { "domain", "192.0.2.1" }, "domain: '192.0.2.1' is not a valid domain name" },
 	{ { "domain", "--smtp", "example.org" }, "domain: protocol options, --name and --chain apply to check and cert" },
 	{ { "domain", "example.org", "--name", "mx.example.org" }, "domain: protocol options, --name and --chain apply to check and cert" },
-	{ { "domain", "example.org", "--format", "nagios" }, "domain: --format is text or json" },
-	{ { "domain", "example.org", "--level", "paranoid" }, "--level: 'paranoid' is not may, encrypt, dane, verify or secure" },
+	{ { "domain", "example.org", "--format", "nagios" }, "domain: --format is text, json or postfix" },
+	{ { "check", "--smtp", "mx.example.org", "--format", "postfix" }, "--format postfix applies to domain only" },
+	{ { "names", "example.org", "--format", "postfix" }, "--format postfix applies to domain only" },
+	{ { "check", "--smtp", "mx.example.org", "--no-mta-sts" }, "--no-mta-sts applies to domain and scan --domains only" },
+	{ { "scan", "--smtp", "hosts.txt", "--no-mta-sts" }, "--no-mta-sts applies to domain and scan --domains only" },
+	{ { "domain", "example.org", "--level", "paranoid" }, "--level: 'paranoid' is not may, encrypt, dane, mta-sts, verify or secure" },
 	{ { "check", "--smtp", "a", "--level", "dane" }, "--level applies to domain, names and scan --domains only" },
 	{ { "check", "mx.example.org" }, "check: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
 	{ { "check", "--smtp" }, "check: give exactly one HOST[:PORT]" },
@@ -58,7 +62,7 @@ static const struct {
 	{ { "check", "--smtp", "a", "--timeout", "x" }, "--timeout: 'x' is not a number of seconds in (0, 3600]" },
 	{ { "check", "--smtp", "a", "--timeout", "nan" }, "--timeout: 'nan' is not a number of seconds in (0, 3600]" },
 	{ { "check", "--smtp", "a", "--at", "tomorrow" }, "--at: 'tomorrow' is not a time (use 2027-01-31T12:00:00Z or @EPOCH)" },
-	{ { "check", "--smtp", "a", "--format", "xml" }, "--format: 'xml' is not text, json or nagios" },
+	{ { "check", "--smtp", "a", "--format", "xml" }, "--format: 'xml' is not text, json, nagios or postfix" },
 	{ { "check", "--smtp", "a", "--warn-days", "-1" }, "--warn-days: '-1' is not a number of days (0-3650)" },
 	{ { "check", "--smtp", "a", "--ehlo", "a b" }, "--ehlo: 'a b' is not a valid EHLO name (a domain or an address literal such as [192.0.2.1])" },
 	/* Only a domain or an address literal is ever sent to a server (RFC 5321 4.1.1.1). */
@@ -75,11 +79,11 @@ static const struct {
 	/* Arguments quoted in a message are shown with control bytes as \xHH: one line, no
 	 * terminal escapes (found by fuzz/fuzz_opts.c). */
 	{ { "check", "--smtp", "a\nb:x" }, "a\\x0ab:x: invalid port 'x' (1-65535)" },
-	{ { "check", "--smtp", "a", "--format", "\x1b[2J" }, "--format: '\\x1b[2J' is not text, json or nagios" },
+	{ { "check", "--smtp", "a", "--format", "\x1b[2J" }, "--format: '\\x1b[2J' is not text, json, nagios or postfix" },
 	/* ... and C1 controls (U+009B is CSI), a bare 8-bit CSI, bidi overrides (review). */
 	{ { "check", "--smtp", "a", "--timeout", "\xc2\x9b" "31m" }, "--timeout: '\\xc2\\x9b31m' is not a number of seconds in (0, 3600]" },
-	{ { "check", "--smtp", "a", "--format", "\x9b" "31m" }, "--format: '\\x9b31m' is not text, json or nagios" },
-	{ { "check", "--smtp", "a", "--format", "\xe2\x80\xae" "txet" }, "--format: '\\xe2\\x80\\xaetxet' is not text, json or nagios" },
+	{ { "check", "--smtp", "a", "--format", "\x9b" "31m" }, "--format: '\\x9b31m' is not text, json, nagios or postfix" },
+	{ { "check", "--smtp", "a", "--format", "\xe2\x80\xae" "txet" }, "--format: '\\xe2\\x80\\xaetxet' is not text, json, nagios or postfix" },
 	{ { "check", "--smtp", "a", "--name" }, "option '--name' needs a value" },
 	{ { "cert", "x.pem" }, "cert: give at least one --name to check the certificate for" },
 	{ { "cert", "--name", "a" }, "cert: give exactly one certificate FILE" },
@@ -107,7 +111,7 @@ static const struct {
 	{ { "scan", "--domains", "--name", "mx.example.org", "d.txt" }, "scan --domains: --name does not apply (each MX host is checked as its own name)" },
 	{ { "scan", "--domains", "a.txt", "b.txt" }, "scan: give at most one input FILE (or - for standard input)" },
 	{ { "scan", "--domains", "--format", "json", "d.txt" }, "scan: the output is JSON Lines; --format applies to check and cert" },
-	{ { "scan", "--domains", "--level", "strict", "d.txt" }, "--level: 'strict' is not may, encrypt, dane, verify or secure" },
+	{ { "scan", "--domains", "--level", "strict", "d.txt" }, "--level: 'strict' is not may, encrypt, dane, mta-sts, verify or secure" },
 	{ { "scan", "--smtp", "--level", "dane", "h.txt" }, "--level applies to domain, names and scan --domains only" },
 	{ { "check", "--smtp", "a", "--level", "dane" }, "--level applies to domain, names and scan --domains only" },
 	{ { "scan", "d.txt" }, "scan: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
@@ -233,6 +237,14 @@ static void accepted(void **state)
 	const char *a13[] = { "domain", "example.org", NULL };
 	assert_int_equal(parse(a13, &o, err, sizeof(err)), 0);
 	assert_int_equal(o.level, -1);
+	assert_false(o.no_mta_sts);
+
+	const char *a14[] = { "domain", "example.org", "--level", "mta-sts", "--no-mta-sts",
+			      "--format", "postfix", NULL };
+	assert_int_equal(parse(a14, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.level, MAILTLS_LEVEL_MTASTS);
+	assert_true(o.no_mta_sts);
+	assert_int_equal(o.format, FMT_POSTFIX);
 
 	const char *a22[] = { "names", "Example.ORG.", "--cert", "new.pem", "--chain", "int.pem",
 			      "--level", "secure", "--format", "json", NULL };

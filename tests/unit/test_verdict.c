@@ -797,7 +797,7 @@ static void mtasts_cert_invalid(void **state)
 		assert_int_equal(severity_of(r, "mtasts.mx-cert-invalid"), sts_sev[i]);
 		assert_string_equal(find(&r->findings, "mtasts.mx-cert-invalid")->message,
 				    "mx1.example.org[192.0.2.1]: the certificate fails PKIX validation "
-				    "for mx1.example.org: its chain is not trusted: MTA-STS senders "
+				    "for mx1.example.org (cert.untrusted): MTA-STS senders "
 				    "(enforce policy) will not deliver to it");
 		assert_int_equal(severity_of(r, "cert.untrusted"), cert_sev[i]);
 		assert_int_equal(mailtls_domain_exit_code(r), code[i]);
