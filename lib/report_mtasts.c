@@ -298,7 +298,7 @@ char *mailtls_report_domain_postfix(const struct mailtls_domain_result *res)
 		report_put(f, res->postfix_why);
 		fputc('\n', f);
 		report_put(f, res->domain);
-		fputc('\t', f);
+		fputc(' ', f);
 		report_put(f, res->postfix_policy);
 		fputc('\n', f);
 	}

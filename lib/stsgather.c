@@ -214,7 +214,8 @@ static int fetch_result_facts(struct mailtls_sts_policy *p, const struct fetch_r
 	    || (fr->location && (p->location = mailtls_escape(fr->location,
 							       strlen(fr->location))) == NULL))
 		return MAILTLS_ENOMEM;
-	if (fr->body != NULL) {
+	/* The body is kept when it is (the start of) a policy: not from an error page. */
+	if (fr->body != NULL && (fr->status == MAILTLS_FETCH_OK || fr->status == MAILTLS_FETCH_TOO_LARGE)) {
 		if ((p->body = malloc(fr->body_len + 1)) == NULL)
 			return MAILTLS_ENOMEM;
 		memcpy(p->body, fr->body, fr->body_len);

@@ -304,7 +304,8 @@ static int policy_findings(struct mailtls_domain_result *res, bool has_txt)
 {
 	struct mailtls_mtasts *m = &res->mtasts;
 	const struct mailtls_sts_policy *p = &m->policy;
-	struct mailtls_subject ps = { .host = p->host, .port = 443, .cert_depth = -1 };
+	struct mailtls_subject ps = { .host = p->host, .addr = p->addr, .port = 443,
+				      .cert_depth = -1 };
 	bool served = p->fetch == MAILTLS_FETCH_OK;
 	bool all_ok = true;
 	int r;

@@ -44,7 +44,8 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
  * _jsonl: on one line with "input" and "line", as mailtls_report_jsonl(). */
 char *mailtls_report_domain_json(const struct mailtls_domain_result *res);
 /* mailtls_report_domain_postfix - the smtp_tls_policy_maps entry for the domain, after a
- * comment line that says why (`# example.org: ...`, then `example.org<TAB>dane-only`); only
+ * comment line that says why (`# example.org: ...`, then `example.org dane-only`: key and
+ * value separated by a space, as postmap reads them); only
  * the comment when no entry is given (null MX, not checked). Owned; NULL on ENOMEM. */
 char *mailtls_report_domain_postfix(const struct mailtls_domain_result *res);
 char *mailtls_report_domain_jsonl(const struct mailtls_domain_result *res, const char *input,

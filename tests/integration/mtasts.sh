@@ -128,7 +128,7 @@ message() {
 }
 
 # postfix TAG DOMAIN LINE2 COMMENT_PART [OPTIONS...] - --format postfix prints exactly a
-# comment line holding COMMENT_PART and LINE2 ("DOMAIN<TAB>ENTRY"), exit as the JSON run.
+# comment line holding COMMENT_PART and LINE2 ("DOMAIN ENTRY"), exit as the JSON run.
 postfix() {
 	local tag=$1 name=$2 line2=$3 part=$4
 	shift 4
@@ -158,8 +158,6 @@ section() {
 	ok "$tag text section"
 }
 
-TAB=$(printf '\t')
-
 # -- The table -------------------------------------------------------------------------
 sts enforce sts-enforce.lab.test 0 encrypted authenticated \
     "mtasts.enforced:ok tlsrpt.ok:ok" "mxa.lab.test=ok mxb.lab.test=ok" \
@@ -183,7 +181,7 @@ section enforce "MTA-STS" "  _mta-sts.sts-enforce.lab.test TXT: secure" '    "v=
     "  in effect (mode enforce); per MX host:" "    mxa.lab.test: listed (mxa.lab.test), ok" \
     "TLS-RPT" "    rua mailto:tlsrpt@lab.test: valid"
 postfix enforce sts-enforce.lab.test \
-    "sts-enforce.lab.test${TAB}secure match=mxa.lab.test:mxb.lab.test servername=hostname" \
+    "sts-enforce.lab.test secure match=mxa.lab.test:mxb.lab.test servername=hostname" \
     "the MTA-STS policy (id 20261130T01, mode enforce, max_age 604800) as MTA-STS senders apply it"
 sts enforce-level sts-enforce.lab.test 0 encrypted authenticated \
     "mtasts.enforced:ok tlsrpt.ok:ok" "mxa.lab.test=ok mxb.lab.test=ok" \
@@ -208,7 +206,7 @@ fact mxmissing "mxb deferred at mta-sts" '[.mx_hosts[] | .outcomes["mta-sts"]] =
 sts mxmissing-level sts-mxmissing.lab.test 1 encrypted authenticated \
     "mtasts.mx-not-listed:$W tlsrpt.missing:$I" "mxa.lab.test=ok mxb.lab.test=not-listed" \
     "secure match=mxa.lab.test servername=hostname" --level mta-sts
-postfix mxmissing sts-mxmissing.lab.test "sts-mxmissing.lab.test${TAB}secure match=mxa.lab.test servername=hostname" \
+postfix mxmissing sts-mxmissing.lab.test "sts-mxmissing.lab.test secure match=mxa.lab.test servername=hostname" \
     "some MX hosts fail it now, and mail to them defers"
 
 sts wildcard sts-wildcard.lab.test 1 encrypted authenticated \
@@ -218,13 +216,13 @@ fact wildcard "one label only" '[.mx_hosts[] | .mta_sts.pattern] == ["*.lab.test
 sts wildok sts-wildok.lab.test 0 encrypted authenticated "mtasts.enforced:ok tlsrpt.missing:$I" \
     "mx.wild.lab.test=ok" "secure match=.wild.lab.test servername=hostname"
 
-sts badmx sts-badmx.lab.test 1 plaintext authenticated \
+sts badmx sts-badmx.lab.test 1 encrypted authenticated \
     "mtasts.mx-no-tls:$W mtasts.mx-cert-invalid:$W tlsrpt.missing:$I" \
     "mx1.lab.test=ok notls.lab.test=no-TLS expired.lab.test=certificate" \
     "secure match=mx1.lab.test:notls.lab.test:expired.lab.test servername=hostname"
 message badmx mtasts.mx-no-tls "notls.lab.test[127.77.0.40] does not offer STARTTLS: MTA-STS senders (enforce policy) will not deliver to it"
 message badmx mtasts.mx-cert-invalid "expired.lab.test[127.77.0.5]: the certificate fails PKIX validation for expired.lab.test (cert.expired): MTA-STS senders (enforce policy) will not deliver to it"
-sts badmx-level sts-badmx.lab.test 1 plaintext authenticated \
+sts badmx-level sts-badmx.lab.test 1 encrypted authenticated \
     "mtasts.mx-no-tls:$W mtasts.mx-cert-invalid:$W tlsrpt.missing:$I" \
     "mx1.lab.test=ok notls.lab.test=no-TLS expired.lab.test=certificate" \
     "secure match=mx1.lab.test:notls.lab.test:expired.lab.test servername=hostname" --level mta-sts
@@ -286,7 +284,7 @@ sts dane sts-dane.lab.test 0 authenticated deferred \
     "mtasts.dane-precedence:$I mtasts.mx-not-listed:$I mtasts.pattern-unused:$I tlsrpt.ok:ok" \
     "ta.lab.test=not-listed" "dane-only"
 fact dane "DANE governs the host" '.mx_hosts[0].mta_sts.dane_governs and .mx_hosts[0].outcomes.dane == "authenticated"'
-postfix dane sts-dane.lab.test "sts-dane.lab.test${TAB}dane-only" "DANE, which takes precedence over MTA-STS (RFC 8461 section 2)"
+postfix dane sts-dane.lab.test "sts-dane.lab.test dane-only" "DANE, which takes precedence over MTA-STS (RFC 8461 section 2)"
 sts dane-level sts-dane.lab.test 2 authenticated deferred \
     "mtasts.dane-precedence:$I mtasts.mx-not-listed:$C mtasts.pattern-unused:$I tlsrpt.ok:ok" \
     "ta.lab.test=not-listed" "dane-only" --level mta-sts
