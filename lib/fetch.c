@@ -21,7 +21,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,7 @@
 #include "admit.h"
 #include "engine_task.h"
 #include "escape.h"
+#include "curlapi.h"
 #include "fetch.h"
 
 #define FETCH_BODY_LIMIT (16u << 20)   /* the largest body_max accepted */
@@ -105,17 +105,11 @@ struct fetch_op {
 	void *arg;
 };
 
-/* ---- libcurl, once per process ---- */
+/* ---- libcurl ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-/* curl_init - curl_global_init() for the process; never undone (other engines, and other
- * users of libcurl in the process, may still need it). */
-static void curl_init(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+/* libcurl's functions (curlapi.h): set by the first fetch_ctx_new() that loads it, the same
+ * table for every context after; no curl handle exists before. */
+static const struct curl_api *cu;
 
 /* ---- The result ---- */
 
@@ -164,16 +158,16 @@ static void op_detach(struct fetch_op *op)
 {
 	if (op->easy != NULL) {
 		if (op->in_multi)
-			curl_multi_remove_handle(op->ctx->multi, op->easy);
+			cu->multi_remove_handle(op->ctx->multi, op->easy);
 		op->in_multi = false;
-		curl_easy_cleanup(op->easy);
+		cu->easy_cleanup(op->easy);
 		op->easy = NULL;
 	}
 	if (op->share != NULL) {
-		curl_share_cleanup(op->share);   /* after the easy handle: it is in use until then */
+		cu->share_cleanup(op->share);   /* after the easy handle: it is in use until then */
 		op->share = NULL;
 	}
-	curl_slist_free_all(op->resolve);
+	cu->slist_free_all(op->resolve);
 	op->resolve = NULL;
 }
 
@@ -334,7 +328,7 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 		     ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
 
-	curl_multi_socket_action(ctx->multi, fd, action, &running);
+	cu->multi_socket_action(ctx->multi, fd, action, &running);
 	collect(ctx);
 }
 
@@ -345,7 +339,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 
-	curl_multi_socket_action(ctx->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	cu->multi_socket_action(ctx->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	collect(ctx);
 }
 
@@ -377,7 +371,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 			return -1;
 		}
 		LIST_INSERT_HEAD(&ctx->socks, s, link);
-		if (curl_multi_assign(ctx->multi, fd, s) != CURLM_OK) {
+		if (cu->multi_assign(ctx->multi, fd, s) != CURLM_OK) {
 			sock_free(s);
 			return -1;
 		}
@@ -413,11 +407,8 @@ struct fetch_ctx *fetch_ctx_new(struct event_base *base, const char *ca_file,
 {
 	struct fetch_ctx *ctx;
 
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK) {
-		snprintf(why, whylen, "libcurl cannot start: %s", curl_easy_strerror(curl_init_rc));
+	if ((cu = curlapi_get(why, whylen)) == NULL)
 		return NULL;
-	}
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		goto nomem;
 	LIST_INIT(&ctx->socks);
@@ -425,12 +416,12 @@ struct fetch_ctx *fetch_ctx_new(struct event_base *base, const char *ca_file,
 	if ((ca_file != NULL && (ctx->ca_file = strdup(ca_file)) == NULL) ||
 	    (ca_path != NULL && (ctx->ca_path = strdup(ca_path)) == NULL) ||
 	    (ctx->timer = evtimer_new(base, on_timeout, ctx)) == NULL ||
-	    (ctx->multi = curl_multi_init()) == NULL)
+	    (ctx->multi = cu->multi_init()) == NULL)
 		goto nomem;
-	if (curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK ||
-	    curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETDATA, ctx) != CURLM_OK ||
-	    curl_multi_setopt(ctx->multi, CURLMOPT_TIMERFUNCTION, on_timer_set) != CURLM_OK ||
-	    curl_multi_setopt(ctx->multi, CURLMOPT_TIMERDATA, ctx) != CURLM_OK) {
+	if (cu->multi_setopt(ctx->multi, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK ||
+	    cu->multi_setopt(ctx->multi, CURLMOPT_SOCKETDATA, ctx) != CURLM_OK ||
+	    cu->multi_setopt(ctx->multi, CURLMOPT_TIMERFUNCTION, on_timer_set) != CURLM_OK ||
+	    cu->multi_setopt(ctx->multi, CURLMOPT_TIMERDATA, ctx) != CURLM_OK) {
 		snprintf(why, whylen, "libcurl's multi handle cannot be set up");
 		fetch_ctx_free(ctx);
 		return NULL;
@@ -449,7 +440,7 @@ void fetch_ctx_free(struct fetch_ctx *ctx)
 	/* curl may still report sockets removed and a timer cleared while it cleans up: the
 	 * events live until it is done. */
 	if (ctx->multi != NULL)
-		curl_multi_cleanup(ctx->multi);
+		cu->multi_cleanup(ctx->multi);
 	while (!LIST_EMPTY(&ctx->socks)) {
 		struct fetch_sock *s = LIST_FIRST(&ctx->socks);
 
@@ -492,7 +483,7 @@ static bool is_http_error(CURLcode rc)
 static void classify(struct fetch_op *op, CURLcode rc)
 {
 	struct fetch_result *r = op->res;
-	const char *said = op->errbuf[0] != '\0' ? op->errbuf : curl_easy_strerror(rc);
+	const char *said = op->errbuf[0] != '\0' ? op->errbuf : cu->easy_strerror(rc);
 	char lead[128];
 
 	if (rc == CURLE_OK) {
@@ -506,7 +497,7 @@ static void classify(struct fetch_op *op, CURLcode rc)
 		/* curl stops at a Content-Length over the limit before it counts it anywhere
 		 * else: the header as sent says how large. */
 		r->status = MAILTLS_FETCH_TOO_LARGE;
-		if (!op->too_large && curl_easy_header(op->easy, "Content-Length", 0, CURLH_HEADER,
+		if (!op->too_large && cu->easy_header(op->easy, "Content-Length", 0, CURLH_HEADER,
 						       -1, &h) == CURLHE_OK)
 			snprintf(lead, sizeof(lead), "the body is over %zu bytes (Content-Length: "
 				 "%.40s)", op->body_max, h->value);
@@ -546,7 +537,7 @@ static void classify(struct fetch_op *op, CURLcode rc)
 		 * after a chain that verified, and leaves 1 (X509_V_ERR_UNSPECIFIED, its "not
 		 * verified yet") as the result: its own words say it then. */
 		r->status = MAILTLS_FETCH_CERT;
-		if (curl_easy_getinfo(op->easy, CURLINFO_SSL_VERIFYRESULT, &v) == CURLE_OK &&
+		if (cu->easy_getinfo(op->easy, CURLINFO_SSL_VERIFYRESULT, &v) == CURLE_OK &&
 		    v != X509_V_OK && v != X509_V_ERR_UNSPECIFIED)
 			set_why(r, "certificate verify failed", X509_verify_cert_error_string(v));
 		else
@@ -576,7 +567,7 @@ static void classify(struct fetch_op *op, CURLcode rc)
 		return;
 	}
 	r->status = MAILTLS_FETCH_FAILED;
-	set_why(r, curl_easy_strerror(rc), op->errbuf);
+	set_why(r, cu->easy_strerror(rc), op->errbuf);
 }
 
 /* location_of - where a redirect points: curl's reading of the Location against the URL
@@ -586,9 +577,9 @@ static const char *location_of(CURL *easy)
 	char *url = NULL;
 	struct curl_header *h = NULL;
 
-	if (curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &url) == CURLE_OK && url != NULL)
+	if (cu->easy_getinfo(easy, CURLINFO_REDIRECT_URL, &url) == CURLE_OK && url != NULL)
 		return url;
-	if (curl_easy_header(easy, "Location", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
+	if (cu->easy_header(easy, "Location", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
 		return h->value;
 	return NULL;
 }
@@ -602,11 +593,11 @@ static void finish(struct fetch_op *op, CURLcode rc)
 	const char *loc;
 
 	r->elapsed_ms = ms_since(&op->started);
-	if (curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
+	if (cu->easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
 		r->http_status = code;
-	if (curl_easy_getinfo(op->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL)
+	if (cu->easy_getinfo(op->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL)
 		snprintf(r->addr, sizeof(r->addr), "%s", ip);
-	if (curl_easy_getinfo(op->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL &&
+	if (cu->easy_getinfo(op->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL &&
 	    (r->content_type = strdup(ct)) == NULL)
 		op->nomem = true;
 	if (code >= 300 && code < 400 && (loc = location_of(op->easy)) != NULL &&
@@ -628,13 +619,13 @@ static void collect(struct fetch_ctx *ctx)
 	CURLMsg *m;
 	int left;
 
-	while ((m = curl_multi_info_read(ctx->multi, &left)) != NULL) {
+	while ((m = cu->multi_info_read(ctx->multi, &left)) != NULL) {
 		char *priv = NULL;
 		CURLcode rc = m->data.result;   /* m is gone once the handle is removed */
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
-		if (curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv) != CURLE_OK ||
+		if (cu->easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv) != CURLE_OK ||
 		    priv == NULL)
 			continue;   /* not ours: cannot be */
 		finish((struct fetch_op *)(void *)priv, rc);
@@ -645,7 +636,7 @@ static void collect(struct fetch_ctx *ctx)
 
 /* SET - one curl_easy_setopt, checked: on failure the option's name goes to *failed. */
 #define SET(opt, val) do { \
-		if (curl_easy_setopt(op->easy, opt, val) != CURLE_OK) { \
+		if (cu->easy_setopt(op->easy, opt, val) != CURLE_OK) { \
 			*failed = #opt; \
 			return -1; \
 		} \
@@ -677,10 +668,10 @@ static int easy_setup(struct fetch_op *op, const char **failed)
 				      "%s[%s]" : "%s%s", i > 0 ? "," : "", text);
 	}
 	*failed = "out of memory";
-	if ((op->easy = curl_easy_init()) == NULL || (op->share = curl_share_init()) == NULL ||
-	    (op->resolve = curl_slist_append(NULL, pin)) == NULL)
+	if ((op->easy = cu->easy_init()) == NULL || (op->share = cu->share_init()) == NULL ||
+	    (op->resolve = cu->slist_append(NULL, pin)) == NULL)
 		return -1;
-	if (curl_share_setopt(op->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
+	if (cu->share_setopt(op->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
 		*failed = "CURLSHOPT_SHARE";
 		return -1;
 	}
@@ -744,8 +735,8 @@ static void start(struct fetch_op *op)
 		fail(op, MAILTLS_FETCH_FAILED, "cannot set up the transfer", failed);
 		return;
 	}
-	if ((mc = curl_multi_add_handle(op->ctx->multi, op->easy)) != CURLM_OK) {
-		fail(op, MAILTLS_FETCH_FAILED, "cannot start the transfer", curl_multi_strerror(mc));
+	if ((mc = cu->multi_add_handle(op->ctx->multi, op->easy)) != CURLM_OK) {
+		fail(op, MAILTLS_FETCH_FAILED, "cannot start the transfer", cu->multi_strerror(mc));
 		return;
 	}
 	op->in_multi = true;

@@ -258,7 +258,7 @@ fact v6-only4 "-4: 127.77.1.1 only" '[.mx_hosts[].addresses[].address] == ["127.
 domain dead dead.lab.test 1 "$ENC dane=encrypted mta-sts=encrypted verify=authenticated secure=deferred" \
     "dane.no-tlsa:$I*2 mx.backup-used:$W cert.nexthop-mismatch:$I" "conn.refused:$W"
 fact dead "mail goes to the backup mx1.lab.test" \
-    '[.outcomes[] | .via] == ["mx1.lab.test", "mx1.lab.test", "mx1.lab.test", "mx1.lab.test", null]
+    '[.outcomes[] | .via] == ["mx1.lab.test", "mx1.lab.test", "mx1.lab.test", "mx1.lab.test", "mx1.lab.test", null]
      and [.mx_hosts[] | .outcomes.may] == ["unreachable", "encrypted"]'
 text dead dead.lab.test
 domain nostarttls nostarttls.lab.test 1 \
@@ -372,7 +372,7 @@ domain weak-backup weak-backup.lab.test 1 "$ENC dane=authenticated mta-sts=encry
 fact weak-backup "dane authenticated via ee.lab.test; the worst over the hosts plaintext" \
     '.outcomes.dane == {"outcome": "authenticated", "via": "ee.lab.test"}
      and .outcomes_worst == {"may": "plaintext", "encrypt": "encrypted", "dane": "plaintext",
-                             "verify": "deferred", "secure": "deferred"}
+                             "mta-sts": "plaintext", "verify": "deferred", "secure": "deferred"}
      and [.mx_hosts[] | .name + "=" + .outcomes.dane]
          == ["ee.lab.test=authenticated", "notls.lab.test=plaintext"]
      and ([.findings[] | select(.id == "mx.backup-weaker") | .message

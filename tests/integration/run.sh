@@ -13,11 +13,15 @@
 #	MAILTLS_RUNNER	a wrapper to run mailtls under (valgrind): time limits are then
 #			multiplied by MAILTLS_RUNNER_SLOWDOWN (default 4) and the memory
 #			limit is not checked (the wrapper's own memory would be measured).
+#	MAILTLS_CASES_FILE	run only the cases listed in this file (one id per line, '#'
+#			comments), as the valgrind suite does (valgrind_cases.txt); a listed id
+#			that cases.txt lacks is a failure
 #	An ASan build (libasan linked) has its memory limits multiplied by
 #	MAILTLS_ASAN_RSS_FACTOR (default 4): the shadow memory and quarantine are its own.
 set -u
 BUILD=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 FILTER=${2:-}
+CASES_FILE=${MAILTLS_CASES_FILE:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 MAILTLS="$BUILD/src/mailtls"
@@ -69,6 +73,13 @@ fail() {
 # The terminal-safety check (unsafe, show_unsafe): safety.sh.
 # shellcheck source=tests/integration/safety.sh
 . "$HERE/safety.sh"
+
+# selected ID - the case runs: its id contains CASE_FILTER and, with MAILTLS_CASES_FILE, is
+# listed there.
+selected() {
+	case "$1" in *"$FILTER"*) ;; *) return 1 ;; esac
+	[ -z "$CASES_FILE" ] || grep -v '^#' "$CASES_FILE" | grep -qxF -- "$1"
+}
 
 # ids_text - finding ids from a text report, in order.
 ids_text() {
@@ -214,14 +225,21 @@ while IFS= read -r line || [ -n "$line" ]; do
 	"jq: "*) c_jq=${line#jq: } ;;
 	"")
 		if [ -n "${c_id:-}" ]; then
-			case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" "$c_limits" "$c_jq" ;; esac
+			selected "$c_id" && run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" "$c_limits" "$c_jq"
 		fi
 		c_id="" ;;
 	"#"*) ;;
 	esac
 done < "$HERE/cases.txt"
 if [ -n "${c_id:-}" ]; then
-	case "$c_id" in *"$FILTER"*) run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" "$c_limits" "$c_jq" ;; esac
+	selected "$c_id" && run_case "$c_id" "$c_args" "$c_exit" "$c_verdict" "$c_ids" "$c_diag" "$c_stderr" "$c_limits" "$c_jq"
+fi
+
+# Every listed case must exist: a typo would silently shrink the subset.
+if [ -n "$CASES_FILE" ]; then
+	for c in $(grep -v '^#' "$CASES_FILE"); do
+		grep -qx "case: $c" "$HERE/cases.txt" || fail "$c" "listed in $CASES_FILE, not in cases.txt"
+	done
 fi
 
 echo
