@@ -17,7 +17,15 @@
 #	          posttls-finger -c -l dane -F ROOT '[mxa.lab.test]', then mxb, mxc, mxd
 #	          (each: A and TLSA lookups, one STARTTLS session, verification);
 #	  one     mailtls domain one.lab.test (1 MX host), against one
-#	          posttls-finger -c -l dane -F ROOT one.lab.test (its own MX lookup).
+#	          posttls-finger -c -l dane -F ROOT one.lab.test (its own MX lookup);
+#	  sts     mailtls domain sts-enforce.lab.test with MTA-STS (2 MX hosts; the
+#	          _mta-sts and _smtp._tls TXT records, the policy fetched over HTTPS from
+#	          nginx, and the checks), against what an administrator runs by hand:
+#	          drill TXT _mta-sts..., drill TXT _smtp._tls..., curl the policy
+#	          (--resolve to the address drill gives, --cacert ROOT), then
+#	          posttls-finger '[mxa.lab.test]' and '[mxb.lab.test]', in sequence.
+#	multi and one run with --no-mta-sts: posttls-finger does no MTA-STS, so like is
+#	compared with like; sts measures what MTA-STS adds against its own peers.
 #
 #	Every measured run must have verified: mailtls exit 0 with every MX address
 #	checked over TLS (jq on its JSON); posttls-finger's "Verified TLS connection
@@ -36,6 +44,7 @@
 #	PASS/FAIL line per target:
 #	  multi   mailtls domain <= 0.33 x the posttls-finger sequence
 #	  one     mailtls domain <= 1.0 x one posttls-finger
+#	  sts     mailtls domain <= 0.4 x the drill, curl, posttls-finger sequence
 #	A round of every command runs first, unmeasured: it fills Unbound's cache, so the
 #	measured runs see the same warm resolver.
 #
@@ -56,7 +65,8 @@
 #	BENCH_KEEP	if set, keep the temporary directory (raw times, logs)
 #
 # REQUIRES bash >= 5 (EPOCHREALTIME), root (the lab, unshare), postfix (posttls-finger),
-# util-linux (unshare), jq, and the lab's packages (scripts/deps.sh).
+# util-linux (unshare), jq, curl, drill (ldnsutils), and the lab's packages
+# (scripts/deps.sh).
 set -u
 export LC_ALL=C
 
@@ -84,13 +94,14 @@ case $RUNS in '' | *[!0-9]* | 0) die "BENCH_RUNS must be a whole number >= 1: '$
 
 PTF=$(command -v posttls-finger || echo /usr/sbin/posttls-finger)
 [ -x "$PTF" ] || die "needs posttls-finger (package postfix)" 2
-for t in jq unshare mount flock timeout; do
+for t in jq unshare mount flock timeout curl drill; do
 	command -v "$t" >/dev/null 2>&1 || die "needs $t" 2
 done
 timeout 5 unshare --mount true 2>/dev/null || die "unshare --mount is not allowed here (needs CAP_SYS_ADMIN)" 2
 
 MULTI_TARGET=0.33
 ONE_TARGET=1.0
+STS_TARGET=0.4
 
 # --- the lab, under the lab lock -----------------------------------------------------------
 exec 9>/tmp/mailtls-lab.lock
@@ -131,6 +142,8 @@ MT=("$MAILTLS" domain --resolver "$LAB_DNS_RESOLVER" --trust-anchor "$LAB_DNS_TA
 	--ca-file "$LAB_CA" --format json)
 PT=("$PTF" -c -l dane -F "$LAB_CA")
 MX_HOSTS="mxa mxb mxc mxd"
+STS_HOSTS="mxa mxb"
+STS_URL=https://mta-sts.sts-enforce.lab.test/.well-known/mta-sts.txt
 
 # --- the measurement, inside the mount namespace ------------------------------------------
 # inner.sh runs with /etc/resolv.conf naming the lab resolver only. Every run appends
@@ -153,8 +166,26 @@ timed() {
 }
 TIMEFORMAT='%3R %3U %3S' 
 
-mailtls_multi() { timed mailtls-multi "$1" "$OUT/mailtls-multi.$1" "${MT[@]}" multi.lab.test; }
-mailtls_one() { timed mailtls-one "$1" "$OUT/mailtls-one.$1" "${MT[@]}" one.lab.test; }
+mailtls_multi() { timed mailtls-multi "$1" "$OUT/mailtls-multi.$1" "${MT[@]}" --no-mta-sts multi.lab.test; }
+mailtls_one() { timed mailtls-one "$1" "$OUT/mailtls-one.$1" "${MT[@]}" --no-mta-sts one.lab.test; }
+mailtls_sts() { timed mailtls-sts "$1" "$OUT/mailtls-sts.$1" "${MT[@]}" sts-enforce.lab.test; }
+# sts_seq ROUND - by hand: both TXT records, the policy host's address, the policy, and
+# posttls-finger per MX host listed.
+sts_seq() {
+	local h t0 t1 addr
+	t0=${EPOCHREALTIME/./}
+	timed sts-txt "$1" "$OUT/sts-txt.$1" drill TXT _mta-sts.sts-enforce.lab.test
+	timed sts-rpt "$1" "$OUT/sts-rpt.$1" drill TXT _smtp._tls.sts-enforce.lab.test
+	timed sts-a "$1" "$OUT/sts-a.$1" drill A mta-sts.sts-enforce.lab.test
+	addr=$(awk '$1 == "mta-sts.sts-enforce.lab.test." && $4 == "A" { print $5; exit }' "$OUT/sts-a.$1")
+	timed sts-curl "$1" "$OUT/sts-curl.$1" curl -sS --max-redirs 0 --proto =https \
+		--resolve "mta-sts.sts-enforce.lab.test:443:${addr:-0.0.0.0}" --cacert "$CA" "$URL"
+	for h in $STS_HOSTS; do
+		timed "sts-pf-$h" "$1" "$OUT/sts-pf-$h.$1" "${PT[@]}" "[$h.lab.test]"
+	done
+	t1=${EPOCHREALTIME/./}
+	echo "sts-seq $1 $(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100)) -" >>"$OUT/times.txt"
+}
 pf_one() { timed pf-one "$1" "$OUT/pf-one.$1" "${PT[@]}" one.lab.test; }
 harness() { timed harness "$1" "$OUT/harness.$1" true; }
 pf_seq() {
@@ -171,15 +202,17 @@ pf_seq() {
 for ((r = 0; r <= RUNS; r++)); do
 	if ((r % 2 == 0)); then
 		mailtls_multi "$r"; pf_seq "$r"; mailtls_one "$r"; pf_one "$r"; harness "$r"
+		mailtls_sts "$r"; sts_seq "$r"
 	else
 		harness "$r"; pf_seq "$r"; mailtls_multi "$r"; pf_one "$r"; mailtls_one "$r"
+		sts_seq "$r"; mailtls_sts "$r"
 	fi
 done
 INNER
 mkdir -p "$tmp/out"
 : >"$tmp/out/times.txt"
 say "measuring: $RUNS runs of each, interleaved (and a warm-up round)"
-PF=$PF OUT=$tmp/out RUNS=$RUNS MX_HOSTS=$MX_HOSTS \
+PF=$PF OUT=$tmp/out RUNS=$RUNS MX_HOSTS=$MX_HOSTS STS_HOSTS=$STS_HOSTS CA=$LAB_CA URL=$STS_URL \
 	MT_LINE="${MT[*]}" PT_LINE="${PT[*]}" \
 	timeout -k 5 1800 unshare --mount bash "$tmp/inner.sh" ||
 	die "the measurement in the mount namespace failed (exit $?)"
@@ -203,6 +236,19 @@ for ((r = 1; r <= RUNS; r++)); do
 	done
 	grep -Eq '^posttls-finger: (Verified|Trusted|Untrusted) TLS connection established to mx1\.lab\.test\[127\.77\.0\.1\]:25' \
 		"$tmp/out/pf-one.$r" || bad "posttls-finger one.lab.test, run $r: $(tail -n 1 "$tmp/out/pf-one.$r")"
+	# sts: mailtls read the policy and judged both hosts; the peers got the same facts.
+	v=$(jq -r '[.exit_code, .mta_sts.in_effect, .mta_sts.policy.fetch,
+		([.mx_hosts[] | .mta_sts.result] | join(","))] | map(tostring) | join(" ")' \
+		"$tmp/out/mailtls-sts.$r" 2>/dev/null)
+	[ "$v" = "0 true ok ok,ok" ] ||
+		bad "mailtls domain sts-enforce.lab.test, run $r: '$v' (want '0 true ok ok,ok')"
+	grep -q 'v=STSv1; id=20261130T01' "$tmp/out/sts-txt.$r" || bad "drill _mta-sts, run $r: no record"
+	grep -q 'v=TLSRPTv1' "$tmp/out/sts-rpt.$r" || bad "drill _smtp._tls, run $r: no record"
+	grep -q '^mode: enforce' "$tmp/out/sts-curl.$r" || bad "curl policy, run $r: $(head -c 200 "$tmp/out/sts-curl.$r")"
+	for h in $STS_HOSTS; do
+		grep -q "^posttls-finger: Verified TLS connection established to $h\.lab\.test\[$(addr_of "$h")\]:25" \
+			"$tmp/out/sts-pf-$h.$r" || bad "posttls-finger [$h.lab.test] (sts), run $r: $(tail -n 1 "$tmp/out/sts-pf-$h.$r")"
+	done
 done
 
 # --- figures -------------------------------------------------------------------------------
@@ -231,6 +277,10 @@ read -r mm_cpu _ < <(stat mailtls-multi 4)
 read -r mo_cpu _ < <(stat mailtls-one 4)
 read -r po_cpu _ < <(stat pf-one 4)
 read -r hn_med hn_min hn_max < <(stat harness 3)
+read -r sm_med sm_min sm_max < <(stat mailtls-sts 3)
+read -r sm_cpu _ < <(stat mailtls-sts 4)
+read -r ss_med ss_min ss_max < <(stat sts-seq 3)
+r_sts=$(ratio "$sm_med" "$ss_med")
 ps_cpu=$(cpu_seq)
 r_multi=$(ratio "$mm_med" "$ps_med")
 r_one=$(ratio "$mo_med" "$po_med")
@@ -243,6 +293,11 @@ echo "  ${MT[*]} multi.lab.test" | sed "s|$LAB_CA|ROOT|g; s|$LAB_DNS_TA|TA|g"
 for h in $MX_HOSTS; do echo "  ${PT[*]} '[$h.lab.test]'" | sed "s|$LAB_CA|ROOT|g"; done
 echo "  ${MT[*]} one.lab.test" | sed "s|$LAB_CA|ROOT|g; s|$LAB_DNS_TA|TA|g"
 echo "  ${PT[*]} one.lab.test" | sed "s|$LAB_CA|ROOT|g"
+echo "  ${MT[*]} sts-enforce.lab.test" | sed "s|$LAB_CA|ROOT|g; s|$LAB_DNS_TA|TA|g"
+echo "  drill TXT _mta-sts.sts-enforce.lab.test; drill TXT _smtp._tls.sts-enforce.lab.test;"
+echo "  drill A mta-sts.sts-enforce.lab.test; curl -sS --max-redirs 0 --proto =https --resolve"
+echo "  mta-sts.sts-enforce.lab.test:443:ADDR --cacert ROOT $STS_URL;"
+for h in $STS_HOSTS; do echo "  ${PT[*]} '[$h.lab.test]'" | sed "s|$LAB_CA|ROOT|g"; done
 echo
 printf '%-44s %10s %10s %10s %10s\n' "per run" "wall ms" "min" "max" "CPU ms"
 printf '%-44s %10s %10s %10s %10s\n' "mailtls domain multi.lab.test (4 MX)" "$mm_med" "$mm_min" "$mm_max" "$mm_cpu"
@@ -254,6 +309,13 @@ for h in $MX_HOSTS; do
 done
 printf '%-44s %10s %10s %10s %10s\n' "mailtls domain one.lab.test (1 MX)" "$mo_med" "$mo_min" "$mo_max" "$mo_cpu"
 printf '%-44s %10s %10s %10s %10s\n' "posttls-finger one.lab.test" "$po_med" "$po_min" "$po_max" "$po_cpu"
+printf '%-44s %10s %10s %10s %10s\n' "mailtls domain sts-enforce (MTA-STS, 2 MX)" "$sm_med" "$sm_min" "$sm_max" "$sm_cpu"
+printf '%-44s %10s %10s %10s %10s\n' "drill x3, curl, posttls-finger x2 in sequence" "$ss_med" "$ss_min" "$ss_max" "-"
+for k in sts-txt sts-rpt sts-a sts-curl sts-pf-mxa sts-pf-mxb; do
+	read -r a b c < <(stat "$k" 3)
+	read -r u _ < <(stat "$k" 4)
+	printf '%-44s %10s %10s %10s %10s\n' "  $k" "$a" "$b" "$c" "$u"
+done
 printf '%-44s %10s %10s %10s %10s\n' "harness floor (timeout true)" "$hn_med" "$hn_min" "$hn_max" "-"
 echo
 echo "ratios (mailtls / peer, medians of wall time; below 1: mailtls is faster):"
@@ -261,6 +323,8 @@ printf '  %-60s %s  %s\n' "multi: domain multi.lab.test / posttls-finger x 4 in 
 	"$(verdict "$r_multi" "$MULTI_TARGET") (target <= $MULTI_TARGET)"
 printf '  %-60s %s  %s\n' "one:   domain one.lab.test / posttls-finger one.lab.test" "$r_one" \
 	"$(verdict "$r_one" "$ONE_TARGET") (target <= $ONE_TARGET)"
+printf '  %-60s %s  %s\n' "sts:   domain sts-enforce.lab.test / drill, curl, pf x2" "$r_sts" \
+	"$(verdict "$r_sts" "$STS_TARGET") (target <= $STS_TARGET)"
 echo "the same with the harness floor taken off each command (4 x for the sequence):"
 printf '  %-60s %s\n' "multi" "$(awk -v a="$mm_med" -v b="$ps_med" -v h="$hn_med" 'BEGIN { printf "%.2f", (a - h) / (b - 4 * h) }')"
 printf '  %-60s %s\n' "one" "$(awk -v a="$mo_med" -v b="$po_med" -v h="$hn_med" 'BEGIN { printf "%.2f", (a - h) / (b - h) }')"

@@ -382,11 +382,11 @@
 	"RFC 8461 3.3", \
 	"Serve a short policy: the version, mode, max_age and mx lines."
 #define T_MTASTS_POLICY_INVALID \
-	"The policy does not read as RFC 8461 says (`version: STSv1` first, a known mode, a max_age of 0 to 31557600, an mx line unless the mode is none, plain text): senders ignore it. The message quotes the line.", \
+	"The policy does not read as RFC 8461 says (`version: STSv1`, a known mode, a max_age of 0 to 31557600, an mx line unless the mode is none, plain text): senders ignore it. The message quotes the line.", \
 	"RFC 8461 3.2", \
 	"Fix the line quoted; a complete policy is `version: STSv1`, `mode: enforce`, one `mx:` line per MX host or pattern, `max_age: 604800`."
 #define T_MTASTS_POLICY_LINE \
-	"A policy line senders skip: not `key: value`, an mx pattern that is not a host name (or `*.` and a domain), a key given twice (the first counts), or lines past the limit. The rest of the policy still applies; the message quotes the line.", \
+	"A policy line senders skip: not `key: value`, an mx pattern that is not a host name (or `*.` and a domain), a key given twice (the first counts), or lines past the limit; or `version: STSv1` not on the first line (RFC 8461's ABNF allows any order, but every example puts it first and a strict reader may refuse it). The rest of the policy still applies; the message quotes the line.", \
 	"RFC 8461 3.2", \
 	"Fix or remove the line quoted (an mx pattern that is skipped leaves its MX hosts unlisted)."
 #define T_MTASTS_MAX_AGE_SHORT \
@@ -442,7 +442,7 @@
 	"RFC 8460 3", \
 	"Publish `v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN` exactly (the `;` after the version is required)."
 #define T_TLSRPT_BAD_URI \
-	"A `rua=` URI is not a valid `mailto:` or `https:` URI (the only schemes RFC 8460 defines): senders skip it. The message quotes it.", \
+	"A `rua=` URI is not a valid `mailto:` or `https:` URI (the only schemes RFC 8460 defines): senders skip it. One that is no URI at all, or holds a raw `!` (RFC 8460 says it MUST be encoded), makes the whole record syntactically invalid, and senders send no reports at all. The message quotes it.", \
 	"RFC 8460 3", \
 	"Use `mailto:address@domain` or `https://host/path`; percent-encode commas and semicolons inside a URI."
 #define T_TLSRPT_OK \

@@ -662,12 +662,21 @@ void mailtls_engine_free(struct mailtls_engine *e)
 {
 	if (e == NULL)
 		return;
-	/* Tasks not yet over are abandoned: no callbacks, everything freed. */
-	while (!LIST_EMPTY(&e->tasks)) {
-		struct engine_task *t = LIST_FIRST(&e->tasks);
+	/* Tasks not yet over are abandoned: no callbacks, everything freed. Owners first (a
+	 * domain), then the work that is part of another's (kept: its checks, its fetch): an
+	 * owner may cancel its parts as it goes (a fetch), and must find them whole. */
+	for (int kept = 0; kept <= 1; kept++) {
+		struct engine_task *t;
 
-		LIST_REMOVE(t, link);
-		t->ops->abandon(t);
+		for (;;) {
+			LIST_FOREACH(t, &e->tasks, link)
+				if (t->ticket.kept == (kept == 1))
+					break;
+			if (t == NULL)
+				break;
+			LIST_REMOVE(t, link);
+			t->ops->abandon(t);
+		}
 	}
 	/* The HTTPS client after its fetches (their transfers are out of it now), before the
 	 * loop its events are on. */

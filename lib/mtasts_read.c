@@ -406,7 +406,9 @@ int mailtls_sts_txt_read(struct mailtls_sts_txt *t, const struct mailtls_txt_in 
 /* The URI of a rua, judged. */
 enum uri_kind {
 	URI_OK,
-	URI_BAD,                      /* not a URI, or a malformed mailto: or https: one */
+	URI_NOT_URI,                  /* not a URI at all (RFC 3986): the record is then
+	                               * syntactically invalid (RFC 8460 3: no TLS-RPT) */
+	URI_BAD,                      /* a malformed mailto: or https: URI */
 	URI_SCHEME,                   /* a URI of another scheme */
 };
 
@@ -525,11 +527,11 @@ static enum uri_kind uri_check(const char *s, size_t n)
 	size_t k = 0;
 
 	if (n == 0 || !is_alpha(s[0]))
-		return URI_BAD;
+		return URI_NOT_URI;
 	while (k < n && (is_alnum(s[k]) || s[k] == '+' || s[k] == '-' || s[k] == '.'))
 		k++;
 	if (k == n || s[k] != ':' || !uri_chars_ok(s, n))
-		return URI_BAD;
+		return URI_NOT_URI;
 	if (k == 6 && caseeq(s, "mailto", 6))
 		return mailto_ok(s + 7, n - 7) ? URI_OK : URI_BAD;
 	if (k == 5 && caseeq(s, "https", 5))
@@ -558,7 +560,7 @@ static int rpt_uri(struct rpt_reader *y, const char *s, size_t n)
 		y->any_valid = true;
 	else
 		rc = defect(&y->x.r, k == URI_SCHEME ? MAILTLS_RPT_SCHEME : MAILTLS_RPT_BAD_URI, 0,
-			    s, n, false);
+			    s, n, k == URI_NOT_URI);
 	if (rc != 0)
 		return rc;
 	if (r->n_rua >= MAILTLS_RPT_URIS_MAX) {
@@ -762,7 +764,9 @@ static int first_time(struct policy_reader *pr, unsigned *first, unsigned ln, co
 	return defect(&pr->r, MAILTLS_STS_POL_DUPLICATE, ln, l, n, false);
 }
 
-/* pol_version - "version: STSv1", and it must be the first non-empty line. */
+/* pol_version - "version: STSv1". Another value is fatal. Not on the first non-empty line
+ * is a non-fatal defect: RFC 8461 3.2's ABNF lets the fields come in any order and its
+ * senders accept it so, but every example and most readers put it first. */
 static int pol_version(struct policy_reader *pr, unsigned ln, const char *l, size_t n,
 		       const char *v, size_t vn, bool first_line)
 {
@@ -771,8 +775,10 @@ static int pol_version(struct policy_reader *pr, unsigned ln, const char *l, siz
 
 	if (rc != 0 || !first)
 		return rc;
-	if (!first_line || !value_is(v, vn, "STSv1"))
+	if (!value_is(v, vn, "STSv1"))
 		return defect(&pr->r, MAILTLS_STS_POL_VERSION, ln, l, n, true);
+	if (!first_line)
+		return defect(&pr->r, MAILTLS_STS_POL_VERSION, ln, l, n, false);
 	return 0;
 }
 

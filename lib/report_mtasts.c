@@ -211,10 +211,11 @@ json_t *report_mtasts_json(const struct mailtls_domain_result *res)
 	const struct mailtls_mtasts *m = &res->mtasts;
 	const struct mailtls_sts_policy *p = &m->policy;
 	const struct mailtls_tlsrpt *t = &m->tlsrpt;
-	json_t *rua = json_array(), *o;
+	json_t *rua, *o;
 
 	if (!m->evaluated)
 		return json_null();
+	rua = json_array();
 	for (size_t i = 0; rua && i < t->n_rua; i++)
 		json_array_append_new(rua, json_pack("{s:o s:b}", "uri", report_jstr(t->rua[i].uri),
 						     "valid", t->rua[i].valid));

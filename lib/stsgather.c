@@ -69,25 +69,27 @@ static void settle(struct sts_gather *g)
 	done(arg, err);
 }
 
-/* txt_records - the TXT records of an answer, for the readers and for the report (escaped).
- * Records of a bogus answer are kept for the report only: senders with a validating
- * resolver get SERVFAIL and see none. */
-static int txt_records(const struct dns_answer *a, struct mailtls_strlist *shown,
-		       struct mailtls_txt_in *in, size_t *n)
+/* txt_records - the TXT records of an answer, for the readers (which keep them, escaped,
+ * for the report). */
+static void txt_records(const struct dns_answer *a, struct mailtls_txt_in *in, size_t *n)
 {
 	*n = 0;
+	for (size_t i = 0; i < a->n && i < TXT_RECORDS_MAX; i++)
+		in[(*n)++] = (struct mailtls_txt_in){ .text = a->rr[i].u.txt.text,
+						      .len = a->rr[i].u.txt.len };
+}
+
+/* bogus_records - a bogus answer's records, shown (escaped) but never read. */
+static int bogus_records(const struct dns_answer *a, struct mailtls_strlist *shown)
+{
 	for (size_t i = 0; i < a->n && i < TXT_RECORDS_MAX; i++) {
-		const char *t = a->rr[i].u.txt.text;
-		size_t len = a->rr[i].u.txt.len;
-		char *esc = mailtls_escape(t, len);
+		char *esc = mailtls_escape(a->rr[i].u.txt.text, a->rr[i].u.txt.len);
 
 		if (esc == NULL || mailtls_strlist_add(shown, esc, 2048) != 0) {
 			free(esc);
 			return MAILTLS_ENOMEM;
 		}
 		free(esc);
-		if (a->status != DNS_BOGUS)
-			in[(*n)++] = (struct mailtls_txt_in){ .text = t, .len = len };
 	}
 	return 0;
 }
@@ -98,21 +100,24 @@ static void on_txt(struct sts_gather *g, enum sts_q which, const struct dns_answ
 	size_t n;
 	int r;
 
+	/* Records of a bogus answer are for the report only: senders with a validating
+	 * resolver get SERVFAIL and see none. */
+	txt_records(a, in, &n);
 	if (which == Q_STS_TXT) {
 		struct mailtls_sts_txt *t = &g->out->txt;
 
 		r = dnsfacts_fill(&t->lookup, "TXT", a);
-		if (r == 0)
-			r = txt_records(a, &t->records, in, &n);
-		if (r == 0)
+		if (r == 0 && a->status == DNS_BOGUS)
+			r = bogus_records(a, &t->records);
+		else if (r == 0)
 			r = mailtls_sts_txt_read(t, in, n);
 	} else {
 		struct mailtls_tlsrpt *t = &g->out->tlsrpt;
 
 		r = dnsfacts_fill(&t->lookup, "TXT", a);
-		if (r == 0)
-			r = txt_records(a, &t->records, in, &n);
-		if (r == 0)
+		if (r == 0 && a->status == DNS_BOGUS)
+			r = bogus_records(a, &t->records);
+		else if (r == 0)
 			r = mailtls_tlsrpt_read(t, in, n);
 	}
 	if (r != 0)
@@ -200,13 +205,17 @@ static void on_answer(struct dns_answer *a, void *arg)
 }
 
 /* fetch_result_facts - a finished fetch into the policy's facts, and the body read when it
- * is a policy at all (200, text/plain). */
+ * is a policy at all: an HTTP response with status 200, text/plain, within the limit. The
+ * body of any other response (an error page) is not kept. */
 static int fetch_result_facts(struct mailtls_sts_policy *p, const struct fetch_result *fr)
 {
 	const char *ct = fr->content_type;
 	size_t ctlen = ct ? strcspn(ct, "; \t") : 0;
+	/* A response was had (whole, or cut at the limit), with its status. */
+	bool http = fr->status == MAILTLS_FETCH_OK || fr->status == MAILTLS_FETCH_TOO_LARGE;
+	const char *why = NULL;
+	char buf[128];
 
-	p->fetch = fr->status;
 	p->http_status = fr->http_status;
 	p->elapsed_ms = fr->elapsed_ms;
 	if ((fr->addr[0] && (p->addr = strdup(fr->addr)) == NULL)
@@ -214,31 +223,28 @@ static int fetch_result_facts(struct mailtls_sts_policy *p, const struct fetch_r
 	    || (fr->location && (p->location = mailtls_escape(fr->location,
 							       strlen(fr->location))) == NULL))
 		return MAILTLS_ENOMEM;
-	/* The body is kept when it is (the start of) a policy: not from an error page. */
-	if (fr->body != NULL && (fr->status == MAILTLS_FETCH_OK || fr->status == MAILTLS_FETCH_TOO_LARGE)) {
+	if (http && fr->http_status != 200) {
+		p->fetch = MAILTLS_FETCH_HTTP_STATUS;
+		snprintf(buf, sizeof(buf), "HTTP status %ld%s", fr->http_status,
+			 fr->http_status >= 300 && fr->http_status < 400 ? " (a redirect)" : "");
+		why = buf;
+	} else if (fr->status == MAILTLS_FETCH_OK
+		   && (ct == NULL || ctlen != 10 || strncasecmp(ct, "text/plain", 10) != 0)) {
+		/* RFC 8461 3.2: media type text/plain; parameters (a charset) allowed. */
+		p->fetch = MAILTLS_FETCH_CONTENT_TYPE;
+		why = ct ? "media type is not text/plain" : "no media type";
+	} else {
+		p->fetch = fr->status;
+		why = fr->status == MAILTLS_FETCH_OK ? NULL : fr->why;
+	}
+	if (why != NULL && (p->why = strdup(why)) == NULL)
+		return MAILTLS_ENOMEM;
+	if (fr->body != NULL && http && fr->http_status == 200) {
 		if ((p->body = malloc(fr->body_len + 1)) == NULL)
 			return MAILTLS_ENOMEM;
 		memcpy(p->body, fr->body, fr->body_len);
 		p->body[fr->body_len] = '\0';
 		p->body_len = fr->body_len;
-	}
-	if (fr->status == MAILTLS_FETCH_OK && fr->http_status != 200) {
-		char why[128];
-
-		p->fetch = MAILTLS_FETCH_HTTP_STATUS;
-		snprintf(why, sizeof(why), "HTTP status %ld%s", fr->http_status,
-			 fr->http_status >= 300 && fr->http_status < 400 ? " (a redirect)" : "");
-		if ((p->why = strdup(why)) == NULL)
-			return MAILTLS_ENOMEM;
-	} else if (fr->status == MAILTLS_FETCH_OK
-		   && (ct == NULL || ctlen != 10 || strncasecmp(ct, "text/plain", 10) != 0)) {
-		/* RFC 8461 3.2: media type text/plain; parameters (a charset) allowed. */
-		p->fetch = MAILTLS_FETCH_CONTENT_TYPE;
-		if ((p->why = strdup(ct ? "media type is not text/plain" : "no media type")) == NULL)
-			return MAILTLS_ENOMEM;
-	} else if (fr->status != MAILTLS_FETCH_OK) {
-		if ((p->why = strdup(fr->why)) == NULL)
-			return MAILTLS_ENOMEM;
 	}
 	if (p->fetch == MAILTLS_FETCH_OK)
 		return mailtls_sts_policy_read(p, p->body ? p->body : "", p->body_len);

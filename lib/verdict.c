@@ -266,7 +266,7 @@ static void address_outcomes(const struct mailtls_domain_result *res,
 				  ? MAILTLS_OUTCOME_AUTHENTICATED : MAILTLS_OUTCOME_DEFERRED;
 	o[MAILTLS_LEVEL_SECURE] = verdict_tls(s) && s->chain_trusted && leaf_names_under(s, res->domain)
 				  ? MAILTLS_OUTCOME_AUTHENTICATED : MAILTLS_OUTCOME_DEFERRED;
-	o[MAILTLS_LEVEL_MTASTS] = verdict_mtasts_outcome(res, h, may, o[MAILTLS_LEVEL_VERIFY]);
+	o[MAILTLS_LEVEL_MTASTS] = verdict_mtasts_outcome(res, h, s, may);
 }
 
 /* combine - the outcome of a group a sender tries in turn: the worst that delivers, else

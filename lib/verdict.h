@@ -76,10 +76,12 @@ void verdict_mtasts_host(struct mailtls_domain_result *res, struct mailtls_mx_ho
 /* verdict_mtasts_enforced - an enforce policy is in effect. */
 bool verdict_mtasts_enforced(const struct mailtls_domain_result *res);
 /* verdict_mtasts_outcome - the mta-sts level's outcome for an address of h that was
- * reached, given its may and verify outcomes. */
+ * reached (server result s), given its may outcome: with an enforce policy in effect,
+ * authenticated only when h is listed and s shows a trusted chain naming h->name itself. */
 enum mailtls_outcome verdict_mtasts_outcome(const struct mailtls_domain_result *res,
 					    const struct mailtls_mx_host *h,
-					    enum mailtls_outcome may, enum mailtls_outcome verify);
+					    const struct mailtls_result *s,
+					    enum mailtls_outcome may);
 /* verdict_mtasts_findings - after the outcomes: each host's policy result (h->sts), and the
  * mtasts.* and tlsrpt.* findings. 0 or MAILTLS_ENOMEM. */
 int verdict_mtasts_findings(struct mailtls_domain_result *res);

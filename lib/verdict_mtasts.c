@@ -61,13 +61,24 @@ void verdict_mtasts_host(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	h->sts = MAILTLS_STS_HOST_NA;
 }
 
+/* cert_ok - a trusted chain whose leaf has a DNS-ID matching the MX host name itself
+ * (RFC 8461 4.2: never its CNAME expansion, which the verify level also accepts). */
+static bool cert_ok(const struct mailtls_mx_host *h, const struct mailtls_result *s)
+{
+	return verdict_tls(s) && s->chain_trusted && s->chain_len > 0
+	       && verdict_leaf_covers(&s->chain[0], h->name) >= 0;
+}
+
 enum mailtls_outcome verdict_mtasts_outcome(const struct mailtls_domain_result *res,
 					    const struct mailtls_mx_host *h,
-					    enum mailtls_outcome may, enum mailtls_outcome verify)
+					    const struct mailtls_result *s,
+					    enum mailtls_outcome may)
 {
 	if (!verdict_mtasts_enforced(res))
 		return may;
-	return h->sts_pattern >= 0 ? verify : MAILTLS_OUTCOME_DEFERRED;
+	if (h->sts_pattern < 0)
+		return MAILTLS_OUTCOME_DEFERRED;
+	return cert_ok(h, s) ? MAILTLS_OUTCOME_AUTHENTICATED : MAILTLS_OUTCOME_DEFERRED;
 }
 
 /* host_result - what the policy in effect means for h, with the address that decided it
@@ -97,7 +108,7 @@ static enum mailtls_sts_host host_result(const struct mailtls_domain_result *res
 	for (size_t j = 0; j < h->n_addrs; j++) {
 		const struct mailtls_mx_address *a = &h->addrs[j];
 
-		if (verdict_tls(a->server) && a->outcome[MAILTLS_LEVEL_VERIFY] != MAILTLS_OUTCOME_AUTHENTICATED) {
+		if (verdict_tls(a->server) && !cert_ok(h, a->server)) {
 			*which = a;
 			return MAILTLS_STS_HOST_CERT;
 		}
@@ -154,8 +165,12 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 		snprintf(why, sizeof(why), "%s[%s]: the certificate fails PKIX validation for %s (%s)",
 			 h->name, a->addr, h->name, cert_problem(a, buf, sizeof(buf)));
 		break;
+	case MAILTLS_STS_HOST_UNREACHABLE:
+		*all_ok = false;   /* nothing to judge: no mtasts.enforced (its own findings
+		                    * say why) */
+		return 0;
 	default:
-		return 0;     /* OK, or unreachable (the host's own findings say so) */
+		return 0;
 	}
 	*all_ok = false;
 	if (testing) {
@@ -235,7 +250,12 @@ static int problem_findings(struct mailtls_domain_result *res, const struct mail
 
 		if (pr->line > 0)
 			snprintf(line, sizeof(line), " line %u", pr->line);
-		ADD(res, defect_fid(pr), subj, "%s%s: %s%s%s%s", where, line, defect_text(pr->defect),
+		/* A rua that is no URI at all (or holds a raw '!') voids the record. */
+		const char *what = pr->defect == MAILTLS_RPT_BAD_URI && pr->fatal
+				   ? "not a URI at all, or a raw '!' (the record is invalid: "
+				     "senders send no reports)" : defect_text(pr->defect);
+
+		ADD(res, defect_fid(pr), subj, "%s%s: %s%s%s%s", where, line, what,
 		    pr->quote ? ": \"" : "", pr->quote ? pr->quote : "", pr->quote ? "\"" : "");
 	}
 	if (ps->omitted > 0)
@@ -300,7 +320,7 @@ static int fetch_finding(struct mailtls_domain_result *res)
 	return 0;
 }
 
-static int policy_findings(struct mailtls_domain_result *res, bool has_txt)
+static int policy_findings(struct mailtls_domain_result *res, bool has_txt, bool txt_known)
 {
 	struct mailtls_mtasts *m = &res->mtasts;
 	const struct mailtls_sts_policy *p = &m->policy;
@@ -310,6 +330,8 @@ static int policy_findings(struct mailtls_domain_result *res, bool has_txt)
 	bool all_ok = true;
 	int r;
 
+	if (!txt_known && !served)
+		return 0;     /* the TXT lookup failed (its dns.* finding): nothing to conclude */
 	if (!has_txt && !served) {
 		/* Senders never fetch without the TXT record: what the policy host does is
 		 * beside the point then. */
@@ -318,7 +340,7 @@ static int policy_findings(struct mailtls_domain_result *res, bool has_txt)
 		    p->why ? p->why : mailtls_fetch_status_name(p->fetch));
 		return 0;
 	}
-	if (!has_txt)
+	if (!has_txt && txt_known)
 		ADD(res, MAILTLS_F_MTASTS_TXT_MISSING, domain_subject, "a policy is served at %s, but "
 		    "_mta-sts.%s has no v=STSv1 TXT record: senders never fetch it", p->url,
 		    res->domain);
@@ -357,6 +379,7 @@ static int policy_findings(struct mailtls_domain_result *res, bool has_txt)
 		if ((r = host_findings(res, &res->hosts[i], &all_ok)) != 0)
 			return r;
 	if (p->mode == MAILTLS_STS_MODE_ENFORCE && all_ok && res->n_hosts > 0)
+		/* every host judged OK (hosts with no address are unreachable: not OK) */
 		ADD(res, MAILTLS_F_MTASTS_ENFORCED, domain_subject, "the enforce policy of %s (id %s, "
 		    "max_age %lu) lists every MX host, and each offers STARTTLS with a certificate "
 		    "valid for its name", res->domain, m->txt.id ? m->txt.id : "?", p->max_age);
@@ -410,7 +433,12 @@ int verdict_mtasts_findings(struct mailtls_domain_result *res)
 	snprintf(where, sizeof(where), "_mta-sts.%s TXT", res->domain);
 	if ((r = problem_findings(res, &m->txt.problems, where, domain_subject)) != 0)
 		return r;
-	if ((r = policy_findings(res, m->txt.n_sts > 0)) != 0)
+	/* A TXT lookup without an answer, or a bogus one, says nothing about the record:
+	 * senders with a cached policy keep it, others take none. */
+	bool txt_known = m->txt.lookup.status == MAILTLS_DNS_SECURE
+			 || m->txt.lookup.status == MAILTLS_DNS_INSECURE;
+
+	if ((r = policy_findings(res, m->txt.n_sts > 0, txt_known)) != 0)
 		return r;
 	return tlsrpt_findings(res);
 }

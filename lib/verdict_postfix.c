@@ -88,13 +88,18 @@ int verdict_postfix(struct mailtls_domain_result *res)
 			   "its certificate: DANE, which takes precedence over MTA-STS (RFC 8461 "
 			   "section 2)");
 	if (dane_hosts > 0) {
-		snprintf(why, sizeof(why), "%zu of %zu MX hosts have DNSSEC-secure TLSA records "
-			 "(%zu authenticated now): DANE where they apply, opportunistic TLS elsewhere",
-			 dane_hosts, with_addr, dane_auth);
+		/* One entry cannot say "DANE here, the MTA-STS policy there": Postfix's dane
+		 * level is opportunistic where no TLSA applies, and that is said. */
+		snprintf(why, sizeof(why), "%zu of %zu MX hosts have DNSSEC-secure TLSA records: "
+			 "DANE where they apply, opportunistic TLS elsewhere%s%s",
+			 dane_hosts, with_addr,
+			 dane_auth < dane_hosts ? "; some fail DANE now, and mail to them defers" : "",
+			 verdict_mtasts_enforced(res) ? "; the MTA-STS enforce policy is not applied "
+							"to the other hosts by this entry" : "");
 		return set(res, "dane", why);
 	}
 	if (verdict_mtasts_enforced(res) && p->mx.n > 0) {
-		bool wild, failing = false;
+		bool wild, failing = false, unlisted = false;
 		char *m = match_list(&p->mx, &wild);
 		char *entry;
 		int r;
@@ -104,15 +109,24 @@ int verdict_postfix(struct mailtls_domain_result *res)
 			return MAILTLS_ENOMEM;
 		}
 		sprintf(entry, "secure match=%s servername=hostname", m);
-		for (size_t i = 0; i < res->n_hosts; i++)
-			failing |= res->hosts[i].sts != MAILTLS_STS_HOST_OK
-				   && res->hosts[i].sts != MAILTLS_STS_HOST_UNREACHABLE;
+		for (size_t i = 0; i < res->n_hosts; i++) {
+			failing |= res->hosts[i].sts == MAILTLS_STS_HOST_NO_TLS
+				   || res->hosts[i].sts == MAILTLS_STS_HOST_CERT;
+			unlisted |= res->hosts[i].sts == MAILTLS_STS_HOST_NOT_LISTED;
+		}
+		/* Postfix's secure level matches the certificate against the patterns; it has
+		 * no list of MX hosts, so an unlisted host whose certificate matches a pattern
+		 * still gets mail from it (MTA-STS senders defer there). */
 		snprintf(why, sizeof(why), "the MTA-STS policy (id %s, mode enforce, max_age %lu) as "
-			 "MTA-STS senders apply it%s%s", res->mtasts.txt.id ? res->mtasts.txt.id : "?",
+			 "MTA-STS senders apply it%s%s%s", res->mtasts.txt.id ? res->mtasts.txt.id : "?",
 			 p->max_age,
 			 wild ? "; Postfix's \".domain\" matches names at any depth, the policy's "
 				"\"*.\" only one label" : "",
-			 failing ? "; some MX hosts fail it now, and mail to them defers" : "");
+			 failing ? "; some MX hosts fail it now (no TLS, or a certificate not valid "
+				   "for them), and mail to them defers" : "",
+			 unlisted ? "; MTA-STS senders defer to the MX hosts the policy does not "
+				    "list, Postfix with this entry only when their certificate "
+				    "matches no pattern" : "");
 		r = set(res, entry, why);
 		free(entry);
 		free(m);

@@ -48,8 +48,9 @@ enum mailtls_sts_defect {
 	/* The policy (RFC 8461 3.2). */
 	MAILTLS_STS_POL_NOT_TEXT,     /* NUL bytes or bytes that are not UTF-8 */
 	MAILTLS_STS_POL_SYNTAX,       /* a line that is not `key: value` (quoted) */
-	MAILTLS_STS_POL_VERSION,      /* no `version: STSv1`, another version, or it is not
-	                               * the first line (quoted: the line, when there is one) */
+	MAILTLS_STS_POL_VERSION,      /* no `version: STSv1` or another version (fatal), or
+	                               * it is not the first line (not fatal: the ABNF allows
+	                               * any order); quoted: the line, when there is one */
 	MAILTLS_STS_POL_MODE_MISSING, /* no mode */
 	MAILTLS_STS_POL_MODE_UNKNOWN, /* mode not enforce, testing or none (quoted) */
 	MAILTLS_STS_POL_MAX_AGE_MISSING,
@@ -66,7 +67,8 @@ enum mailtls_sts_defect {
 	MAILTLS_RPT_SYNTAX,           /* not `v=TLSRPTv1` then `key=value` fields (quoted) */
 	MAILTLS_RPT_NO_RUA,           /* no rua= field */
 	MAILTLS_RPT_BAD_URI,          /* a rua URI that is not a valid mailto: or https: URI
-	                               * (quoted) */
+	                               * (quoted); fatal when it is no URI at all (RFC 8460 3:
+	                               * the record is then syntactically invalid) */
 	MAILTLS_RPT_SCHEME,           /* a rua URI of another scheme (quoted) */
 	MAILTLS_STS_DEFECT_COUNT
 };

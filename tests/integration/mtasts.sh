@@ -207,7 +207,7 @@ sts mxmissing-level sts-mxmissing.lab.test 1 encrypted authenticated \
     "mtasts.mx-not-listed:$W tlsrpt.missing:$I" "mxa.lab.test=ok mxb.lab.test=not-listed" \
     "secure match=mxa.lab.test servername=hostname" --level mta-sts
 postfix mxmissing sts-mxmissing.lab.test "sts-mxmissing.lab.test secure match=mxa.lab.test servername=hostname" \
-    "some MX hosts fail it now, and mail to them defers"
+    "MTA-STS senders defer to the MX hosts the policy does not list, Postfix with this entry only when their certificate matches no pattern"
 
 sts wildcard sts-wildcard.lab.test 1 encrypted authenticated \
     "mtasts.mx-not-listed:$W tlsrpt.missing:$I" "mxa.lab.test=ok mx.wild.lab.test=not-listed" \

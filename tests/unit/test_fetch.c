@@ -40,6 +40,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
+#include "engine_task.h"
 #include "fetch.h"
 
 #define HOST "mta-sts.example.test"
@@ -922,6 +923,63 @@ static void free_with_fetch_outstanding(void **state)
 	server_stop(&s);
 }
 
+/* An owner task (as a domain is) that holds a fetch and cancels it when it is abandoned:
+ * the engine freed mid-fetch abandons the owner first, which cancels its fetch whole (the
+ * other order would hand the owner a fetch already freed). */
+struct owner {
+	struct engine_task task;
+	struct fetch_request rq;
+	struct fetch_op *op;
+};
+
+static void owner_granted(struct engine_task *t)
+{
+	struct owner *o = (struct owner *)t;
+	char why[256];
+
+	admit_release(engine_admit(t->e), &t->ticket);
+	assert_int_equal(engine_fetch(t->e, &o->rq, never, NULL, &o->op, why, sizeof(why)), 0);
+}
+
+static void owner_dropped(struct engine_task *t, void (*forget)(void *arg))
+{
+	(void)forget;
+	engine_task_end(t);
+	free(t);
+}
+
+static void owner_abandon(struct engine_task *t)
+{
+	struct owner *o = (struct owner *)t;
+
+	fetch_cancel(o->op);
+	free(o);
+}
+
+static const struct engine_task_ops owner_ops = {
+	.kind = "owner", .granted = owner_granted, .dropped = owner_dropped,
+	.abandon = owner_abandon,
+};
+
+static void free_owner_mid_fetch(void **state)
+{
+	struct mailtls_engine *e = engine(0);
+	struct owner *o = calloc(1, sizeof(*o));
+	struct server s;
+	(void)state;
+
+	server_start(&s, AF_INET, SRV_SILENT, NULL, &ok_reply);
+	o->rq = request(s.port, 1000, 5000);
+	engine_task_add(e, &o->task, &owner_ops);
+	breaks_left = 1;
+	assert_int_equal(mailtls_engine_every(e, 0.3, break_loop, e), 0);
+	assert_int_equal(mailtls_engine_run(e), 0);
+	assert_non_null(o->op);
+	assert_int_equal(mailtls_engine_pending(e), 2);   /* the owner and its fetch */
+	mailtls_engine_free(e);                           /* ASan/valgrind: no use after free */
+	server_stop(&s);
+}
+
 /* A fetch is part of its owner's work: stopping the queue leaves it. */
 static void stop_queue_keeps_fetches(void **state)
 {
@@ -1029,6 +1087,7 @@ int main(void)
 		cmocka_unit_test(cancel),
 		cmocka_unit_test(from_done),
 		cmocka_unit_test(free_with_fetch_outstanding),
+		cmocka_unit_test(free_owner_mid_fetch),
 		cmocka_unit_test(stop_queue_keeps_fetches),
 		cmocka_unit_test(invalid_requests),
 	};

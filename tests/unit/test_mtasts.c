@@ -223,9 +223,10 @@ static const struct policy_case policy_cases[] = {
 	{ "whitespace around values", T("version:STSv1 \nmode:\t testing\t\nmx:  a.example \n"
 					 "max_age: 86400  \n"),
 	  true, MAILTLS_STS_MODE_TESTING, true, 86400, { "a.example" }, { { 0 } } },
+	/* The ABNF allows any order: a defect, not fatal (senders apply it). */
 	{ "version not first", T("mode: enforce\nversion: STSv1\nmx: a.example\nmax_age: 86400\n"),
-	  false, MAILTLS_STS_MODE_ENFORCE, true, 86400, { "a.example" },
-	  { { MAILTLS_STS_POL_VERSION, 2, "version: STSv1", true } } },
+	  true, MAILTLS_STS_MODE_ENFORCE, true, 86400, { "a.example" },
+	  { { MAILTLS_STS_POL_VERSION, 2, "version: STSv1", false } } },
 	{ "version STSv2", T("version: STSv2\nmode: none\nmax_age: 86400\n"), false,
 	  MAILTLS_STS_MODE_NONE, true, 86400, { NULL },
 	  { { MAILTLS_STS_POL_VERSION, 1, "version: STSv2", true } } },
@@ -625,9 +626,14 @@ static const struct rpt_case rpt_cases[] = {
 	{ "mailto no local part", { T("v=TLSRPTv1; rua=mailto:@b.example") }, 1, 1, false,
 	  { { "mailto:@b.example", false } },
 	  { { MAILTLS_RPT_BAD_URI, 0, "mailto:@b.example", false } } },
+	/* RFC 8460 3: '!' MUST be encoded; raw, the record is invalid. */
 	{ "raw !", { T("v=TLSRPTv1; rua=mailto:a!b@b.example") }, 1, 1, false,
 	  { { "mailto:a!b@b.example", false } },
-	  { { MAILTLS_RPT_BAD_URI, 0, "mailto:a!b@b.example", false } } },
+	  { { MAILTLS_RPT_BAD_URI, 0, "mailto:a!b@b.example", true } } },
+	/* Not a URI at all beside a good one: the record is invalid, no TLS-RPT. */
+	{ "junk beside a good URI", { T("v=TLSRPTv1; rua=mailto:a@b.example,<junk>") }, 1, 1, false,
+	  { { "mailto:a@b.example", true }, { "<junk>", false } },
+	  { { MAILTLS_RPT_BAD_URI, 0, "<junk>", true } } },
 	{ "mailto with query and %", { T("v=TLSRPTv1; rua=mailto:a%21b@b.example?subject=x") }, 1,
 	  1, true, { { "mailto:a%21b@b.example?subject=x", true } }, { { 0 } } },
 	{ "https userinfo", { T("v=TLSRPTv1; rua=https://u@r.example/") }, 1, 1, false,
@@ -643,10 +649,10 @@ static const struct rpt_case rpt_cases[] = {
 	  { { MAILTLS_RPT_BAD_URI, 0, "https://r.example:65536/", false } } },
 	{ "no scheme", { T("v=TLSRPTv1; rua=reports@example.com") }, 1, 1, false,
 	  { { "reports@example.com", false } },
-	  { { MAILTLS_RPT_BAD_URI, 0, "reports@example.com", false } } },
+	  { { MAILTLS_RPT_BAD_URI, 0, "reports@example.com", true } } },
 	{ "space after rua=", { T("v=TLSRPTv1; rua= mailto:a@b.example") }, 1, 1, false,
 	  { { " mailto:a@b.example", false } },
-	  { { MAILTLS_RPT_BAD_URI, 0, " mailto:a@b.example", false } } },
+	  { { MAILTLS_RPT_BAD_URI, 0, " mailto:a@b.example", true } } },
 	{ "missing rua", { T("v=TLSRPTv1; ext=1") }, 1, 1, false, { { NULL, false } },
 	  { { MAILTLS_RPT_NO_RUA, 0, NULL, true } } },
 	{ "empty rua", { T("v=TLSRPTv1; rua=") }, 1, 1, false, { { NULL, false } },
@@ -675,7 +681,7 @@ static const struct rpt_case rpt_cases[] = {
 	{ "none", { T("v=spf1 -all") }, 1, 0, false, { { NULL, false } }, { { 0 } } },
 	{ "NUL in URI", { T("v=TLSRPTv1; rua=mailto:a@b.ex\0ample") }, 1, 1, false,
 	  { { "mailto:a@b.ex\\x00ample", false } },
-	  { { MAILTLS_RPT_BAD_URI, 0, "mailto:a@b.ex\\x00ample", false } } },
+	  { { MAILTLS_RPT_BAD_URI, 0, "mailto:a@b.ex\\x00ample", true } } },
 };
 
 static void rpt_table(void **state)

@@ -869,6 +869,7 @@ static void mtasts_dane_precedence(void **state)
 		assert_int_equal(severity_of(r, "mtasts.mx-not-listed"), sev[i]);
 		assert_int_equal(mailtls_domain_exit_code(r), code[i]);
 		assert_string_equal(r->postfix_policy, "dane-only");
+		assert_non_null(strstr(r->postfix_why, "takes precedence over MTA-STS"));
 		mailtls_domain_result_free(r);
 	}
 }
@@ -992,6 +993,100 @@ static void mtasts_tlsrpt(void **state)
 	}
 }
 
+/* RFC 8461 4.2: the certificate must name the MX host itself; a secure CNAME expansion
+ * that verify accepts does not do for MTA-STS. */
+static void mtasts_cname_target_not_enough(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_MTASTS);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, SEC);
+
+	(void)state;
+	h->canonical = strdup("mail.provider.example");
+	h->canonical_secure = true;
+	addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mail.provider.example"));
+	sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "mx1.example.org", NULL);
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_VERIFY), A);
+	assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), D);
+	assert_int_equal(h->sts, MAILTLS_STS_HOST_CERT);
+	assert_int_equal(severity_of(r, "mtasts.mx-cert-invalid"), MAILTLS_SEV_CRITICAL);
+	assert_int_equal(severity_of(r, "mtasts.enforced"), -1);
+	mailtls_domain_result_free(r);
+}
+
+/* A _mta-sts TXT lookup without an answer says nothing about the record: no
+ * mtasts.txt-missing, no mtasts.none; the lookup's own finding. */
+static void mtasts_txt_no_answer(void **state)
+{
+	(void)state;
+	for (int served = 0; served <= 1; served++) {
+		struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_DANE);
+		struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+		addr(h, "192.0.2.1", (struct srv)GOOD_CERT("mx1.example.org"));
+		sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "mx1.example.org", NULL);
+		r->mtasts.txt.lookup.status = MAILTLS_DNS_NOANSWER;
+		r->mtasts.txt.lookup.rcode = -1;
+		r->mtasts.txt.lookup.why = strdup("no answer within 5 s");
+		r->mtasts.txt.valid = false;
+		r->mtasts.txt.n_sts = 0;
+		if (!served) {
+			r->mtasts.policy.fetch = MAILTLS_FETCH_NO_ADDRESS;
+			r->mtasts.policy.valid = false;
+		}
+		assert_int_equal(verdict_domain(r), 0);
+		assert_false(r->mtasts.in_effect);
+		assert_int_equal(severity_of(r, "mtasts.txt-missing"), -1);
+		assert_int_equal(severity_of(r, "mtasts.none"), -1);
+		assert_string_equal(find(&r->findings, "dns.no-answer")->message,
+				    "_mta-sts.example.org TXT got no answer: no answer within 5 s");
+		mailtls_domain_result_free(r);
+	}
+}
+
+/* Every MX host unreachable: no mtasts.enforced ("each offers STARTTLS" would be false). */
+static void mtasts_unreachable_not_enforced(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", INS, MAILTLS_LEVEL_MTASTS);
+	struct mailtls_mx_host *h = host(r, "mx1.example.org", 10, INS);
+
+	(void)state;
+	addr(h, "192.0.2.1", (struct srv){ NO_ANSWER, false, { NULL }, -1, -1, false });
+	sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "mx1.example.org", NULL);
+	assert_int_equal(verdict_domain(r), 0);
+	assert_int_equal(h->sts, MAILTLS_STS_HOST_UNREACHABLE);
+	assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), U);
+	assert_int_equal(severity_of(r, "mtasts.enforced"), -1);
+	assert_null(r->postfix_policy);      /* no host to judge: no entry */
+	mailtls_domain_result_free(r);
+}
+
+/* The Postfix entry says what it does not carry over: a DANE host failing now, and the
+ * policy for the hosts without DANE. */
+static void mtasts_postfix_dane_mixed(void **state)
+{
+	struct mailtls_domain_result *r = domain("example.org", SEC, MAILTLS_LEVEL_DANE);
+	struct mailtls_mx_host *h1, *h2;
+
+	(void)state;
+	h1 = host(r, "mx1.example.org", 10, SEC);
+	tlsa(h1, SEC, 3, 1);
+	addr(h1, "192.0.2.1", (struct srv){ TLS, true, { "mx1.example.org" }, -1, 0, false });
+	addr(host(r, "mx2.example.org", 20, SEC), "192.0.2.2", (struct srv)GOOD_CERT("mx2.example.org"));
+	h1 = &r->hosts[0];
+	h2 = &r->hosts[1];
+	sts(r, MAILTLS_STS_MODE_ENFORCE, 604800, "mx1.example.org", "mx2.example.org");
+	assert_int_equal(verdict_domain(r), 0);
+	assert_true(h1->dane_governs);
+	assert_false(h2->dane_governs);
+	assert_string_equal(r->postfix_policy, "dane");
+	assert_string_equal(r->postfix_why, "1 of 2 MX hosts have DNSSEC-secure TLSA records: DANE "
+			    "where they apply, opportunistic TLS elsewhere; some fail DANE now, and "
+			    "mail to them defers; the MTA-STS enforce policy is not applied to the "
+			    "other hosts by this entry");
+	mailtls_domain_result_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1033,6 +1128,10 @@ int main(void)
 		cmocka_unit_test(mtasts_none),
 		cmocka_unit_test(mtasts_policy_cert_invalid),
 		cmocka_unit_test(mtasts_tlsrpt),
+		cmocka_unit_test(mtasts_cname_target_not_enough),
+		cmocka_unit_test(mtasts_txt_no_answer),
+		cmocka_unit_test(mtasts_unreachable_not_enforced),
+		cmocka_unit_test(mtasts_postfix_dane_mixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
