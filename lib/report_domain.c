@@ -15,33 +15,6 @@
 #include "report_mtasts.h"
 #include "report_textutil.h"
 
-/* lookup_text - "secure", "bogus (reason)", "no answer (why)", "NXDOMAIN (secure)". */
-static void lookup_text(FILE *f, const struct mailtls_dns_lookup *l)
-{
-	if (!l->asked) {
-		fputs("not asked", f);
-		return;
-	}
-	if (l->nxdomain)
-		fputs("NXDOMAIN, ", f);
-	else if (l->nodata)
-		fputs("no records, ", f);
-	fputs(mailtls_dns_status_name(l->status), f);
-	if (l->status == MAILTLS_DNS_BOGUS && l->why_bogus) {
-		fputs(" (", f);
-		report_put(f, l->why_bogus);
-		fputc(')', f);
-	} else if (l->status == MAILTLS_DNS_NOANSWER && l->why) {
-		fputs(" (", f);
-		report_put(f, l->why);
-		fputc(')', f);
-	}
-	if (l->canonical) {
-		fputs(", via CNAME to ", f);
-		report_put(f, l->canonical);
-	}
-}
-
 static void cell(FILE *f, const char *s, int width)
 {
 	char *e = escape_text(s ? s : "-", strlen(s ? s : "-"));
@@ -96,7 +69,7 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 	report_put(f, res->domain);
 	fprintf(f, " (level %s)\n", mailtls_level_name(res->level));
 	fputs("MX lookup: ", f);
-	lookup_text(f, &res->mx);
+	report_lookup_text(f, &res->mx);
 	fputc('\n', f);
 	if (!res->checked) {
 		fputs("Could not check: ", f);
@@ -143,26 +116,26 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 		fprintf(f, " (preference %u%s)\n", h->preference, h->implicit ? ", implicit MX" : "");
 		if (h->a.asked) {
 			fputs("    A: ", f);
-			lookup_text(f, &h->a);
+			report_lookup_text(f, &h->a);
 			fputc('\n', f);
 		}
 		if (h->aaaa.asked) {
 			fputs("    AAAA: ", f);
-			lookup_text(f, &h->aaaa);
+			report_lookup_text(f, &h->aaaa);
 			fputc('\n', f);
 		}
 		if (h->tlsa_expanded.asked) {
 			fputs("    TLSA ", f);
 			report_put(f, h->tlsa_expanded.qname);
 			fputs(": ", f);
-			lookup_text(f, &h->tlsa_expanded);
+			report_lookup_text(f, &h->tlsa_expanded);
 			fputc('\n', f);
 		}
 		if (h->tlsa.asked) {
 			fputs("    TLSA ", f);
 			report_put(f, h->tlsa.qname);
 			fputs(": ", f);
-			lookup_text(f, &h->tlsa);
+			report_lookup_text(f, &h->tlsa);
 			fputc('\n', f);
 			for (size_t k = 0; k < h->n_tlsa; k++) {
 				const struct mailtls_tlsa_record *t = &h->tlsa_records[k];

@@ -20,25 +20,8 @@
 
 static void lookup_line(FILE *f, const char *label, const struct mailtls_dns_lookup *l)
 {
-	fprintf(f, "%s", label);
-	if (!l->asked) {
-		fputs("not asked\n", f);
-		return;
-	}
-	if (l->nxdomain)
-		fputs("NXDOMAIN, ", f);
-	else if (l->nodata)
-		fputs("no records, ", f);
-	fputs(mailtls_dns_status_name(l->status), f);
-	if (l->status == MAILTLS_DNS_BOGUS && l->why_bogus) {
-		fputs(" (", f);
-		report_put(f, l->why_bogus);
-		fputc(')', f);
-	} else if (l->status == MAILTLS_DNS_NOANSWER && l->why) {
-		fputs(" (", f);
-		report_put(f, l->why);
-		fputc(')', f);
-	}
+	fputs(label, f);
+	report_lookup_text(f, l);
 	fputc('\n', f);
 }
 

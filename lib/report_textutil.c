@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <mailtls/mailtls.h>
+#include <mailtls/dnsfacts.h>
 #include "escape.h"
 #include "report_textutil.h"
 
@@ -73,5 +74,32 @@ void report_findings_about(FILE *f, const struct mailtls_findings *fs, const cha
 		if (addr != fa && (addr == NULL || fa == NULL || strcmp(addr, fa) != 0))
 			continue;
 		report_finding(f, fi, color, indent);
+	}
+}
+
+/* report_lookup_text - "secure", "bogus (reason)", "no answer (why)", "NXDOMAIN (secure)". */
+void report_lookup_text(FILE *f, const struct mailtls_dns_lookup *l)
+{
+	if (!l->asked) {
+		fputs("not asked", f);
+		return;
+	}
+	if (l->nxdomain)
+		fputs("NXDOMAIN, ", f);
+	else if (l->nodata)
+		fputs("no records, ", f);
+	fputs(mailtls_dns_status_name(l->status), f);
+	if (l->status == MAILTLS_DNS_BOGUS && l->why_bogus) {
+		fputs(" (", f);
+		report_put(f, l->why_bogus);
+		fputc(')', f);
+	} else if (l->status == MAILTLS_DNS_NOANSWER && l->why) {
+		fputs(" (", f);
+		report_put(f, l->why);
+		fputc(')', f);
+	}
+	if (l->canonical) {
+		fputs(", via CNAME to ", f);
+		report_put(f, l->canonical);
 	}
 }

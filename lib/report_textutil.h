@@ -31,4 +31,9 @@ void report_finding(FILE *f, const struct mailtls_finding *fi, bool color, const
 void report_findings_about(FILE *f, const struct mailtls_findings *fs, const char *host,
 			   const char *addr, bool color, const char *indent);
 
+struct mailtls_dns_lookup;
+/* report_lookup_text - a DNS lookup in words: "secure", "NXDOMAIN, secure", "bogus (why)",
+ * "no answer (why)", ", via CNAME to NAME"; "not asked". */
+void report_lookup_text(FILE *f, const struct mailtls_dns_lookup *l);
+
 #endif

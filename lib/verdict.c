@@ -284,20 +284,13 @@ static enum mailtls_outcome combine(enum mailtls_outcome acc, enum mailtls_outco
 	return acc < o ? acc : o;   /* deferred before unreachable */
 }
 
-static struct mailtls_subject host_subject(const struct mailtls_domain_result *res,
-					   const struct mailtls_mx_host *h,
-					   const struct mailtls_mx_address *a)
+struct mailtls_subject verdict_host_subject(const struct mailtls_domain_result *res,
+					    const struct mailtls_mx_host *h,
+					    const struct mailtls_mx_address *a)
 {
 	return (struct mailtls_subject){ .host = h->name, .addr = a ? a->addr : NULL,
 					 .port = a ? res->port : 0, .cert_depth = -1 };
 }
-
-#define ADD(res, fid, subj, ...) \
-	do { \
-		struct mailtls_subject s_ = (subj); \
-		if ((r = mailtls_findings_add(&(res)->findings, (fid), &s_, __VA_ARGS__)) != 0) \
-			return r; \
-	} while (0)
 
 static const char *lookup_problem(const struct mailtls_dns_lookup *l, char *buf, size_t len)
 {
@@ -339,7 +332,7 @@ static bool record_matches(const struct mailtls_mx_host *h, const struct mailtls
 static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_host *h,
 			 enum host_dane hd)
 {
-	struct mailtls_subject hs = host_subject(res, h, NULL);
+	struct mailtls_subject hs = verdict_host_subject(res, h, NULL);
 	char buf[512];
 	int r;
 
@@ -350,33 +343,33 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	if (!secure(&res->mx) || !address_records_secure(h)) {
 		/* DANE cannot apply; records published all the same are ignored. */
 		if (h->n_tlsa > 0)
-			ADD(res, MAILTLS_F_DANE_TLSA_INSECURE, hs,
+			VERDICT_ADD(res, MAILTLS_F_DANE_TLSA_INSECURE, hs,
 			    "%s: %zu TLSA record%s at %s, but the %s not DNSSEC-secure: ignored",
 			    h->name, h->n_tlsa, h->n_tlsa == 1 ? "" : "s",
 			    h->tlsa.qname ? h->tlsa.qname : "?",
 			    !secure(&res->mx) ? "MX records are" : "host's address records are");
 		else if (secure(&res->mx))
-			ADD(res, MAILTLS_F_DANE_NAME_NOT_SECURE, hs,
+			VERDICT_ADD(res, MAILTLS_F_DANE_NAME_NOT_SECURE, hs,
 			    "%s: address records not DNSSEC-secure: DANE does not apply", h->name);
 		return 0;
 	}
 	switch (hd) {
 	case HOST_DANE_DEFER:
-		ADD(res, h->tlsa.status == MAILTLS_DNS_BOGUS ? MAILTLS_F_DANE_TLSA_BOGUS
+		VERDICT_ADD(res, h->tlsa.status == MAILTLS_DNS_BOGUS ? MAILTLS_F_DANE_TLSA_BOGUS
 							     : MAILTLS_F_DANE_TLSA_NO_ANSWER,
 		    hs, "%s", lookup_problem(&h->tlsa, buf, sizeof(buf)));
 		return 0;
 	case HOST_DANE_NONE:
 		if (h->tlsa.asked && h->tlsa.status == MAILTLS_DNS_INSECURE && h->n_tlsa > 0)
-			ADD(res, MAILTLS_F_DANE_TLSA_INSECURE, hs,
+			VERDICT_ADD(res, MAILTLS_F_DANE_TLSA_INSECURE, hs,
 			    "%s: %zu TLSA record%s at %s, not DNSSEC-secure: ignored", h->name,
 			    h->n_tlsa, h->n_tlsa == 1 ? "" : "s", h->tlsa.qname ? h->tlsa.qname : "?");
 		else if (h->tlsa.asked)
-			ADD(res, MAILTLS_F_DANE_NO_TLSA, hs, "%s: no TLSA records at %s", h->name,
+			VERDICT_ADD(res, MAILTLS_F_DANE_NO_TLSA, hs, "%s: no TLSA records at %s", h->name,
 			    h->tlsa.qname ? h->tlsa.qname : "?");
 		return 0;
 	case HOST_DANE_UNUSABLE:
-		ADD(res, MAILTLS_F_DANE_UNUSABLE_ONLY, hs,
+		VERDICT_ADD(res, MAILTLS_F_DANE_UNUSABLE_ONLY, hs,
 		    "%s: none of the %zu TLSA records at %s is usable for SMTP (DANE-TA(2) or "
 		    "DANE-EE(3) with a known selector and matching type)%s", h->name,
 		    h->n_tlsa + h->tlsa_omitted, h->tlsa.qname ? h->tlsa.qname : "?",
@@ -387,7 +380,7 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	}
 	for (size_t i = 0; i < h->n_tlsa; i++)
 		if (!h->tlsa_records[i].usable)
-			ADD(res, MAILTLS_F_DANE_UNUSABLE_RECORD, hs,
+			VERDICT_ADD(res, MAILTLS_F_DANE_UNUSABLE_RECORD, hs,
 			    "%s: TLSA %u %u %u is not usable for SMTP (%s): ignored", h->name,
 			    h->tlsa_records[i].usage, h->tlsa_records[i].selector,
 			    h->tlsa_records[i].mtype,
@@ -399,18 +392,18 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	size_t n_ok = 0, n_tls = 0;
 	for (size_t j = 0; j < h->n_addrs; j++) {
 		struct mailtls_mx_address *a = &h->addrs[j];
-		struct mailtls_subject as = host_subject(res, h, a);
+		struct mailtls_subject as = verdict_host_subject(res, h, a);
 
 		if (!verdict_reached(a->server))
 			continue;
 		if (!a->server->session.starttls_offered) {
-			ADD(res, MAILTLS_F_DANE_STARTTLS_MISSING, as,
+			VERDICT_ADD(res, MAILTLS_F_DANE_STARTTLS_MISSING, as,
 			    "%s[%s]: TLSA records published, STARTTLS not offered: DANE senders defer",
 			    h->name, a->addr);
 			continue;
 		}
 		if (!verdict_tls(a->server)) {
-			ADD(res, MAILTLS_F_DANE_TLS_FAILED, as,
+			VERDICT_ADD(res, MAILTLS_F_DANE_TLS_FAILED, as,
 			    "%s[%s]: TLSA records published, no TLS session: DANE senders defer",
 			    h->name, a->addr);
 			continue;
@@ -418,26 +411,26 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 		n_tls++;
 		if (a->dane_checked && a->dane_authenticated) {
 			n_ok++;
-			ADD(res, MAILTLS_F_DANE_MATCH, as,
+			VERDICT_ADD(res, MAILTLS_F_DANE_MATCH, as,
 			    "%s[%s]: authenticated by a %s record matching the certificate at depth %d",
 			    h->name, a->addr, a->dane_usage == 3 ? "DANE-EE(3)" :
 			    a->dane_usage == 2 ? "DANE-TA(2)" : "TLSA", a->dane_depth);
 		} else if (record_matches(h, a)) {
-			ADD(res, MAILTLS_F_DANE_VERIFY_FAILED, as,
+			VERDICT_ADD(res, MAILTLS_F_DANE_VERIFY_FAILED, as,
 			    "%s[%s]: a TLSA record matches, but verification failed: %s", h->name,
 			    a->addr, a->dane_error ? a->dane_error : "no reason given");
 		} else {
 			char key[80];
 
 			leaf_key_hex(a->server, key, sizeof(key));
-			ADD(res, MAILTLS_F_DANE_NO_MATCH, as,
+			VERDICT_ADD(res, MAILTLS_F_DANE_NO_MATCH, as,
 			    "%s[%s]: none of the %zu TLSA record%s at %s matches the chain "
 			    "served (its leaf key is 3 1 1 %s)", h->name, a->addr, h->n_tlsa,
 			    h->n_tlsa == 1 ? "" : "s", h->tlsa.qname ? h->tlsa.qname : "?", key);
 		}
 	}
 	if (n_ok > 0 && n_ok < n_tls)
-		ADD(res, MAILTLS_F_DANE_PARTIAL, hs,
+		VERDICT_ADD(res, MAILTLS_F_DANE_PARTIAL, hs,
 		    "%s: the TLSA records authenticate %zu of its %zu addresses with TLS", h->name,
 		    n_ok, n_tls);
 	/* Rollover: records that match nothing on any address while another matches. */
@@ -454,7 +447,7 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 				unmatched++;
 		}
 		if (unmatched > 0)
-			ADD(res, MAILTLS_F_DANE_ROLLOVER, hs,
+			VERDICT_ADD(res, MAILTLS_F_DANE_ROLLOVER, hs,
 			    "%s: %zu of %zu TLSA records match nothing served now (rollover?)",
 			    h->name, unmatched, h->n_tlsa);
 	}
@@ -464,35 +457,35 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 /* host_findings - DNS facts about one MX host. */
 static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_host *h)
 {
-	struct mailtls_subject hs = host_subject(res, h, NULL);
+	struct mailtls_subject hs = verdict_host_subject(res, h, NULL);
 	char buf[512];
 	int r;
 
 	if (h->ip_literal) {
-		ADD(res, MAILTLS_F_MX_IP_LITERAL, hs, "MX %u %s names an IP address, not a host",
+		VERDICT_ADD(res, MAILTLS_F_MX_IP_LITERAL, hs, "MX %u %s names an IP address, not a host",
 		    h->preference, h->name);
 		return 0;
 	}
 	if (h->canonical != NULL)
-		ADD(res, MAILTLS_F_MX_CNAME, hs, "MX target %s is an alias of %s%s", h->name,
+		VERDICT_ADD(res, MAILTLS_F_MX_CNAME, hs, "MX target %s is an alias of %s%s", h->name,
 		    h->canonical, h->canonical_secure ? "" : " (the alias is not DNSSEC-secure)");
 	for (int k = 0; k < 2; k++) {
 		const struct mailtls_dns_lookup *l = k ? &h->aaaa : &h->a;
 
 		if (l->asked && l->status == MAILTLS_DNS_BOGUS)
-			ADD(res, MAILTLS_F_DNS_BOGUS, hs, "%s", lookup_problem(l, buf, sizeof(buf)));
+			VERDICT_ADD(res, MAILTLS_F_DNS_BOGUS, hs, "%s", lookup_problem(l, buf, sizeof(buf)));
 		else if (l->asked && l->status == MAILTLS_DNS_NOANSWER && !l->nxdomain)
-			ADD(res, MAILTLS_F_DNS_NO_ANSWER, hs, "%s", lookup_problem(l, buf, sizeof(buf)));
+			VERDICT_ADD(res, MAILTLS_F_DNS_NO_ANSWER, hs, "%s", lookup_problem(l, buf, sizeof(buf)));
 	}
 	if (h->n_addrs == 0 && !address_lookup_failed(h))
-		ADD(res, MAILTLS_F_MX_NO_ADDRESS, hs, "MX host %s has no A or AAAA records%s",
+		VERDICT_ADD(res, MAILTLS_F_MX_NO_ADDRESS, hs, "MX host %s has no A or AAAA records%s",
 		    h->name, h->a.nxdomain ? " (no such name)" : "");
 	for (size_t j = 0; j < h->n_addrs; j++) {
 		struct mailtls_mx_address *a = &h->addrs[j];
 
 		if (a->ptr_name != NULL && strcasecmp(a->ptr_name, h->name) != 0
 		    && (h->canonical == NULL || strcasecmp(a->ptr_name, h->canonical) != 0))
-			ADD(res, MAILTLS_F_MX_PTR_DIFFERS, host_subject(res, h, a),
+			VERDICT_ADD(res, MAILTLS_F_MX_PTR_DIFFERS, verdict_host_subject(res, h, a),
 			    "%s[%s]: PTR name %s differs from the MX host name (not an identity)",
 			    h->name, a->addr, a->ptr_name);
 	}
@@ -630,46 +623,46 @@ int verdict_domain(struct mailtls_domain_result *res)
 
 	/* The domain's own DNS. */
 	if (res->mx.asked && res->mx.nxdomain) {
-		ADD(res, MAILTLS_F_DNS_NXDOMAIN, ds, "%s does not exist (NXDOMAIN)", res->domain);
+		VERDICT_ADD(res, MAILTLS_F_DNS_NXDOMAIN, ds, "%s does not exist (NXDOMAIN)", res->domain);
 	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_BOGUS) {
-		ADD(res, MAILTLS_F_DNS_BOGUS, ds, "%s", lookup_problem(&res->mx, buf, sizeof(buf)));
+		VERDICT_ADD(res, MAILTLS_F_DNS_BOGUS, ds, "%s", lookup_problem(&res->mx, buf, sizeof(buf)));
 	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_NOANSWER) {
-		ADD(res, MAILTLS_F_DNS_NO_ANSWER, ds, "%s", lookup_problem(&res->mx, buf, sizeof(buf)));
+		VERDICT_ADD(res, MAILTLS_F_DNS_NO_ANSWER, ds, "%s", lookup_problem(&res->mx, buf, sizeof(buf)));
 	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_INSECURE && !res->validating) {
-		ADD(res, MAILTLS_F_DNS_NOT_VALIDATING, ds,
+		VERDICT_ADD(res, MAILTLS_F_DNS_NOT_VALIDATING, ds,
 		    "no DNSSEC trust anchor: the answers for %s could not be validated, so DANE "
 		    "cannot be judged", res->domain);
 	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_INSECURE) {
-		ADD(res, MAILTLS_F_DNS_INSECURE, ds, "the MX records of %s are not DNSSEC-signed",
+		VERDICT_ADD(res, MAILTLS_F_DNS_INSECURE, ds, "the MX records of %s are not DNSSEC-signed",
 		    res->domain);
 	}
 	if (res->mx.canonical != NULL)
-		ADD(res, MAILTLS_F_MX_DOMAIN_CNAME, ds, "%s is an alias of %s", res->domain,
+		VERDICT_ADD(res, MAILTLS_F_MX_DOMAIN_CNAME, ds, "%s is an alias of %s", res->domain,
 		    res->mx.canonical);
 	if (res->null_mx_mixed)
-		ADD(res, MAILTLS_F_MX_NULL_MIXED, ds,
+		VERDICT_ADD(res, MAILTLS_F_MX_NULL_MIXED, ds,
 		    "%s publishes a null MX (target \".\") among other MX records: Postfix takes "
 		    "the whole answer as a null MX and bounces; other senders may use the other "
 		    "hosts, which were not checked", res->domain);
 	if (res->null_mx) {
 		if (res->null_mx_preference != 0)
-			ADD(res, MAILTLS_F_MX_NULL_MIXED, ds,
+			VERDICT_ADD(res, MAILTLS_F_MX_NULL_MIXED, ds,
 			    "%s publishes its null MX with preference %u, not 0", res->domain,
 			    res->null_mx_preference);
-		ADD(res, MAILTLS_F_MX_NULL, ds, "%s publishes a null MX: it accepts no mail",
+		VERDICT_ADD(res, MAILTLS_F_MX_NULL, ds, "%s publishes a null MX: it accepts no mail",
 		    res->domain);
 		return 0;
 	}
 	if (res->hosts_omitted > 0)
-		ADD(res, MAILTLS_F_MX_TRUNCATED, ds,
+		VERDICT_ADD(res, MAILTLS_F_MX_TRUNCATED, ds,
 		    "%s has %zu MX hosts: the %zu least preferred were not checked", res->domain,
 		    res->n_hosts + res->hosts_omitted, res->hosts_omitted);
 	if (res->implicit_mx) {
 		if (res->n_hosts == 0 || res->hosts[0].n_addrs == 0)
-			ADD(res, MAILTLS_F_MX_NONE, ds, "%s has no MX and no address records",
+			VERDICT_ADD(res, MAILTLS_F_MX_NONE, ds, "%s has no MX and no address records",
 			    res->domain);
 		else
-			ADD(res, MAILTLS_F_MX_IMPLICIT, ds,
+			VERDICT_ADD(res, MAILTLS_F_MX_IMPLICIT, ds,
 			    "%s has no MX records: senders use its address records", res->domain);
 	}
 
@@ -696,7 +689,7 @@ int verdict_domain(struct mailtls_domain_result *res)
 				h->outcome[l] = address_lookup_failed(h) ? MAILTLS_OUTCOME_DEFERRED
 									 : MAILTLS_OUTCOME_UNREACHABLE;
 		if (h->addrs_omitted > 0 || h->tlsa_omitted > 0)
-			ADD(res, MAILTLS_F_MX_TRUNCATED, host_subject(res, h, NULL),
+			VERDICT_ADD(res, MAILTLS_F_MX_TRUNCATED, verdict_host_subject(res, h, NULL),
 			    "%s: %zu address%s over the limit not checked, %zu TLSA record%s left out "
 			    "(unreadable or over the limit)", h->name, h->addrs_omitted,
 			    h->addrs_omitted == 1 ? "" : "es", h->tlsa_omitted,
@@ -705,7 +698,7 @@ int verdict_domain(struct mailtls_domain_result *res)
 			return r;
 		for (size_t j = 1; j < h->n_addrs; j++)
 			if (h->addrs[j].outcome[res->level] != h->addrs[0].outcome[res->level]) {
-				ADD(res, MAILTLS_F_MX_ADDRESSES_DIFFER, host_subject(res, h, NULL),
+				VERDICT_ADD(res, MAILTLS_F_MX_ADDRESSES_DIFFER, verdict_host_subject(res, h, NULL),
 				    "%s at level %s: %s on %s, %s on %s", h->name,
 				    mailtls_level_name(res->level),
 				    mailtls_outcome_name(h->addrs[0].outcome[res->level]), h->addrs[0].addr,
@@ -753,7 +746,7 @@ int verdict_domain(struct mailtls_domain_result *res)
 
 			while (k < res->n_hosts && res->hosts[k].outcome[l] != res->outcome_worst[l])
 				k++;
-			ADD(res, MAILTLS_F_MX_BACKUP_WEAKER, ds,
+			VERDICT_ADD(res, MAILTLS_F_MX_BACKUP_WEAKER, ds,
 			    "at level %s mail to %s is %s via %s, but %s (preference %u) gives only "
 			    "%s: an attacker who blocks the preferred hosts gets that",
 			    mailtls_level_name(res->level), res->domain,
@@ -764,11 +757,11 @@ int verdict_domain(struct mailtls_domain_result *res)
 			    mailtls_outcome_name(res->outcome_worst[l]));
 		}
 		if (!verdict_delivers(acc) && res->n_hosts > 0)
-			ADD(res, MAILTLS_F_MX_SENDER_DEFERS, ds,
+			VERDICT_ADD(res, MAILTLS_F_MX_SENDER_DEFERS, ds,
 			    "at level %s no MX host of %s takes the mail (%s)", mailtls_level_name(res->level),
 			    res->domain, mailtls_outcome_name(acc));
 		else if (i > 0)
-			ADD(res, MAILTLS_F_MX_BACKUP_USED, ds,
+			VERDICT_ADD(res, MAILTLS_F_MX_BACKUP_USED, ds,
 			    "at level %s the preferred MX host %s %s: mail goes to %s",
 			    mailtls_level_name(res->level), res->hosts[0].name,
 			    res->hosts[0].outcome[l] == MAILTLS_OUTCOME_UNREACHABLE ? "is unreachable"
@@ -783,7 +776,7 @@ int verdict_domain(struct mailtls_domain_result *res)
 
 			if (verdict_tls(a->server) && a->server->chain_len > 0
 			    && !leaf_names_under(a->server, res->domain))
-				ADD(res, MAILTLS_F_CERT_NEXTHOP_MISMATCH, host_subject(res, &res->hosts[i], a),
+				VERDICT_ADD(res, MAILTLS_F_CERT_NEXTHOP_MISMATCH, verdict_host_subject(res, &res->hosts[i], a),
 				    "%s[%s]: the certificate names neither %s nor a name under it",
 				    res->hosts[i].name, a->addr, res->domain);
 		}

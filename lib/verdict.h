@@ -58,6 +58,18 @@ const char *verdict_tlsa_unusable_reason(uint8_t usage, uint8_t selector, uint8_
 bool verdict_name_under(const char *domain, const char *presented, size_t len);
 
 /* For the verdict's own modules (verdict_mtasts.c, verdict_postfix.c): */
+/* VERDICT_ADD - a finding about subj into res's list; returns the error from the enclosing
+ * function (which has an int r) when it cannot be added. */
+#define VERDICT_ADD(res, fid, subj, ...) \
+	do { \
+		struct mailtls_subject s_ = (subj); \
+		if ((r = mailtls_findings_add(&(res)->findings, (fid), &s_, __VA_ARGS__)) != 0) \
+			return r; \
+	} while (0)
+/* verdict_host_subject - the subject of a finding about host h (and address a, or NULL). */
+struct mailtls_subject verdict_host_subject(const struct mailtls_domain_result *res,
+					    const struct mailtls_mx_host *h,
+					    const struct mailtls_mx_address *a);
 /* verdict_delivers - the outcome puts mail on its way (authenticated, encrypted,
  * plaintext). */
 bool verdict_delivers(enum mailtls_outcome o);

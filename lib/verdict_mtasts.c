@@ -21,22 +21,7 @@
 #include <mailtls/mailtls.h>
 #include "verdict.h"
 
-#define ADD(res, fid, subj, ...) \
-	do { \
-		struct mailtls_subject s_ = (subj); \
-		if ((r = mailtls_findings_add(&(res)->findings, (fid), &s_, __VA_ARGS__)) != 0) \
-			return r; \
-	} while (0)
-
 static const struct mailtls_subject domain_subject = { .cert_depth = -1 };
-
-static struct mailtls_subject host_subject(const struct mailtls_domain_result *res,
-					   const struct mailtls_mx_host *h,
-					   const struct mailtls_mx_address *a)
-{
-	return (struct mailtls_subject){ .host = h->name, .addr = a ? a->addr : NULL,
-					 .port = a ? res->port : 0, .cert_depth = -1 };
-}
 
 void verdict_mtasts_prepare(struct mailtls_domain_result *res)
 {
@@ -149,7 +134,7 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	if (h->sts == MAILTLS_STS_HOST_NA)
 		return 0;
 	if (h->dane_governs)
-		ADD(res, MAILTLS_F_MTASTS_DANE_PRECEDENCE, host_subject(res, h, NULL),
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_DANE_PRECEDENCE, verdict_host_subject(res, h, NULL),
 		    "%s has DNSSEC-secure TLSA records: senders that do DANE apply them, not the "
 		    "MTA-STS policy (RFC 8461 section 2)", h->name);
 	switch (h->sts) {
@@ -174,15 +159,15 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	}
 	*all_ok = false;
 	if (testing) {
-		ADD(res, MAILTLS_F_MTASTS_TESTING_FAILURE, host_subject(res, h, a),
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_TESTING_FAILURE, verdict_host_subject(res, h, a),
 		    "%s: senders deliver under the testing policy and report it (TLS-RPT); in "
 		    "enforce mode they would not deliver to it", why);
 		return 0;
 	}
-	ADD(res, h->sts == MAILTLS_STS_HOST_NOT_LISTED ? MAILTLS_F_MTASTS_MX_NOT_LISTED :
+	VERDICT_ADD(res, h->sts == MAILTLS_STS_HOST_NOT_LISTED ? MAILTLS_F_MTASTS_MX_NOT_LISTED :
 		 h->sts == MAILTLS_STS_HOST_NO_TLS ? MAILTLS_F_MTASTS_MX_NO_TLS
 						   : MAILTLS_F_MTASTS_MX_CERT_INVALID,
-	    host_subject(res, h, a), "%s: MTA-STS senders (enforce policy) will not deliver to it",
+	    verdict_host_subject(res, h, a), "%s: MTA-STS senders (enforce policy) will not deliver to it",
 	    why);
 	return 0;
 }
@@ -255,11 +240,11 @@ static int problem_findings(struct mailtls_domain_result *res, const struct mail
 				   ? "not a URI at all, or a raw '!' (the record is invalid: "
 				     "senders send no reports)" : defect_text(pr->defect);
 
-		ADD(res, defect_fid(pr), subj, "%s%s: %s%s%s%s", where, line, what,
+		VERDICT_ADD(res, defect_fid(pr), subj, "%s%s: %s%s%s%s", where, line, what,
 		    pr->quote ? ": \"" : "", pr->quote ? pr->quote : "", pr->quote ? "\"" : "");
 	}
 	if (ps->omitted > 0)
-		ADD(res, defect_fid(&ps->v[ps->n - 1]), subj,
+		VERDICT_ADD(res, defect_fid(&ps->v[ps->n - 1]), subj,
 		    "%s: %zu more problems not listed", where, ps->omitted);
 	return 0;
 }
@@ -272,11 +257,11 @@ static int lookup_findings(struct mailtls_domain_result *res, const struct mailt
 	if (!l->asked)
 		return 0;
 	if (l->status == MAILTLS_DNS_BOGUS)
-		ADD(res, MAILTLS_F_DNS_BOGUS, domain_subject,
+		VERDICT_ADD(res, MAILTLS_F_DNS_BOGUS, domain_subject,
 		    "%s %s is DNSSEC-bogus%s%s: validating senders get SERVFAIL and take no record",
 		    l->qname, l->qtype, l->why_bogus ? ": " : "", l->why_bogus ? l->why_bogus : "");
 	else if (l->status == MAILTLS_DNS_NOANSWER && !l->nxdomain)
-		ADD(res, MAILTLS_F_DNS_NO_ANSWER, domain_subject, "%s %s got no answer%s%s", l->qname,
+		VERDICT_ADD(res, MAILTLS_F_DNS_NO_ANSWER, domain_subject, "%s %s got no answer%s%s", l->qname,
 		    l->qtype, l->why ? ": " : "", l->why ? l->why : "");
 	return 0;
 }
@@ -292,28 +277,28 @@ static int fetch_finding(struct mailtls_domain_result *res)
 
 	switch (p->fetch) {
 	case MAILTLS_FETCH_CERT:
-		ADD(res, MAILTLS_F_MTASTS_POLICY_CERT_INVALID, ps, "%s: the certificate of %s fails "
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_POLICY_CERT_INVALID, ps, "%s: the certificate of %s fails "
 		    "verification: %s", p->url, p->host, why);
 		break;
 	case MAILTLS_FETCH_HTTP_STATUS:
 		if (p->http_status >= 300 && p->http_status < 400)
-			ADD(res, MAILTLS_F_MTASTS_POLICY_REDIRECT, ps, "%s: HTTP status %ld, a redirect "
+			VERDICT_ADD(res, MAILTLS_F_MTASTS_POLICY_REDIRECT, ps, "%s: HTTP status %ld, a redirect "
 			    "to %s (senders do not follow it)", p->url, p->http_status,
 			    p->location ? p->location : "(no Location)");
 		else
-			ADD(res, MAILTLS_F_MTASTS_POLICY_HTTP_STATUS, ps, "%s: HTTP status %ld, not 200",
+			VERDICT_ADD(res, MAILTLS_F_MTASTS_POLICY_HTTP_STATUS, ps, "%s: HTTP status %ld, not 200",
 			    p->url, p->http_status);
 		break;
 	case MAILTLS_FETCH_CONTENT_TYPE:
-		ADD(res, MAILTLS_F_MTASTS_POLICY_CONTENT_TYPE, ps, "%s: served as %s, not text/plain",
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_POLICY_CONTENT_TYPE, ps, "%s: served as %s, not text/plain",
 		    p->url, p->content_type ? p->content_type : "(no Content-Type)");
 		break;
 	case MAILTLS_FETCH_TOO_LARGE:
-		ADD(res, MAILTLS_F_MTASTS_POLICY_TOO_LARGE, ps, "%s: the policy is larger than %u "
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_POLICY_TOO_LARGE, ps, "%s: the policy is larger than %u "
 		    "bytes", p->url, (unsigned)MAILTLS_STS_BODY_MAX);
 		break;
 	default:
-		ADD(res, MAILTLS_F_MTASTS_POLICY_FETCH_FAILED, ps, "%s: %s (%s)", p->url,
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_POLICY_FETCH_FAILED, ps, "%s: %s (%s)", p->url,
 		    mailtls_fetch_status_name(p->fetch), why);
 		break;
 	}
@@ -335,13 +320,13 @@ static int policy_findings(struct mailtls_domain_result *res, bool has_txt, bool
 	if (!has_txt && !served) {
 		/* Senders never fetch without the TXT record: what the policy host does is
 		 * beside the point then. */
-		ADD(res, MAILTLS_F_MTASTS_NONE, domain_subject, "%s publishes no MTA-STS policy "
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_NONE, domain_subject, "%s publishes no MTA-STS policy "
 		    "(no _mta-sts TXT record; %s: %s)", res->domain, p->host ? p->host : "?",
 		    p->why ? p->why : mailtls_fetch_status_name(p->fetch));
 		return 0;
 	}
 	if (!has_txt && txt_known)
-		ADD(res, MAILTLS_F_MTASTS_TXT_MISSING, domain_subject, "a policy is served at %s, but "
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_TXT_MISSING, domain_subject, "a policy is served at %s, but "
 		    "_mta-sts.%s has no v=STSv1 TXT record: senders never fetch it", p->url,
 		    res->domain);
 	if (!served && (r = fetch_finding(res)) != 0)
@@ -349,20 +334,20 @@ static int policy_findings(struct mailtls_domain_result *res, bool has_txt, bool
 	if (served && (r = problem_findings(res, &p->problems, "the policy", ps)) != 0)
 		return r;
 	if (m->txt.valid && (!served || !p->valid))
-		ADD(res, MAILTLS_F_MTASTS_TXT_WITHOUT_POLICY, domain_subject, "_mta-sts.%s is "
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_TXT_WITHOUT_POLICY, domain_subject, "_mta-sts.%s is "
 		    "published (id %s) but no valid policy could be had: new senders apply none; "
 		    "senders that cached an earlier one keep it until its max_age", res->domain,
 		    m->txt.id ? m->txt.id : "?");
 	if (!served || !p->valid)
 		return 0;
 	if (p->mode == MAILTLS_STS_MODE_NONE)
-		ADD(res, MAILTLS_F_MTASTS_MODE_NONE, domain_subject, "the policy of %s has mode none: "
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_MODE_NONE, domain_subject, "the policy of %s has mode none: "
 		    "senders treat the domain as having no policy", res->domain);
 	if (p->mode == MAILTLS_STS_MODE_TESTING)
-		ADD(res, MAILTLS_F_MTASTS_MODE_TESTING, domain_subject, "the policy of %s has mode "
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_MODE_TESTING, domain_subject, "the policy of %s has mode "
 		    "testing: senders report failures but deliver regardless", res->domain);
 	if (p->have_max_age && p->max_age < 86400)
-		ADD(res, MAILTLS_F_MTASTS_MAX_AGE_SHORT, domain_subject, "the policy's max_age is %lu "
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_MAX_AGE_SHORT, domain_subject, "the policy's max_age is %lu "
 		    "s, under one day", p->max_age);
 	for (size_t k = 0; k < p->mx.n; k++) {
 		bool used = false;
@@ -370,7 +355,7 @@ static int policy_findings(struct mailtls_domain_result *res, bool has_txt, bool
 		for (size_t i = 0; i < res->n_hosts && !used; i++)
 			used = mailtls_sts_mx_match(p->mx.v[k], res->hosts[i].name);
 		if (!used && res->n_hosts > 0)
-			ADD(res, MAILTLS_F_MTASTS_PATTERN_UNUSED, domain_subject, "the policy's mx "
+			VERDICT_ADD(res, MAILTLS_F_MTASTS_PATTERN_UNUSED, domain_subject, "the policy's mx "
 			    "pattern %s matches no MX host of %s", p->mx.v[k], res->domain);
 	}
 	if (!m->in_effect)
@@ -380,7 +365,7 @@ static int policy_findings(struct mailtls_domain_result *res, bool has_txt, bool
 			return r;
 	if (p->mode == MAILTLS_STS_MODE_ENFORCE && all_ok && res->n_hosts > 0)
 		/* every host judged OK (hosts with no address are unreachable: not OK) */
-		ADD(res, MAILTLS_F_MTASTS_ENFORCED, domain_subject, "the enforce policy of %s (id %s, "
+		VERDICT_ADD(res, MAILTLS_F_MTASTS_ENFORCED, domain_subject, "the enforce policy of %s (id %s, "
 		    "max_age %lu) lists every MX host, and each offers STARTTLS with a certificate "
 		    "valid for its name", res->domain, m->txt.id ? m->txt.id : "?", p->max_age);
 	return 0;
@@ -397,7 +382,7 @@ static int tlsrpt_findings(struct mailtls_domain_result *res)
 	snprintf(where, sizeof(where), "_smtp._tls.%s TXT", res->domain);
 	if (t->n_rpt == 0 && t->lookup.status != MAILTLS_DNS_NOANSWER
 	    && t->lookup.status != MAILTLS_DNS_BOGUS) {
-		ADD(res, MAILTLS_F_TLSRPT_MISSING, domain_subject, "%s: no v=TLSRPTv1 record: senders "
+		VERDICT_ADD(res, MAILTLS_F_TLSRPT_MISSING, domain_subject, "%s: no v=TLSRPTv1 record: senders "
 		    "report TLS failures nowhere", where);
 		return 0;
 	}
@@ -411,9 +396,9 @@ static int tlsrpt_findings(struct mailtls_domain_result *res)
 			if (t->rua[i].valid)
 				off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
 							off ? ", " : "", t->rua[i].uri);
-		ADD(res, MAILTLS_F_TLSRPT_OK, domain_subject, "%s: reports go to %s", where, list);
+		VERDICT_ADD(res, MAILTLS_F_TLSRPT_OK, domain_subject, "%s: reports go to %s", where, list);
 	} else if (t->n_rpt == 1 && t->problems.n == 0) {
-		ADD(res, MAILTLS_F_TLSRPT_INVALID, domain_subject, "%s: no valid rua URI", where);
+		VERDICT_ADD(res, MAILTLS_F_TLSRPT_INVALID, domain_subject, "%s: no valid rua URI", where);
 	}
 	return 0;
 }

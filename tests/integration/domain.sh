@@ -35,42 +35,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 MAILTLS="$BUILD/src/mailtls"
 export FAULTD="$BUILD/lab/faultd"
-RUNNER=${MAILTLS_RUNNER:-}
-if [ -z "$RUNNER" ] && [ "${VALGRIND:-0}" = 1 ]; then
-	RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
-fi
-read -r -a RUNNER_ARGS <<<"$RUNNER"
-SLOWDOWN=1
-[ -n "$RUNNER" ] && SLOWDOWN=${MAILTLS_RUNNER_SLOWDOWN:-10}
-LAB=$(mktemp -d /tmp/mailtls-domain.XXXXXX)
-chmod 755 "$LAB"   # postfix and dovecot must reach their files inside
-
-cleanup() {
-	sh "$TOP/lab/lab.sh" stop "$LAB" >/dev/null 2>&1
-	rm -rf "$LAB"
-}
-trap cleanup EXIT
-
-for tool in jq timeout; do
-	command -v "$tool" >/dev/null || { echo "domain.sh: $tool is needed" >&2; exit 1; }
-done
-STARTED=$(date +%s.%N)
-if ! sh "$TOP/lab/lab.sh" start "$LAB" >"$LAB.start.log" 2>&1; then
-	cat "$LAB.start.log" >&2
-	rm -f "$LAB.start.log"
-	echo "domain.sh: the lab did not start" >&2
-	exit 1
-fi
-rm -f "$LAB.start.log"
-echo "lab started in $(awk -v a="$STARTED" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s${RUNNER:+ (mailtls under: $RUNNER)}"
-# shellcheck disable=SC1091
-. "$LAB/lab.env"
-T="$LAB/domain-test"
-mkdir -p "$T"
 # shellcheck source=tests/integration/safety.sh
 . "$HERE/safety.sh"
 # shellcheck source=tests/integration/harness.sh
 . "$HERE/harness.sh"
+runner_init
+lab_start domain
 
 # The options every run shares: the lab resolver and its trust anchor, the lab's root.
 # MTA-STS is mtasts.sh's: here --no-mta-sts (the mta-sts level is then as may).

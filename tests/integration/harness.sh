@@ -1,5 +1,7 @@
 # harness.sh - what the lab suites that run `mailtls` and read its JSON share (sourced by
 # domain.sh and mtasts.sh, after safety.sh):
+#	runner_init		RUNNER, RUNNER_ARGS, SLOWDOWN from the environment
+#	lab_start NAME		a lab of the suite's own, stopped on exit; lab.env sourced
 #	ok NAME, fail NAME WHY	count and print one assertion (`ok   NAME`, `FAIL NAME: why`)
 #	run TAG ARGS...		mailtls ARGS under the runner, bounded by LIMIT seconds
 #	expand LIST		"a:info*2 b:warning" -> "a:info a:info b:warning", sorted
@@ -9,6 +11,48 @@
 # The caller sets MAILTLS, RUNNER_ARGS (an array, maybe empty), LIMIT and T (the directory
 # for outputs) before calling run, and COMMON (the options of every domain run) before text.
 # shellcheck shell=bash
+
+# runner_init - RUNNER (MAILTLS_RUNNER, or valgrind with VALGRIND=1), RUNNER_ARGS (its
+# words) and SLOWDOWN (what time limits are multiplied by under it:
+# MAILTLS_RUNNER_SLOWDOWN, default 10).
+# shellcheck disable=SC2034 # the suites read them
+runner_init() {
+	RUNNER=${MAILTLS_RUNNER:-}
+	if [ -z "$RUNNER" ] && [ "${VALGRIND:-0}" = 1 ]; then
+		RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+	fi
+	read -r -a RUNNER_ARGS <<<"$RUNNER"
+	SLOWDOWN=1
+	[ -n "$RUNNER" ] && SLOWDOWN=${MAILTLS_RUNNER_SLOWDOWN:-10}
+}
+
+# lab_start NAME - a lab of its own in a fresh /tmp/mailtls-NAME.XXXXXX (LAB), stopped and
+# removed on exit (only its own PIDs), its lab.env sourced, T="$LAB/NAME-test" made for
+# the outputs, STARTED the time it began. Needs TOP and RUNNER; exits 1 when jq or timeout
+# is missing or the lab does not start.
+lab_start() {
+	local tool
+	for tool in jq timeout; do
+		command -v "$tool" >/dev/null || { echo "$1.sh: $tool is needed" >&2; exit 1; }
+	done
+	LAB=$(mktemp -d "/tmp/mailtls-$1.XXXXXX")
+	chmod 755 "$LAB"   # postfix and dovecot must reach their files inside
+	# shellcheck disable=SC2064 # LAB and TOP are fixed now
+	trap "sh '$TOP/lab/lab.sh' stop '$LAB' >/dev/null 2>&1; rm -rf '$LAB'" EXIT
+	STARTED=$(date +%s.%N)
+	if ! sh "$TOP/lab/lab.sh" start "$LAB" >"$LAB.start.log" 2>&1; then
+		cat "$LAB.start.log" >&2
+		rm -f "$LAB.start.log"
+		echo "$1.sh: the lab did not start" >&2
+		exit 1
+	fi
+	rm -f "$LAB.start.log"
+	echo "lab started in $(awk -v a="$STARTED" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s${RUNNER:+ (mailtls under: $RUNNER)}"
+	# shellcheck disable=SC1091
+	. "$LAB/lab.env"
+	T="$LAB/$1-test"
+	mkdir -p "$T"
+}
 
 pass=0
 failn=0

@@ -8,8 +8,8 @@
 #	facts	what was fetched (status, HTTP code, media type, Location, size), the defects
 #		read (kind, line, quote), the matched patterns
 #	levels	--level mta-sts: the severities and exit code of a sender that applies MTA-STS
-#	text	the text report agrees with the JSON (outcomes, verdict, every finding) and
-#		shows the MTA-STS section
+#	text	for every case, the text report agrees with the JSON (outcomes, verdict, every
+#		finding); the MTA-STS section's lines for some
 #	postfix	--format postfix: the exact two lines
 #	off	--no-mta-sts: nothing asked, the mta-sts level as may
 #	scan	scan --domains over every lab domain: each line as the single run says
@@ -32,43 +32,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 MAILTLS="$BUILD/src/mailtls"
 export FAULTD="$BUILD/lab/faultd"
-RUNNER=${MAILTLS_RUNNER:-}
-if [ -z "$RUNNER" ] && [ "${VALGRIND:-0}" = 1 ]; then
-	RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
-fi
-read -r -a RUNNER_ARGS <<<"$RUNNER"
-SLOWDOWN=1
-[ -n "$RUNNER" ] && SLOWDOWN=${MAILTLS_RUNNER_SLOWDOWN:-10}
 SUBSET=${MTASTS_SUBSET:-0}
-LAB=$(mktemp -d /tmp/mailtls-mtasts.XXXXXX)
-chmod 755 "$LAB"   # postfix and dovecot must reach their files inside
-
-cleanup() {
-	sh "$TOP/lab/lab.sh" stop "$LAB" >/dev/null 2>&1
-	rm -rf "$LAB"
-}
-trap cleanup EXIT
-
-for tool in jq timeout; do
-	command -v "$tool" >/dev/null || { echo "mtasts.sh: $tool is needed" >&2; exit 1; }
-done
-STARTED=$(date +%s.%N)
-if ! sh "$TOP/lab/lab.sh" start "$LAB" >"$LAB.start.log" 2>&1; then
-	cat "$LAB.start.log" >&2
-	rm -f "$LAB.start.log"
-	echo "mtasts.sh: the lab did not start" >&2
-	exit 1
-fi
-rm -f "$LAB.start.log"
-echo "lab started in $(awk -v a="$STARTED" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s${RUNNER:+ (mailtls under: $RUNNER)}"
-# shellcheck disable=SC1091
-. "$LAB/lab.env"
-T="$LAB/mtasts-test"
-mkdir -p "$T"
 # shellcheck source=tests/integration/safety.sh
 . "$HERE/safety.sh"
 # shellcheck source=tests/integration/harness.sh
 . "$HERE/harness.sh"
+runner_init
+lab_start mtasts
 
 COMMON=(--resolver "$LAB_DNS_RESOLVER" --trust-anchor "$LAB_DNS_TA" --ca-file "$LAB_CA" --timeout 5)
 LIMIT=$((30 * SLOWDOWN))
@@ -114,6 +84,8 @@ sts() {
 		return
 	fi
 	ok "$tag"
+	# The text report of the same run says the same (every finding, outcomes, verdict).
+	text "$tag" "$name" "$@"
 }
 
 # message TAG ID TEXT - the message of finding ID in run TAG is TEXT.
@@ -173,7 +145,6 @@ fact enforce "TLS-RPT read" '.mta_sts.tls_rpt.valid and ([.mta_sts.tls_rpt.rua[]
 fact enforce "per-host patterns" '[.mx_hosts[] | .mta_sts.pattern] == ["mxa.lab.test", "mxb.lab.test"]
 	and ([.mx_hosts[] | .mta_sts.dane_governs] == [false, false])'
 message enforce mtasts.enforced "the enforce policy of sts-enforce.lab.test (id 20261130T01, max_age 604800) lists every MX host, and each offers STARTTLS with a certificate valid for its name"
-text enforce sts-enforce.lab.test
 section enforce "MTA-STS" "  _mta-sts.sts-enforce.lab.test TXT: secure" '    "v=STSv1; id=20261130T01"' \
     "  policy https://mta-sts.sts-enforce.lab.test/.well-known/mta-sts.txt" \
     "    | version: STSv1" "    | mode: enforce" "    | max_age: 604800" \
@@ -220,6 +191,9 @@ sts badmx sts-badmx.lab.test 1 encrypted authenticated \
     "mtasts.mx-no-tls:$W mtasts.mx-cert-invalid:$W tlsrpt.missing:$I" \
     "mx1.lab.test=ok notls.lab.test=no-TLS expired.lab.test=certificate" \
     "secure match=mx1.lab.test:notls.lab.test:expired.lab.test servername=hostname"
+section badmx "  in effect (mode enforce); per MX host:" "    mx1.lab.test: listed (mx1.lab.test), ok" \
+    "    notls.lab.test: listed (notls.lab.test), no TLS" \
+    "    expired.lab.test: listed (expired.lab.test), certificate"
 message badmx mtasts.mx-no-tls "notls.lab.test[127.77.0.40] does not offer STARTTLS: MTA-STS senders (enforce policy) will not deliver to it"
 message badmx mtasts.mx-cert-invalid "expired.lab.test[127.77.0.5]: the certificate fails PKIX validation for expired.lab.test (cert.expired): MTA-STS senders (enforce policy) will not deliver to it"
 sts badmx-level sts-badmx.lab.test 1 encrypted authenticated \
@@ -244,6 +218,12 @@ sts oversize sts-oversize.lab.test 1 encrypted encrypted "mtasts.policy-too-larg
 fact oversize "no more than 64 KiB kept" '.mta_sts.policy.fetch == "too large" and .mta_sts.policy.body_bytes <= 65536'
 sts badcert sts-badcert.lab.test 1 encrypted encrypted "mtasts.policy-cert-invalid:$W $NOPOL" \
     "mx1.lab.test=n/a" "encrypt"
+if grep -qE "^    fetched from \[127\.77\.3\.1\]: certificate invalid, 0 bytes, [0-9]+ ms \(certificate verify failed: no alternative certificate subject name matches target host name 'mta-sts\.sts-badcert\.lab\.test'\)$" \
+    "$T/badcert.text.out"; then
+	ok "badcert text: the verification error shown"
+else
+	fail "badcert text" "no fetch line with the verification error: $(grep -m1 'fetched' "$T/badcert.text.out")"
+fi
 fact badcert "certificate refused, nothing read" '.mta_sts.policy.fetch == "certificate invalid"
 	and .mta_sts.policy.http_status == null and .mta_sts.policy.body == null'
 sts unreach sts-unreach.lab.test 1 encrypted encrypted "mtasts.policy-fetch-failed:$W $NOPOL" \
@@ -283,6 +263,7 @@ sts notxt sts-notxt.lab.test 1 encrypted encrypted "mtasts.txt-missing:$W tlsrpt
 sts dane sts-dane.lab.test 0 authenticated deferred \
     "mtasts.dane-precedence:$I mtasts.mx-not-listed:$I mtasts.pattern-unused:$I tlsrpt.ok:ok" \
     "ta.lab.test=not-listed" "dane-only"
+section dane "    ta.lab.test: not listed, not listed; DANE governs for senders with DANE"
 fact dane "DANE governs the host" '.mx_hosts[0].mta_sts.dane_governs and .mx_hosts[0].outcomes.dane == "authenticated"'
 postfix dane sts-dane.lab.test "sts-dane.lab.test dane-only" "DANE, which takes precedence over MTA-STS (RFC 8461 section 2)"
 sts dane-level sts-dane.lab.test 2 authenticated deferred \
@@ -303,10 +284,7 @@ message nothing mtasts.none "one.lab.test publishes no MTA-STS policy (no _mta-s
 sts insecure sts.insecure.lab.test 0 encrypted authenticated "mtasts.enforced:ok tlsrpt.ok:ok" \
     "mx1.lab.test=ok" "secure match=mx1.lab.test servername=hostname"
 fact insecure "TXT insecure" '.mta_sts.txt.dns.status == "insecure"'
-text badmx sts-badmx.lab.test
-text garbage sts-garbage.lab.test
 section garbage '    | <html><body><h1>It works!</h1></body></html>' "  not in effect: senders deliver as without MTA-STS"
-text dane sts-dane.lab.test
 fi
 
 # -- Off --------------------------------------------------------------------------------
