@@ -658,6 +658,17 @@ fail:
 	return NULL;
 }
 
+/* first_task - the first task of e whose ticket is kept (or not), or NULL. */
+static struct engine_task *first_task(struct mailtls_engine *e, bool kept)
+{
+	struct engine_task *t;
+
+	LIST_FOREACH(t, &e->tasks, link)
+		if (t->ticket.kept == kept)
+			return t;
+	return NULL;
+}
+
 void mailtls_engine_free(struct mailtls_engine *e)
 {
 	if (e == NULL)
@@ -668,12 +679,7 @@ void mailtls_engine_free(struct mailtls_engine *e)
 	for (int kept = 0; kept <= 1; kept++) {
 		struct engine_task *t;
 
-		for (;;) {
-			LIST_FOREACH(t, &e->tasks, link)
-				if (t->ticket.kept == (kept == 1))
-					break;
-			if (t == NULL)
-				break;
+		while ((t = first_task(e, kept == 1)) != NULL) {
 			LIST_REMOVE(t, link);
 			t->ops->abandon(t);
 		}

@@ -41,21 +41,23 @@ static void body_text(FILE *f, const char *body, size_t len)
 
 	while (off < len) {
 		const char *nl = memchr(body + off, '\n', len - off);
-		size_t ll = nl ? (size_t)(nl - (body + off)) : len - off;
-		size_t cut = ll > BODY_LINE_SHOWN ? BODY_LINE_SHOWN : ll;
+		const char *line = body + off, *stop = nl ? nl : body + len;
+		size_t end, cut;
 		char *esc;
 
-		if (cut > 0 && body[off + cut - 1] == '\r')
-			cut--;
+		if (stop > line && stop[-1] == '\r')
+			stop--;   /* CRLF */
+		end = (size_t)(stop - line);
+		cut = end > BODY_LINE_SHOWN ? BODY_LINE_SHOWN : end;
 		if (shown < BODY_LINES_SHOWN) {
 			esc = mailtls_escape(body + off, cut);
-			fprintf(f, "    | %s%s\n", esc ? esc : "?", ll > BODY_LINE_SHOWN ? "..." : "");
+			fprintf(f, "    | %s%s\n", esc ? esc : "?", end > BODY_LINE_SHOWN ? "..." : "");
 			free(esc);
 			shown++;
 		} else {
 			more++;
 		}
-		off += ll + (nl ? 1 : 0);
+		off = nl ? (size_t)(nl - body) + 1 : len;
 	}
 	if (more > 0)
 		fprintf(f, "    | (%zu more lines)\n", more);
