@@ -180,10 +180,12 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 		bool any = false;
 
 		for (size_t i = 0; i < res->findings.n; i++)
-			any |= res->findings.v[i].subject.host == NULL;
+			any |= res->findings.v[i].subject.host == NULL
+				&& !report_mtasts_finding(&res->findings.v[i]);
 		if (any) {
 			fputs("\nDomain\n", f);
-			report_findings_about(f, &res->findings, NULL, NULL, color, "  ");
+			report_findings_where(f, &res->findings, NULL, NULL, report_not_mtasts_finding,
+					      color, "  ");
 		}
 	}
 	if (res->checked && !res->null_mx) {

@@ -119,6 +119,26 @@ static void policy_text(FILE *f, const struct mailtls_domain_result *res, bool c
 	report_findings_about(f, &res->findings, p->host, p->addr, color, "    ");
 }
 
+bool report_mtasts_finding(const struct mailtls_finding *fi)
+{
+	return strncmp(fi->id, "mtasts.", 7) == 0 || strncmp(fi->id, "tlsrpt.", 7) == 0;
+}
+
+bool report_not_mtasts_finding(const struct mailtls_finding *fi)
+{
+	return !report_mtasts_finding(fi);
+}
+
+static bool tlsrpt_finding(const struct mailtls_finding *fi)
+{
+	return strncmp(fi->id, "tlsrpt.", 7) == 0;
+}
+
+static bool mtasts_only_finding(const struct mailtls_finding *fi)
+{
+	return strncmp(fi->id, "mtasts.", 7) == 0;
+}
+
 void report_mtasts_text(FILE *f, const struct mailtls_domain_result *res, bool color)
 {
 	const struct mailtls_mtasts *m = &res->mtasts;
@@ -152,6 +172,7 @@ void report_mtasts_text(FILE *f, const struct mailtls_domain_result *res, bool c
 	} else {
 		fputs("  not in effect: senders deliver as without MTA-STS\n", f);
 	}
+	report_findings_where(f, &res->findings, NULL, NULL, mtasts_only_finding, color, "  ");
 	fputs("TLS-RPT\n  ", f);
 	report_put(f, m->tlsrpt.lookup.qname);
 	lookup_line(f, " TXT: ", &m->tlsrpt.lookup);
@@ -161,6 +182,7 @@ void report_mtasts_text(FILE *f, const struct mailtls_domain_result *res, bool c
 		report_put(f, m->tlsrpt.rua[i].uri);
 		fputs(m->tlsrpt.rua[i].valid ? ": valid\n" : ": not valid\n", f);
 	}
+	report_findings_where(f, &res->findings, NULL, NULL, tlsrpt_finding, color, "  ");
 }
 
 /* JSON */

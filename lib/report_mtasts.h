@@ -15,6 +15,11 @@
  * when MTA-STS was not evaluated. */
 void report_mtasts_text(FILE *f, const struct mailtls_domain_result *res, bool color);
 
+/* report_mtasts_finding - an mtasts.* or tlsrpt.* finding (the MTA-STS and TLS-RPT
+ * sections show those about the domain; the "Domain" section the others). */
+bool report_mtasts_finding(const struct mailtls_finding *fi);
+bool report_not_mtasts_finding(const struct mailtls_finding *fi);
+
 /* report_mtasts_json - the "mta_sts" object (with "tls_rpt" inside), or null. */
 json_t *report_mtasts_json(const struct mailtls_domain_result *res);
 

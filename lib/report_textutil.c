@@ -64,9 +64,19 @@ void report_finding(FILE *f, const struct mailtls_finding *fi, bool color, const
 void report_findings_about(FILE *f, const struct mailtls_findings *fs, const char *host,
 			  const char *addr, bool color, const char *indent)
 {
+	report_findings_where(f, fs, host, addr, NULL, color, indent);
+}
+
+void report_findings_where(FILE *f, const struct mailtls_findings *fs, const char *host,
+			   const char *addr, bool (*keep)(const struct mailtls_finding *fi),
+			   bool color, const char *indent)
+{
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct mailtls_finding *fi = &fs->v[i];
 		const char *fh = fi->subject.host, *fa = fi->subject.addr;
+
+		if (keep != NULL && !keep(fi))
+			continue;
 
 		if (host != fs->v[i].subject.host
 		    && (host == NULL || fh == NULL || strcmp(host, fh) != 0))

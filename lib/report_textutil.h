@@ -30,6 +30,10 @@ void report_finding(FILE *f, const struct mailtls_finding *fi, bool color, const
  * equal), as report_finding() lines. */
 void report_findings_about(FILE *f, const struct mailtls_findings *fs, const char *host,
 			   const char *addr, bool color, const char *indent);
+/* report_findings_where - the same, only the findings keep() accepts (NULL: all). */
+void report_findings_where(FILE *f, const struct mailtls_findings *fs, const char *host,
+			   const char *addr, bool (*keep)(const struct mailtls_finding *fi),
+			   bool color, const char *indent);
 
 struct mailtls_dns_lookup;
 /* report_lookup_text - a DNS lookup in words: "secure", "NXDOMAIN, secure", "bogus (why)",
