@@ -410,7 +410,7 @@
 	"RFC 8461 4.1", \
 	"Add the host (or a pattern covering it) to the policy and bump the TXT id, or remove the MX record."
 #define T_MTASTS_MX_NO_TLS \
-	"An MX host listed in the enforce policy does not offer STARTTLS, or the TLS handshake fails: MTA-STS senders will not deliver to it.", \
+	"An MX host listed in the enforce policy does not offer STARTTLS, or the TLS handshake fails: MTA-STS senders will not deliver to it. Where the host offers STARTTLS to other clients, a man in the middle may have removed it (STARTTLS stripping): the policy is what stops senders from falling back to plaintext.", \
 	"RFC 8461 4.2", \
 	"Enable STARTTLS with a working certificate on the host (its server findings say what fails)."
 #define T_MTASTS_MX_CERT_INVALID \

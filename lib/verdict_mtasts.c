@@ -144,7 +144,8 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	case MAILTLS_STS_HOST_NO_TLS:
 		snprintf(why, sizeof(why), "%s[%s] %s", h->name, a->addr,
 			 mailtls_result_has(a->server, MAILTLS_F_STARTTLS_NOT_OFFERED)
-			 ? "does not offer STARTTLS" : "offers STARTTLS, but TLS fails");
+			 ? "does not offer STARTTLS (or a man in the middle removed it)"
+			 : "offers STARTTLS, but TLS fails");
 		break;
 	case MAILTLS_STS_HOST_CERT:
 		snprintf(why, sizeof(why), "%s[%s]: the certificate fails PKIX validation for %s (%s)",
