@@ -121,6 +121,7 @@ static void ehlo_hostile(struct conn *, const struct mode *);
 static void ehlo_bad_code(struct conn *, const struct mode *);
 static void greet_close(struct conn *, const struct mode *);
 static void ehlo_split_records(struct conn *, const struct mode *);
+static void ehlo_auth_before_tls(struct conn *, const struct mode *);
 
 #define READY_TLS	"220 2.0.0 Ready to start TLS\r\n"
 #define EHLO_REPLY	"250-" BANNER_NAME "\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
@@ -193,6 +194,9 @@ static const struct mode modes[] = {
 
 	{"split-records", "good, but the EHLO reply after TLS comes as one TLS record per line, in one TCP segment",
 	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_split_records, NULL, 0},
+
+	{"auth-before-tls", "good, but the EHLO reply before STARTTLS offers AUTH PLAIN LOGIN",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_auth_before_tls, NULL, 0},
 
 	/* Slow but correct: each phase alone is within a 1 s timeout, the whole check is not. */
 	{"slow-phases", "good, but the greeting, every reply and the TLS handshake each come 0.8 s late",
@@ -493,6 +497,20 @@ static void ehlo_split_records(struct conn *c, const struct mode *m)
 			break;
 		}
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+}
+
+/*
+ * ehlo_auth_before_tls - before TLS, an EHLO reply offering password login in the clear;
+ * after TLS, the normal reply. No AUTH command is ever answered: the client must not send
+ * one, and it gets 502 like any other.
+ */
+
+static void ehlo_auth_before_tls(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (conn_puts(c, c->ssl ? EHLO_REPLY : "250-" BANNER_NAME "\r\n250-PIPELINING\r\n"
+		      "250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n") < 0)
+		c->why = "write error";
 }
 
 /* ehlo_bad_code - a reply code outside 2xx-5xx */

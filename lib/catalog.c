@@ -93,9 +93,9 @@
 	"RFC 2595 3.2; RFC 9051 6.2.3", \
 	""
 #define T_IMAP_PLAINTEXT_LOGIN_OFFERED \
-	"The IMAP server accepts LOGIN before TLS; careless clients can send a password in the clear.", \
-	"RFC 2595 3.2; RFC 8314 4", \
-	"Advertise LOGINDISABLED before STARTTLS (Dovecot: disable_plaintext_auth = yes)."
+	"The IMAP server does not advertise LOGINDISABLED before TLS, or advertises AUTH=PLAIN or AUTH=LOGIN there: it invites clients to send a password in the clear.", \
+	"RFC 8314 3; RFC 3501 6.2.3; RFC 2595 3.2", \
+	"Advertise LOGINDISABLED and no password mechanism before STARTTLS (Dovecot 2.3: disable_plaintext_auth = yes; 2.4: auth_allow_cleartext = no)."
 
 /* TLS. */
 #define T_TLS_ESTABLISHED \
@@ -449,6 +449,17 @@
 	"A valid TLS-RPT record names where senders report TLS failures.", \
 	"RFC 8460 3", \
 	"None."
+
+/* Credentials before TLS (SMTP submission, LMTP, POP3; IMAP has its own ids above). */
+#define T_AUTH_CLEARTEXT_OFFERED \
+	"The server offers password login (SMTP AUTH, POP3 USER or SASL) before TLS: it invites clients to send a password in the clear. The message lists what it offers.", \
+	"RFC 8314 3; RFC 4954 4", \
+	"Offer authentication only after STARTTLS (Postfix: smtpd_tls_auth_only = yes; Dovecot 2.3: disable_plaintext_auth = yes; 2.4: auth_allow_cleartext = no)."
+/* The same on port 25, whose clients are MTAs that do not log in: info, not a warning. */
+#define T_AUTH_CLEARTEXT_OFFERED_MX \
+	"An SMTP server on the relay port offers AUTH before STARTTLS: MTAs do not log in, but a mail client pointed at port 25 can send a password in the clear. The message lists the mechanisms.", \
+	"RFC 8314 3; RFC 4954 4", \
+	"Offer AUTH only after STARTTLS (Postfix: smtpd_tls_auth_only = yes), or not at all on port 25: users submit on 587 or 465."
 
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
 #define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },

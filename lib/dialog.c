@@ -97,6 +97,12 @@ void dialog_finding(struct probe *p, enum mailtls_fid id, const char *fmt, ...)
 	mailtls_result_add(p->res, id, "%s: %s", p->prefix, buf);
 }
 
+void dialog_cleartext_auth(struct probe *p, enum mailtls_fid id, const char *offered, const char *verb)
+{
+	dialog_finding(p, id, "%s offered before %s: clients may send passwords in the clear (RFC 8314 section 3)",
+		       offered, verb);
+}
+
 void dialog_add_cap_lines(const struct reply *r, size_t first, struct mailtls_strlist *l)
 {
 	for (size_t i = first; i < r->nlines && l->n < DIALOG_CAPS_MAX; i++) {

@@ -150,6 +150,12 @@ void dialog_finding(struct probe *p, enum mailtls_fid id, const char *fmt, ...)
 #endif
 	;
 
+/* dialog_cleartext_auth - the server offers password login before TLS: finding id (an
+ * auth.cleartext-offered id) saying that `offered` ("AUTH PLAIN LOGIN", escaped by the
+ * caller) comes before `verb` ("STARTTLS", "STLS"). Only what is advertised: mailtls never
+ * sends credentials. */
+void dialog_cleartext_auth(struct probe *p, enum mailtls_fid id, const char *offered, const char *verb);
+
 /* dialog_protocol_error - a reply broke the protocol: finding + end. */
 void dialog_protocol_error(struct probe *p, enum reply_feed why, const char *line, size_t len);
 

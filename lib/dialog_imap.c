@@ -93,6 +93,36 @@ static void on_greeting(struct probe *p, const struct imap_line *il, const char 
 	}
 }
 
+/*
+ * note_login - what the capabilities before TLS say about passwords: LOGINDISABLED, as
+ * RFC 3501 6.2.3 says a server SHOULD advertise there, or an invitation to send a password
+ * in the clear (RFC 8314 3): LOGIN allowed, or AUTH=PLAIN / AUTH=LOGIN advertised.
+ */
+static void note_login(struct probe *p, const struct mailtls_strlist *caps)
+{
+	static const char *const mechs[] = { "AUTH=PLAIN", "AUTH=LOGIN" };
+	char auth[64] = "";
+
+	for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
+		if (caps_have(caps, mechs[i]))
+			snprintf(auth + strlen(auth), sizeof(auth) - strlen(auth), "%s%s",
+				 auth[0] ? " " : "", mechs[i]);
+	if (p->res->session.login_disabled) {
+		dialog_finding(p, MAILTLS_F_IMAP_LOGIN_DISABLED, "LOGINDISABLED advertised before TLS");
+		if (auth[0])
+			dialog_finding(p, MAILTLS_F_IMAP_PLAINTEXT_LOGIN_OFFERED,
+				       "LOGINDISABLED, but %s advertised before TLS: clients may send passwords in the clear with AUTHENTICATE (RFC 8314 section 3)",
+				       auth);
+	} else if (auth[0]) {
+		dialog_finding(p, MAILTLS_F_IMAP_PLAINTEXT_LOGIN_OFFERED,
+			       "no LOGINDISABLED, and %s advertised before TLS: the server would accept a password in the clear, and clients may send one (RFC 8314 section 3)",
+			       auth);
+	} else {
+		dialog_finding(p, MAILTLS_F_IMAP_PLAINTEXT_LOGIN_OFFERED,
+			       "no LOGINDISABLED before TLS: the server would accept a password in the clear");
+	}
+}
+
 /* on_capability_done - the tagged reply to the first CAPABILITY arrived. */
 static void on_capability_done(struct probe *p, const struct imap_line *il)
 {
@@ -116,11 +146,7 @@ static void on_capability_done(struct probe *p, const struct imap_line *il)
 	}
 	s->starttls_offered = true;
 	dialog_finding(p, MAILTLS_F_STARTTLS_OFFERED, "STARTTLS in the CAPABILITY list");
-	if (s->login_disabled)
-		dialog_finding(p, MAILTLS_F_IMAP_LOGIN_DISABLED, "LOGINDISABLED advertised before TLS");
-	else
-		dialog_finding(p, MAILTLS_F_IMAP_PLAINTEXT_LOGIN_OFFERED,
-				   "no LOGINDISABLED before TLS: the server would accept a password in the clear");
+	note_login(p, caps);
 	imap_command(p, IMAP_STARTTLS, "STARTTLS");
 }
 

@@ -59,6 +59,28 @@ static bool capa_has(const struct reply *r, const char *kw)
 	return false;
 }
 
+/*
+ * note_auth - USER, or SASL with any mechanism, in the CAPA list before STLS invites clients
+ * to send a password in the clear (RFC 8314 3; RFC 2449 6 names these capabilities).
+ * The message lists what is offered.
+ */
+static void note_auth(struct probe *p, const char *before)
+{
+	const char *mechs;
+	size_t len;
+	bool user = reply_keyword(&p->reply, 0, "USER", &mechs, &len);
+	bool sasl = reply_keyword(&p->reply, 0, "SASL", &mechs, &len) && len > 0;
+	char *e = sasl ? escape_text(mechs, len > 200 ? 200 : len) : NULL;
+	char offered[1100];
+
+	if (!user && !sasl)
+		return;
+	snprintf(offered, sizeof(offered), "%s%s%s%s", user ? "USER" : "", user && sasl ? " and " : "",
+		 sasl ? "SASL " : "", sasl && e ? e : "");
+	free(e);
+	dialog_cleartext_auth(p, MAILTLS_F_AUTH_CLEARTEXT_OFFERED, offered, before);
+}
+
 /* on_capa_done - the CAPA list (before or after TLS) is complete. */
 static void on_capa_done(struct probe *p)
 {
@@ -72,11 +94,13 @@ static void on_capa_done(struct probe *p)
 	dialog_add_cap_lines(&p->reply, 0, &s->caps_pre);
 	if (!capa_has(&p->reply, "STLS")) {
 		dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED, "STLS is not in the CAPA list");
+		note_auth(p, "TLS (there is no STLS)");
 		pop3_command(p, POP3_QUIT, "QUIT");
 		return;
 	}
 	s->starttls_offered = true;
 	dialog_finding(p, MAILTLS_F_STARTTLS_OFFERED, "STLS in the CAPA list");
+	note_auth(p, "STLS");
 	pop3_command(p, POP3_STLS, "STLS");
 }
 

@@ -123,6 +123,28 @@ static void note_names(struct probe *p)
 		       shown, p->names[0]);
 }
 
+/*
+ * note_auth - AUTH in the EHLO reply before STARTTLS invites clients to send a password in
+ * the clear (RFC 8314 3; RFC 4954 4: no PLAIN without TLS). Any mechanism counts: the
+ * message lists them. Submission and LMTP: a warning. Port 25: info (its clients are MTAs
+ * that do not log in), as its own id, since a finding's severity is its id's. `before`
+ * names what the offer precedes ("STARTTLS").
+ */
+static void note_auth(struct probe *p, const char *before)
+{
+	const char *mechs;
+	size_t len;
+	char *e, offered[1100];
+
+	if (!reply_keyword(&p->reply, 1, "AUTH", &mechs, &len))
+		return;
+	e = escape_text(mechs, len > 200 ? 200 : len);
+	snprintf(offered, sizeof(offered), "AUTH%s%s", e && e[0] ? " " : "", e ? e : "");
+	free(e);
+	dialog_cleartext_auth(p, p->proto == MAILTLS_PROTO_SMTP ? MAILTLS_F_AUTH_CLEARTEXT_OFFERED_MX :
+			      MAILTLS_F_AUTH_CLEARTEXT_OFFERED, offered, before);
+}
+
 static void on_ehlo(struct probe *p)
 {
 	struct mailtls_session *s = &p->res->session;
@@ -150,12 +172,14 @@ static void on_ehlo(struct probe *p)
 	if (!smtp_ehlo_has(&p->reply, "STARTTLS")) {
 		dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED, "STARTTLS is not offered in the reply to %s",
 			       hello_verb(p));
+		note_auth(p, "TLS (there is no STARTTLS)");
 		smtp_quit(p);
 		return;
 	}
 	s->starttls_offered = true;
 	dialog_finding(p, MAILTLS_F_STARTTLS_OFFERED, "STARTTLS offered in the reply to %s",
 			   hello_verb(p));
+	note_auth(p, "STARTTLS");
 	smtp_enter_state(p, SMTP_STARTTLS);
 	dialog_send(p, "STARTTLS");
 }

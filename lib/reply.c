@@ -140,6 +140,25 @@ bool smtp_ehlo_has(const struct reply *r, const char *keyword)
 	return false;
 }
 
+bool reply_keyword(const struct reply *r, size_t first, const char *keyword, const char **params,
+		   size_t *plen)
+{
+	size_t kl = strlen(keyword);
+
+	for (size_t i = first; i < r->nlines; i++) {
+		size_t len;
+		const char *l = reply_line(r, i, &len);
+
+		if (l == NULL || len < kl || strncasecmp(l, keyword, kl) != 0 ||
+		    (len > kl && l[kl] != ' ' && l[kl] != '='))
+			continue;
+		*params = len > kl ? l + kl + 1 : l + kl;
+		*plen = len > kl ? len - kl - 1 : 0;
+		return true;
+	}
+	return false;
+}
+
 bool words_next(const char *s, size_t len, size_t *pos, const char **w, size_t *wlen)
 {
 	size_t i = *pos;

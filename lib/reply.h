@@ -53,6 +53,13 @@ const char *reply_line(const struct reply *r, size_t i, size_t *len);
  * line 0 is the greeting, lines 1.. are "KEYWORD params". */
 bool smtp_ehlo_has(const struct reply *r, const char *keyword);
 
+/* reply_keyword - find the first of lines first.. of r that is keyword (case-insensitive)
+ * alone or followed by a space or '=' ("AUTH PLAIN LOGIN", the old "AUTH=LOGIN", POP3's
+ * "SASL PLAIN" or "USER"): true, with *params and *plen the text after the separator (into
+ * r->text; length 0 when none); false when no line is. */
+bool reply_keyword(const struct reply *r, size_t first, const char *keyword, const char **params,
+		   size_t *plen);
+
 /* IMAP (RFC 9051 7, RFC 3501 7): classify one response line. */
 enum imap_kind {
 	IMAP_UNTAGGED,           /* untagged: star, space, ... */

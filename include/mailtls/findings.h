@@ -7,7 +7,8 @@
 #ifndef MAILTLS_FINDINGS_H
 #define MAILTLS_FINDINGS_H
 
-/* X(SYMBOL, "id", SEVERITY), in catalogue order. */
+/* X(SYMBOL, "id", SEVERITY), in catalogue order. New ids go at the end: the enum values
+ * are part of the public interface. */
 #define MAILTLS_FINDINGS(X) \
 	X(CONN_RESOLVE_FAILED, "conn.resolve-failed", CRITICAL) \
 	X(CONN_REFUSED, "conn.refused", CRITICAL) \
@@ -28,7 +29,7 @@
 	X(STARTTLS_NOT_OFFERED, "starttls.not-offered", CRITICAL) \
 	X(STARTTLS_REFUSED, "starttls.refused", CRITICAL) \
 	X(IMAP_LOGIN_DISABLED, "imap.login-disabled", OK) \
-	X(IMAP_PLAINTEXT_LOGIN_OFFERED, "imap.plaintext-login-offered", INFO) \
+	X(IMAP_PLAINTEXT_LOGIN_OFFERED, "imap.plaintext-login-offered", WARNING) \
 	X(TLS_ESTABLISHED, "tls.established", OK) \
 	X(TLS_HANDSHAKE_FAILED, "tls.handshake-failed", CRITICAL) \
 	X(TLS_LEGACY_VERSION, "tls.legacy-version", WARNING) \
@@ -114,7 +115,9 @@
 	X(TLSRPT_MULTIPLE, "tlsrpt.multiple", WARNING) \
 	X(TLSRPT_INVALID, "tlsrpt.invalid", WARNING) \
 	X(TLSRPT_BAD_URI, "tlsrpt.bad-uri", WARNING) \
-	X(TLSRPT_OK, "tlsrpt.ok", OK)
+	X(TLSRPT_OK, "tlsrpt.ok", OK) \
+	X(AUTH_CLEARTEXT_OFFERED, "auth.cleartext-offered", WARNING) \
+	X(AUTH_CLEARTEXT_OFFERED_MX, "auth.cleartext-offered-mx", INFO)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,

@@ -248,6 +248,46 @@ static void words(void **state)
 	assert_false(words_next(s, strlen(s), &pos, &w, &wl));
 }
 
+/* reply_keyword: the AUTH line of an EHLO reply (the new and the old "AUTH=" form), POP3's
+ * USER and SASL; the keyword must be a whole word and line 0 (the greeting) can be skipped. */
+static void keywords(void **state)
+{
+	static const struct {
+		const char *lines[3];
+		size_t first;
+		const char *keyword;
+		const char *params;   /* NULL: not found */
+	} cases[] = {
+		{ { "250-mx", "250-AUTH PLAIN LOGIN", "250 STARTTLS" }, 1, "AUTH", "PLAIN LOGIN" },
+		{ { "250-mx", "250-auth=LOGIN", "250 STARTTLS" }, 1, "AUTH", "LOGIN" },
+		{ { "250-mx", "250-AUTH", "250 STARTTLS" }, 1, "AUTH", "" },
+		{ { "250-mx", "250-AUTHX PLAIN", "250 STARTTLS" }, 1, "AUTH", NULL },
+		{ { "250-AUTH PLAIN", "250-SIZE 10", "250 STARTTLS" }, 1, "AUTH", NULL },
+		{ { "250-mx", "250-SIZE 10", "250 STARTTLS" }, 1, "AUTH", NULL },
+		{ { "250-USER", "250-SASL PLAIN", "250 STLS" }, 0, "USER", "" },
+		{ { "250-USER", "250-SASL PLAIN", "250 STLS" }, 0, "SASL", "PLAIN" },
+		{ { "250-USERX", "250-TOP", "250 STLS" }, 0, "USER", NULL },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct reply r = { 0 };
+		const char *params = NULL;
+		size_t len = 99;
+
+		for (size_t j = 0; j < 3; j++)
+			assert_true(smtp_reply_feed(&r, cases[i].lines[j], strlen(cases[i].lines[j])) >= 0);
+		if (cases[i].params == NULL) {
+			assert_false(reply_keyword(&r, cases[i].first, cases[i].keyword, &params, &len));
+		} else {
+			assert_true(reply_keyword(&r, cases[i].first, cases[i].keyword, &params, &len));
+			assert_int_equal(len, strlen(cases[i].params));
+			assert_memory_equal(params, cases[i].params, len);
+		}
+		reply_free(&r);
+	}
+}
+
 static void escaping(void **state)
 {
 	static const struct {
@@ -302,6 +342,7 @@ int main(void)
 		cmocka_unit_test(imap_table),
 		cmocka_unit_test(pop3_table),
 		cmocka_unit_test(words),
+		cmocka_unit_test(keywords),
 		cmocka_unit_test(escaping),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
