@@ -114,7 +114,13 @@
 	X(TLSRPT_MULTIPLE, "tlsrpt.multiple", WARNING) \
 	X(TLSRPT_INVALID, "tlsrpt.invalid", WARNING) \
 	X(TLSRPT_BAD_URI, "tlsrpt.bad-uri", WARNING) \
-	X(TLSRPT_OK, "tlsrpt.ok", OK)
+	X(TLSRPT_OK, "tlsrpt.ok", OK) \
+	X(OCSP_STAPLED_GOOD, "ocsp.stapled-good", OK) \
+	X(OCSP_REVOKED, "ocsp.revoked", CRITICAL) \
+	X(OCSP_UNKNOWN, "ocsp.unknown", WARNING) \
+	X(OCSP_STALE, "ocsp.stale", WARNING) \
+	X(OCSP_BAD_SIGNATURE, "ocsp.bad-signature", WARNING) \
+	X(OCSP_MALFORMED, "ocsp.malformed", WARNING)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,
