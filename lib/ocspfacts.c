@@ -248,7 +248,8 @@ int ocspfacts_get(const unsigned char *der, size_t len, STACK_OF(X509) *presente
 	f->basic = true;
 	issuer = find_issuer(presented, store, leaf);
 	r = check_signature(bs, presented, issuer, store, at, f);
-	if (r == 0)
+	/* What an unverified response says is no fact about the leaf: left unread. */
+	if (r == 0 && f->signature_valid)
 		r = leaf_status(bs, leaf, issuer, at, f);
 out:
 	X509_free(issuer);

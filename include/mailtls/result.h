@@ -212,6 +212,7 @@ struct mailtls_ocsp_facts {
 	                           * whose chain verifies to the trust store at the
 	                           * validation time (RFC 6960 4.2.2.2) */
 	char *verify_error;       /* why not, in OpenSSL's words; NULL when valid; owned */
+	/* The rest only when signature_valid: an unverified response says nothing. */
 	bool covers_leaf;         /* a SingleResponse is about the leaf (issuer and serial) */
 	char *serial;             /* when not: the serial (hex) the first one is about, or
 	                           * NULL; owned */
