@@ -201,6 +201,18 @@ static const struct mode modes[] = {
 	/* Slow but correct: each phase alone is within a 1 s timeout, the whole check is not. */
 	{"slow-phases", "good, but the greeting, every reply and the TLS handshake each come 0.8 s late",
 	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 800},
+
+	/* OCSP stapling: good, but the handshake staples PKI_DIR/MODE.der (see staples[]). */
+	{"ocsp-good", "good, stapling a good OCSP response (PKI_DIR/ocsp-good.der)",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+	{"ocsp-revoked", "working STARTTLS, stapling an OCSP response that says revoked (PKI_DIR/ocsp-revoked.der)",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, "revoked", 0},
+	{"ocsp-unknown", "good, stapling an OCSP response with status unknown (PKI_DIR/ocsp-unknown.der)",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+	{"ocsp-stale", "good, stapling an OCSP response whose nextUpdate is a minute after the lab start (PKI_DIR/ocsp-stale.der)",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+	{"ocsp-badsig", "good, stapling an OCSP response signed by the rogue CA (PKI_DIR/ocsp-badsig.der)",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 };
 
 #define NMODES	(sizeof(modes) / sizeof(modes[0]))
@@ -782,6 +794,67 @@ static SSL_CTX *load_cert(const char *pki, const char *name)
 	return (ctx);
 }
 
+/*
+ * OCSP stapling: a mode named here staples PKI_DIR/MODE.der (lab/mkcerts.sh makes
+ * them) in every handshake whose client asks for it (status_request).
+ */
+static const char *const staples[] = {
+	"ocsp-good", "ocsp-revoked", "ocsp-unknown", "ocsp-stale", "ocsp-badsig",
+};
+
+#define STAPLE_MAX	(1024 * 1024)	/* largest response file we read */
+
+struct staple {
+	unsigned char *der;
+	size_t	len;
+};
+
+/* staple_cb - hand a copy of the response to OpenSSL, which frees it */
+
+static int staple_cb(SSL *ssl, void *arg)
+{
+	const struct staple *st = arg;
+	unsigned char *copy = OPENSSL_malloc(st->len);
+
+	if (copy == NULL)
+		return (SSL_TLSEXT_ERR_NOACK);
+	memcpy(copy, st->der, st->len);
+	if (SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)st->len) != 1) {
+		OPENSSL_free(copy);
+		return (SSL_TLSEXT_ERR_NOACK);
+	}
+	return (SSL_TLSEXT_ERR_OK);
+}
+
+/* staple_setup - when the mode staples, load its response into ctx */
+
+static void staple_setup(SSL_CTX *ctx, const struct mode *m, const char *pki)
+{
+	char	path[1024];
+	struct staple *st;
+	FILE   *f;
+	size_t	i;
+
+	for (i = 0; i < sizeof(staples) / sizeof(staples[0]); i++)
+		if (strcmp(staples[i], m->name) == 0)
+			break;
+	if (i == sizeof(staples) / sizeof(staples[0]))
+		return;
+	snprintf(path, sizeof(path), "%s/%s.der", pki, m->name);
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->der = malloc(STAPLE_MAX)) == NULL)
+		fatal("out of memory");
+	if ((f = fopen(path, "rb")) == NULL)
+		fatal("cannot open OCSP response %s: %s", path, strerror(errno));
+	st->len = fread(st->der, 1, STAPLE_MAX, f);
+	fclose(f);
+	if (st->len == 0 || st->len == STAPLE_MAX)
+		fatal("OCSP response %s is empty or too large", path);
+	/* st lives as long as the process: every child staples it. */
+	SSL_CTX_set_tlsext_status_cb(ctx, staple_cb);
+	SSL_CTX_set_tlsext_status_arg(ctx, st);
+}
+
 /* open_listener - parse ADDR:PORT=MODE[/CERT] and listen there */
 
 static void open_listener(struct listener *l, const char *arg, const char *pki)
@@ -806,6 +879,7 @@ static void open_listener(struct listener *l, const char *arg, const char *pki)
 	if (strlen(cert) >= 64)
 		fatal("certificate name too long: %s", arg);
 	l->ctx = load_cert(pki, cert);
+	staple_setup(l->ctx, l->mode, pki);
 	snprintf(l->spec, sizeof(l->spec), "%s", buf);
 	if (buf[0] == '[') {
 		host = buf + 1;

@@ -111,6 +111,11 @@ FAULT_TLS10_ONLY	faultd	127.77.0.67	25	tls10-only	mx1.lab.test	-
 FAULT_SLOW_PHASES	faultd	127.77.0.68	25	slow-phases	mx1.lab.test	-
 FAULT_SPLIT_RECORDS	faultd	127.77.0.69	25	split-records	mx1.lab.test	-
 FAULT_AUTH_BEFORE_TLS	faultd	127.77.0.71	587	auth-before-tls	mx1.lab.test	-
+FAULT_OCSP_GOOD		faultd	127.77.0.70	25	ocsp-good	mx1.lab.test	-
+FAULT_OCSP_REVOKED	faultd	127.77.0.71	25	ocsp-revoked	revoked.lab.test	-
+FAULT_OCSP_UNKNOWN	faultd	127.77.0.72	25	ocsp-unknown	mx1.lab.test	-
+FAULT_OCSP_STALE	faultd	127.77.0.73	25	ocsp-stale	mx1.lab.test	-
+FAULT_OCSP_BADSIG	faultd	127.77.0.74	25	ocsp-badsig	mx1.lab.test	-
 STS			nginx	127.77.3.1	443	mtasts	mta-sts.sts-enforce.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30

@@ -23,6 +23,15 @@
 #	configuration written here, signed by "openssl dgst -sign" with the
 #	intermediate's key, and the signed certificate assembled the same way.
 #
+#	Stapled OCSP responses (faultd's ocsp-* modes), DER, made by "openssl
+#	ocsp" acting as the intermediate's responder from the CA database of
+#	"openssl ca": ocsp-good.der (good for good.crt), ocsp-revoked.der (for
+#	the leaf "revoked", revoked in that database), ocsp-unknown.der (good.crt
+#	asked of a database that does not know it), ocsp-stale.der (good, but
+#	nextUpdate one minute later: stale for a check made with --at an hour
+#	on; the CLI cannot backdate) and ocsp-badsig.der (good, signed by the
+#	rogue CA).
+#
 #	Running it again replaces the previous PKI entirely (idempotent).
 #
 # DIAGNOSTICS
@@ -40,7 +49,7 @@ out=$(cd "$out" && pwd)
 
 # Start from nothing: stale dates (e.g. "soon") must never survive a rerun.
 rm -rf "$out/ca"
-rm -f "$out"/*.pem "$out"/*.crt "$out"/*.key "$out"/*.csr
+rm -f "$out"/*.pem "$out"/*.crt "$out"/*.key "$out"/*.csr "$out"/*.der
 umask 077
 mkdir -p "$out/ca"
 
@@ -419,12 +428,34 @@ wait $chain50_pid || die "making the 50-certificate chain failed"
 # The incomplete server forgets its intermediate.
 cp "$out/incomplete.crt" "$out/incomplete.chain.pem"
 
+# Stapled OCSP responses, all about leaves of the intermediate.
+leaf revoked     int   revoked.lab.test    "DNS:revoked.lab.test" "$past" "$year"
+CADIR=$out/ca/int openssl ca -batch -config "$cnf" -revoke "$out/revoked.crt" \
+    -crl_reason keyCompromise 2>"$out/ca/err" ||
+    { cat "$out/ca/err" >&2; die "revoking the revoked leaf failed"; }
+: >"$out/ca/int/empty-index.txt"
+# ocspresp OUT CERT INDEX SIGNER DAYS_OPTION...
+ocspresp() {
+	o=$1 c=$2 idx=$3 signer=$4
+	shift 4
+	openssl ocsp -index "$idx" -rsigner "$out/ca/$signer/ca.pem" \
+	    -rkey "$out/ca/$signer/ca.key" -CA "$out/ca/int/ca.pem" \
+	    -issuer "$out/ca/int/ca.pem" -cert "$out/$c.crt" -no_nonce \
+	    -respout "$out/$o.der" "$@" >/dev/null 2>"$out/ca/err" ||
+	    { cat "$out/ca/err" >&2; die "OCSP response $o failed"; }
+}
+ocspresp ocsp-good    good    "$out/ca/int/index.txt"       int   -ndays 7
+ocspresp ocsp-revoked revoked "$out/ca/int/index.txt"       int   -ndays 7
+ocspresp ocsp-unknown good    "$out/ca/int/empty-index.txt" int   -ndays 7
+ocspresp ocsp-stale   good    "$out/ca/int/index.txt"       int   -nmin 1
+ocspresp ocsp-badsig  good    "$out/ca/int/index.txt"       rogue -ndays 7
+
 cp "$out/ca/root/ca.pem" "$out/root.pem"
 cp "$out/ca/int/ca.pem" "$out/int.pem"
 cp "$out/ca/rogue/ca.pem" "$out/rogue.pem"
 rm -f "$out/ca/err"
 
 # Certificates are public; keys stay 0600 (servers read them as root).
-chmod 644 "$out"/*.pem "$out"/*.crt
+chmod 644 "$out"/*.pem "$out"/*.crt "$out"/*.der
 chmod 755 "$out"
 exit 0

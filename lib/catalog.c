@@ -460,6 +460,31 @@
 	"An SMTP server on the relay port offers AUTH before STARTTLS: MTAs do not log in, but a mail client pointed at port 25 can send a password in the clear. The message lists the mechanisms.", \
 	"RFC 8314 3; RFC 4954 4", \
 	"Offer AUTH only after STARTTLS (Postfix: smtpd_tls_auth_only = yes), or not at all on port 25: users submit on 587 or 465."
+/* OCSP stapling (RFC 6066 8, RFC 6960): only when the server staples a response. */
+#define T_OCSP_STAPLED_GOOD \
+	"The server stapled an OCSP response that is signed by the certificate's issuer (or its delegated responder), current at the validation time, and says the certificate is good.", \
+	"RFC 6960 4.2.2.2", \
+	"None."
+#define T_OCSP_REVOKED \
+	"The server stapled a valid OCSP response that says its own certificate was revoked: clients that read the staple refuse it. The message gives the revocation date and reason.", \
+	"RFC 6960 2.2", \
+	"Install a new certificate and key at once (a revoked certificate stays revoked), then restart the server so that it staples a fresh response."
+#define T_OCSP_UNKNOWN \
+	"The stapled OCSP response does not vouch for the certificate: the responder says its status is unknown, or the response is about another certificate (a staple left over from the previous certificate).", \
+	"RFC 6960 2.2", \
+	"Make the server fetch the response for the certificate it serves (reload it after a certificate change), from the responder named in the certificate's AIA extension."
+#define T_OCSP_STALE \
+	"The stapled OCSP response is not current at the validation time: its nextUpdate has passed, or its thisUpdate lies in the future (5 minutes of clock skew allowed). Clients ignore it, and the server keeps serving an old one.", \
+	"RFC 6960 4.2.2.1", \
+	"Check that the server refreshes its staple before nextUpdate (a file written by cron, or the server's own fetcher) and that its clock is right."
+#define T_OCSP_BAD_SIGNATURE \
+	"The stapled OCSP response does not verify: its signature is wrong, its responder's chain does not lead to a trust anchor, or the responder is neither the issuer nor delegated by it. Clients ignore it.", \
+	"RFC 6960 4.2.2.2", \
+	"Staple the response of the CA that issued the certificate (its AIA OCSP responder), not one from another CA or test responder."
+#define T_OCSP_MALFORMED \
+	"The server stapled something that is not a usable OCSP response: it does not decode, its status is not successful (tryLater, internalError, ...), or it is over 64 KiB and was not read. Clients ignore it.", \
+	"RFC 6960 4.2.1", \
+	"Staple only successful responses as the responder sent them (DER); have the server drop a failed fetch instead of stapling the error."
 
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
 #define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },

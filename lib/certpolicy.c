@@ -2,7 +2,7 @@
  * certpolicy.c - certificate facts to cert.* findings and would_authenticate.
  *
  * NAME
- *	certpolicy_apply
+ *	certpolicy_apply, certpolicy_ocsp
  * SYNOPSIS
  *	#include "certpolicy.h"
  * DESCRIPTION
@@ -51,11 +51,13 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <mailtls/mailtls.h>
 #include "certpolicy.h"
 #include "certtext.h"
+#include "ocspfacts.h"
 #include "x509info.h"
 
 #define CERTPOLICY_LIST_MAX 1200  /* longest list of presented names in one message */
@@ -579,5 +581,98 @@ int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
 	if (r != 0)
 		return r;
 	res->would_authenticate = cf->verified && names_ok(nf) && !critical_cert_finding(res);
+	return 0;
+}
+
+/* ocsp_dates - "thisUpdate T, nextUpdate N" (or "no nextUpdate") into buf. */
+static const char *ocsp_dates(const struct mailtls_ocsp_facts *f, char *buf, size_t len)
+{
+	char t1[32], t2[32];
+
+	snprintf(buf, len, "thisUpdate %s, %s%s", mailtls_time_format(f->this_update, t1, sizeof(t1)),
+		 f->next_update ? "nextUpdate " : "no nextUpdate",
+		 f->next_update ? mailtls_time_format(f->next_update, t2, sizeof(t2)) : "");
+	return buf;
+}
+
+/* ocsp_stale - ocsp.stale for a response that is not current at `at`. */
+static int ocsp_stale(const struct mailtls_ocsp_facts *f, time_t at, struct mailtls_result *res)
+{
+	char when[32], d[96];
+
+	mailtls_time_format(at, when, sizeof(when));
+	if (f->this_update > at)
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_STALE, 0,
+			"the stapled OCSP response is dated in the future: thisUpdate %s is %lld "
+			"minutes after the validation time %s", ocsp_dates(f, d, sizeof(d)),
+			(long long)((f->this_update - at) / 60), when);
+	if (f->next_update != 0 && f->next_update < f->this_update)
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_STALE, 0,
+			"the stapled OCSP response's nextUpdate is before its thisUpdate (%s)",
+			ocsp_dates(f, d, sizeof(d)));
+	return mailtls_result_add_cert(res, MAILTLS_F_OCSP_STALE, 0,
+		"the stapled OCSP response is stale: its nextUpdate passed %lld minutes before the "
+		"validation time %s (%s); the server keeps stapling an old response",
+		(long long)((at - f->next_update) / 60), when, ocsp_dates(f, d, sizeof(d)));
+}
+
+int certpolicy_ocsp(const struct mailtls_ocsp_facts *f, time_t at, struct mailtls_result *res)
+{
+	char date[32], d[96];
+	int r;
+
+	if (!f->stapled)
+		return 0;
+	if (f->too_large)
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_MALFORMED, 0,
+			"the stapled OCSP response is %zu bytes, more than the %d bytes mailtls "
+			"reads: not checked", f->der_len, OCSPFACTS_DER_MAX);
+	if (!f->parsed)
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_MALFORMED, 0,
+			"the stapled OCSP response (%zu bytes) does not decode as an OCSPResponse "
+			"(RFC 6960 4.2.1)", f->der_len);
+	if (f->response_status != OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_MALFORMED, 0,
+			"the stapled OCSP response has status %s (%d), not successful: it holds no "
+			"certificate status", OCSP_response_status_str(f->response_status),
+			f->response_status);
+	if (!f->basic)
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_MALFORMED, 0,
+			"the stapled OCSP response is successful but holds no BasicOCSPResponse "
+			"that decodes");
+	if (!f->signature_valid)
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_BAD_SIGNATURE, 0,
+			"the stapled OCSP response does not verify (%s): ignored, as clients ignore it",
+			f->verify_error ? f->verify_error : "unknown reason");
+	if (!f->covers_leaf)
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_UNKNOWN, 0,
+			"the stapled OCSP response is not about this certificate (serial %s): it "
+			"is about serial %s", res->chain_len > 0 && res->chain[0].serial ?
+			res->chain[0].serial : "?", f->serial ? f->serial : "(none)");
+	switch (f->cert_status) {
+	case MAILTLS_OCSP_CERT_REVOKED:
+		res->would_authenticate = false;
+		res->chain_trusted = false;
+		mailtls_time_format(f->revocation_time, date, sizeof(date));
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_REVOKED, 0,
+			"the stapled OCSP response says the certificate was revoked on %s (%s)",
+			date, f->revocation_reason >= 0 ?
+			OCSP_crl_reason_str(f->revocation_reason) : "no reason given");
+	case MAILTLS_OCSP_CERT_UNKNOWN:
+		r = mailtls_result_add_cert(res, MAILTLS_F_OCSP_UNKNOWN, 0,
+			"the stapled OCSP response says the certificate's status is unknown: "
+			"the responder does not know it (%s)", ocsp_dates(f, d, sizeof(d)));
+		if (r == 0 && !f->current)
+			r = ocsp_stale(f, at, res);
+		return r;
+	case MAILTLS_OCSP_CERT_GOOD:
+		if (!f->current)
+			return ocsp_stale(f, at, res);
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_STAPLED_GOOD, 0,
+			"the stapled OCSP response says good (%s), signed and current",
+			ocsp_dates(f, d, sizeof(d)));
+	case MAILTLS_OCSP_CERT_NONE:
+		break;
+	}
 	return 0;
 }

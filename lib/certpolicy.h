@@ -26,4 +26,11 @@ struct certpolicy_params {
 int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
 		     const struct certpolicy_params *p, struct mailtls_result *res);
 
+/* certpolicy_ocsp - add to res the ocsp.* findings for the facts of a stapled OCSP
+ * response (f->stapled; nothing when it is not), about the leaf, at validation time at. A
+ * response that does not verify is ignored past ocsp.bad-signature, as clients ignore it.
+ * A revocation it states clears res->would_authenticate and res->chain_trusted. Returns 0
+ * or MAILTLS_ENOMEM. */
+int certpolicy_ocsp(const struct mailtls_ocsp_facts *f, time_t at, struct mailtls_result *res);
+
 #endif

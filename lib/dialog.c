@@ -15,6 +15,7 @@
 #include "dialog.h"
 #include "escape.h"
 #include "proto.h"
+#include "tls.h"
 #include "verify.h"
 
 const struct dialog_ops *dialog_ops_for(enum mailtls_proto proto)
@@ -331,6 +332,7 @@ void dialog_tls_up(struct probe *p)
 		mailtls_result_add(p->res, MAILTLS_F_CERT_VERIFY_ERROR, "the server sent no certificate");
 		return;
 	}
+	vp.ocsp_len = tls_stapled_ocsp(ssl, &vp.ocsp);
 	verify_chain(chain, &vp, p->res);
 	/* The chain OpenSSL verified in the handshake is the one verify_chain() saw: the
 	 * record matches index the same chain[]. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include <openssl/ocsp.h>
 #include <mailtls/mailtls.h>
 #include <mailtls/dnsfacts.h>
 #include "escape.h"
@@ -148,6 +149,38 @@ static json_t *dane_json(const struct mailtls_dane_facts *d)
 	return o;
 }
 
+/* ocsp_json - the stapled OCSP response's facts (docs/json.md "ocsp"); null when none. */
+static json_t *ocsp_json(const struct mailtls_ocsp_facts *f)
+{
+	const char *cs = mailtls_ocsp_cert_status_name(f->cert_status);
+	json_t *o;
+
+	if (!f->stapled)
+		return json_null();
+	o = json_pack("{s:I s:b s:b s:o s:b s:b s:o s:b s:o s:o}",
+		      "size", (json_int_t)f->der_len,
+		      "too_large", f->too_large,
+		      "parsed", f->parsed,
+		      "response_status", f->response_status >= 0 ?
+		      jstr(OCSP_response_status_str(f->response_status)) : json_null(),
+		      "basic", f->basic,
+		      "signature_valid", f->signature_valid,
+		      "verify_error", jstr(f->verify_error),
+		      "covers_certificate", f->covers_leaf,
+		      "other_serial", jstr(f->serial),
+		      "cert_status", cs != NULL ? jstr(cs) : json_null());
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "revocation_time", f->cert_status == MAILTLS_OCSP_CERT_REVOKED &&
+			    f->revocation_time ? jtime(f->revocation_time) : json_null());
+	json_object_set_new(o, "revocation_reason", f->revocation_reason >= 0 ?
+			    jstr(OCSP_crl_reason_str(f->revocation_reason)) : json_null());
+	json_object_set_new(o, "this_update", f->this_update ? jtime(f->this_update) : json_null());
+	json_object_set_new(o, "next_update", f->next_update ? jtime(f->next_update) : json_null());
+	json_object_set_new(o, "current", f->covers_leaf ? json_boolean(f->current) : json_null());
+	return o;
+}
+
 /* findings_json - the findings as an array. */
 static json_t *findings_json(const struct mailtls_findings *fs)
 {
@@ -197,6 +230,8 @@ static json_t *result_json(const struct mailtls_result *res)
 		return NULL;
 	}
 	json_object_set_new(root, "findings", findings);
+	if (res->have_session)
+		json_object_set_new(root, "ocsp", ocsp_json(&res->ocsp));
 	if (res->dane.enabled)
 		json_object_set_new(root, "dane", dane_json(&res->dane));
 	return root;

@@ -95,6 +95,28 @@ void mailtls_dane_facts_clear(struct mailtls_dane_facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
+void mailtls_ocsp_facts_clear(struct mailtls_ocsp_facts *f)
+{
+	free(f->verify_error);
+	free(f->serial);
+	memset(f, 0, sizeof(*f));
+}
+
+const char *mailtls_ocsp_cert_status_name(enum mailtls_ocsp_cert_status s)
+{
+	switch (s) {
+	case MAILTLS_OCSP_CERT_GOOD:
+		return "good";
+	case MAILTLS_OCSP_CERT_REVOKED:
+		return "revoked";
+	case MAILTLS_OCSP_CERT_UNKNOWN:
+		return "unknown";
+	case MAILTLS_OCSP_CERT_NONE:
+		break;
+	}
+	return NULL;
+}
+
 void mailtls_result_free(struct mailtls_result *res)
 {
 	if (res == NULL)
@@ -107,6 +129,7 @@ void mailtls_result_free(struct mailtls_result *res)
 	mailtls_findings_clear(&res->findings);
 	free(res->unknown_reason);
 	mailtls_dane_facts_clear(&res->dane);
+	mailtls_ocsp_facts_clear(&res->ocsp);
 	free(res);
 }
 

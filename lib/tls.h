@@ -42,4 +42,10 @@ void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *aler
 /* tls_capture - copy version, cipher and group into s (strings owned by s). 0 or ENOMEM. */
 int tls_capture(SSL *ssl, struct mailtls_session *s);
 
+/* tls_stapled_ocsp - the OCSP response the server stapled (RFC 6066 8; in TLS 1.3 the
+ * leaf's status_request extension), as DER: its length, and *der borrowed from ssl (valid
+ * while ssl lives); 0 and *der NULL when the server stapled nothing. Not parsed here, and
+ * not bounded: the caller caps what it parses (ocspfacts.h). */
+size_t tls_stapled_ocsp(SSL *ssl, const unsigned char **der);
+
 #endif

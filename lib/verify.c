@@ -16,7 +16,8 @@
  *	               path, how a chain longer than VERIFY_CHAIN_MAX was cut (through
  *	               chaincache.c when the caller has a cache: the engine does);
  *	namefacts.c    the leaf against the reference names (RFC 9525) or the IP literal;
- *	certpolicy.c   those facts to cert.* findings and res->would_authenticate.
+ *	ocspfacts.c    a stapled OCSP response: signature, the leaf's status, dates;
+ *	certpolicy.c   those facts to cert.* and ocsp.* findings and res->would_authenticate.
  * DIAGNOSTICS
  *	verify_chain() returns 0 (problems are findings), MAILTLS_EINVAL for an empty chain or
  *	no store, MAILTLS_ENOMEM.
@@ -29,6 +30,7 @@
 #include "chaincache.h"
 #include "chainfacts.h"
 #include "namefacts.h"
+#include "ocspfacts.h"
 #include "truststore.h"
 #include "verify.h"
 #include "x509info.h"
@@ -101,6 +103,11 @@ int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
 	if (r == 0)
 		r = certpolicy_apply(facts, &nf, &(struct certpolicy_params){ .at = p->at,
 							  .warn_days = p->warn_days }, res);
+	if (r == 0 && p->ocsp != NULL && p->ocsp_len > 0) {
+		r = ocspfacts_get(p->ocsp, p->ocsp_len, presented, p->store, p->at, &res->ocsp);
+		if (r == 0)
+			r = certpolicy_ocsp(&res->ocsp, p->at, res);
+	}
 	namefacts_clear(&nf);
 	if (cf != NULL)
 		chainfacts_clear(cf);

@@ -26,6 +26,9 @@ struct verify_params {
 	time_t at;                    /* validation time */
 	int warn_days;                /* warn when notAfter is within this many days */
 	struct chaincache *cache;     /* chain facts seen before (the engine's), or NULL */
+	const unsigned char *ocsp;    /* the OCSP response the server stapled (DER, borrowed),
+	                               * or NULL: its facts go to res->ocsp, ocsp.* findings */
+	size_t ocsp_len;
 };
 
 struct chaincache;
@@ -38,7 +41,8 @@ X509_STORE *verify_store_new(const char *ca_file, const char *ca_path, char *why
 /* verify_chain - presented: the chain as the server sent it, leaf first (borrowed; the
  * caller keeps ownership). Appends certinfo for each verified certificate (the first
  * VERIFY_CHAIN_MAX) to res->chain, copies the reference names into res->reference_names
- * unless some are there, adds findings (cert.*), and sets res->would_authenticate.
+ * unless some are there, adds findings (cert.*; ocsp.* for a stapled response), and sets
+ * res->would_authenticate.
  * Returns 0, or MAILTLS_ENOMEM / MAILTLS_EINVAL (empty chain, no store). */
 int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
 		 struct mailtls_result *res);

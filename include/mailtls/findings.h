@@ -117,7 +117,13 @@
 	X(TLSRPT_BAD_URI, "tlsrpt.bad-uri", WARNING) \
 	X(TLSRPT_OK, "tlsrpt.ok", OK) \
 	X(AUTH_CLEARTEXT_OFFERED, "auth.cleartext-offered", WARNING) \
-	X(AUTH_CLEARTEXT_OFFERED_MX, "auth.cleartext-offered-mx", INFO)
+	X(AUTH_CLEARTEXT_OFFERED_MX, "auth.cleartext-offered-mx", INFO) \
+	X(OCSP_STAPLED_GOOD, "ocsp.stapled-good", OK) \
+	X(OCSP_REVOKED, "ocsp.revoked", CRITICAL) \
+	X(OCSP_UNKNOWN, "ocsp.unknown", WARNING) \
+	X(OCSP_STALE, "ocsp.stale", WARNING) \
+	X(OCSP_BAD_SIGNATURE, "ocsp.bad-signature", WARNING) \
+	X(OCSP_MALFORMED, "ocsp.malformed", WARNING)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,

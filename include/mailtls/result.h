@@ -186,6 +186,46 @@ struct mailtls_dane_facts {
 	                           * owned */
 };
 
+/* The leaf's status in a stapled OCSP response (RFC 6960 4.2.1, CertStatus). */
+enum mailtls_ocsp_cert_status {
+	MAILTLS_OCSP_CERT_NONE = 0,   /* not known: no usable response, or it does not cover
+	                               * the leaf */
+	MAILTLS_OCSP_CERT_GOOD,
+	MAILTLS_OCSP_CERT_REVOKED,
+	MAILTLS_OCSP_CERT_UNKNOWN,    /* the responder said "unknown" */
+};
+
+/* What the server stapled in its OCSP status (RFC 6066 8, RFC 8446 4.4.2.1), read at the
+ * check's validation time. Facts, no judgement (the ocsp.* findings judge them). Zero when
+ * nothing was stapled. */
+struct mailtls_ocsp_facts {
+	bool stapled;             /* the server stapled a response; the rest is only set then */
+	size_t der_len;           /* its size in bytes */
+	bool too_large;           /* over 64 KiB: not parsed */
+	bool parsed;              /* the bytes decode as an OCSPResponse */
+	int response_status;      /* OCSPResponseStatus (RFC 6960 4.2.1): 0 successful,
+	                           * 1 malformedRequest, 2 internalError, 3 tryLater,
+	                           * 5 sigRequired, 6 unauthorized; -1 when not parsed */
+	bool basic;               /* successful, with a BasicOCSPResponse that decodes */
+	bool signature_valid;     /* the response is signed by the leaf's issuer, or by a
+	                           * responder the issuer delegated to (id-kp-OCSPSigning),
+	                           * whose chain verifies to the trust store at the
+	                           * validation time (RFC 6960 4.2.2.2) */
+	char *verify_error;       /* why not, in OpenSSL's words; NULL when valid; owned */
+	/* The rest only when signature_valid: an unverified response says nothing. */
+	bool covers_leaf;         /* a SingleResponse is about the leaf (issuer and serial) */
+	char *serial;             /* when not: the serial (hex) the first one is about, or
+	                           * NULL; owned */
+	enum mailtls_ocsp_cert_status cert_status; /* the leaf's, when covers_leaf */
+	time_t revocation_time;   /* when revoked; else 0 */
+	int revocation_reason;    /* CRLReason code (RFC 5280 5.3.1) when revoked and given;
+	                           * else -1 */
+	time_t this_update;       /* of the leaf's SingleResponse; 0 when not covered */
+	time_t next_update;       /* 0 when absent (the responder promises no next one) */
+	bool current;             /* thisUpdate <= at + skew and (no nextUpdate, or
+	                           * at - skew <= nextUpdate); skew is 5 minutes */
+};
+
 struct mailtls_result {
 	bool have_session;
 	struct mailtls_session session;
@@ -204,6 +244,8 @@ struct mailtls_result {
 	char *unknown_reason;     /* why it could not check, or NULL */
 	struct mailtls_dane_facts dane; /* DANE: only when the check was given TLSA records
 	                                 * (dane.enabled); zero otherwise */
+	struct mailtls_ocsp_facts ocsp; /* the stapled OCSP response: a check asks for one
+	                                 * (status_request); zero when none was stapled */
 };
 
 /* mailtls_result_new - allocate an empty result; NULL on memory exhaustion.
@@ -268,6 +310,12 @@ void mailtls_strlist_clear(struct mailtls_strlist *l);
 
 /* mailtls_dane_facts_clear - free what *f owns and zero it (mailtls_result_free() does). */
 void mailtls_dane_facts_clear(struct mailtls_dane_facts *f);
+
+/* mailtls_ocsp_facts_clear - free what *f owns and zero it (mailtls_result_free() does). */
+void mailtls_ocsp_facts_clear(struct mailtls_ocsp_facts *f);
+
+/* mailtls_ocsp_cert_status_name - "good", "revoked", "unknown"; NULL for NONE. */
+const char *mailtls_ocsp_cert_status_name(enum mailtls_ocsp_cert_status s);
 
 /* mailtls_certinfo_clear - free what *info owns and zero it. */
 void mailtls_certinfo_clear(struct mailtls_certinfo *info);
