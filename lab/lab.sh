@@ -110,6 +110,7 @@ FAULT_CLOSE_AFTER_GREETING faultd 127.77.0.66	25	close-after-greeting	mx1.lab.te
 FAULT_TLS10_ONLY	faultd	127.77.0.67	25	tls10-only	mx1.lab.test	-
 FAULT_SLOW_PHASES	faultd	127.77.0.68	25	slow-phases	mx1.lab.test	-
 FAULT_SPLIT_RECORDS	faultd	127.77.0.69	25	split-records	mx1.lab.test	-
+FAULT_COMMAND_INJECTION	faultd	127.77.0.70	25	command-injection	mx1.lab.test	-
 STS			nginx	127.77.3.1	443	mtasts	mta-sts.sts-enforce.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30

@@ -114,7 +114,9 @@
 	X(TLSRPT_MULTIPLE, "tlsrpt.multiple", WARNING) \
 	X(TLSRPT_INVALID, "tlsrpt.invalid", WARNING) \
 	X(TLSRPT_BAD_URI, "tlsrpt.bad-uri", WARNING) \
-	X(TLSRPT_OK, "tlsrpt.ok", OK)
+	X(TLSRPT_OK, "tlsrpt.ok", OK) \
+	X(STARTTLS_COMMAND_INJECTION, "starttls.command-injection", CRITICAL) \
+	X(STARTTLS_INJECTION_TESTED, "starttls.injection-tested", OK)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,
