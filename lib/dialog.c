@@ -417,8 +417,65 @@ static void on_line(void *arg, const char *line, size_t len)
 	p->ops->line(p, line, len);
 }
 
+/* inject_forget - drop what the first pass left in the result (findings since
+ * probe_start(), session facts it learned), as mailtls_findings_clear() would free them. */
+static void inject_forget(struct probe *p)
+{
+	struct mailtls_findings *f = &p->res->findings;
+	struct mailtls_session *s = &p->res->session;
+
+	for (size_t i = p->findings_at_start; i < f->n; i++) {
+		free(f->v[i].message);
+		free(f->v[i].subject.host);
+		free(f->v[i].subject.addr);
+	}
+	if (f->n > p->findings_at_start)
+		f->n = p->findings_at_start;
+	free(s->banner);
+	free(s->banner_name);
+	free(s->ehlo_name);
+	s->banner = s->banner_name = s->ehlo_name = NULL;
+	mailtls_strlist_clear(&s->caps_pre);
+	mailtls_strlist_clear(&s->caps_post);
+	s->starttls_offered = s->starttls_accepted = false;
+	s->helo_fallback = s->login_disabled = false;
+	p->res->dane.n_usable = 0;   /* danefacts_ssl_setup() counts again */
+}
+
+/* inject_restart - from the loop, outside the old connection's callbacks: the server ended
+ * the STARTTLS handshake because of the command sent with it; that is not vulnerable, and
+ * the check runs once more, on a new connection, without the probe. */
+static void inject_restart(struct probe *p)
+{
+	p->inject.restart = false;
+	conn_free(p->conn);
+	p->conn = NULL;
+	inject_forget(p);
+	dialog_finding(p, MAILTLS_F_STARTTLS_INJECTION_TESTED,
+		       "not vulnerable: the server took the %s sent in plaintext with %s for TLS "
+		       "data and ended the handshake (%s), so nothing was processed inside TLS; "
+		       "the check ran again on a new connection without the probe",
+		       p->inject.verb, p->inject.starttls, p->inject.why);
+	dialog_note(p, "--- the handshake ended: %s", p->inject.why);
+	dialog_note(p, "--- a new connection, without the injection probe");
+	p->injection = false;
+	p->inject.sent = p->inject.plain_answer = false;
+	p->state = 0;
+	reply_reset(&p->reply);
+	p->untagged = 0;
+	p->tls = p->quitting = false;
+	if (probe_start(p, (const struct sockaddr *)&p->sa, p->salen) != 0) {
+		p->res->checked = false;
+		free(p->res->unknown_reason);
+		p->res->unknown_reason = strdup("cannot open a second connection after the "
+						"injection probe");
+		dialog_finish(p);
+	}
+}
+
 /* on_inject_timer - the wait after the STARTTLS handshake is over: report what came
- * inside TLS (or that nothing did), discard it, and go on with the post-TLS dialogue. */
+ * inside TLS (or that nothing did), discard it, and go on with the post-TLS dialogue.
+ * Or, with inject.restart, run the check again (inject_restart). */
 static void on_inject_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
@@ -427,6 +484,10 @@ static void on_inject_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 
+	if (!p->finished && p->inject.restart) {
+		inject_restart(p);
+		return;
+	}
 	if (p->finished || !p->inject.waiting)
 		return;
 	p->inject.waiting = false;
@@ -452,6 +513,20 @@ static void on_inject_timer(evutil_socket_t fd, short what, void *arg)
 	p->ops->tls_done(p);
 }
 
+/* inject_timer - the probe's timer, made on first use; false (the probe ended) on ENOMEM. */
+static bool inject_timer(struct probe *p)
+{
+	if (p->inject.ev == NULL &&
+	    (p->inject.ev = evtimer_new(p->base, on_inject_timer, p)) == NULL) {
+		p->res->checked = false;
+		free(p->res->unknown_reason);
+		p->res->unknown_reason = strdup("out of memory");
+		dialog_finish(p);
+		return false;
+	}
+	return true;
+}
+
 /* inject_wait - TLS is up after a STARTTLS sent with a second command: listen for
  * min(DIALOG_INJECT_WAIT, timeout) before sending anything inside TLS. */
 static void inject_wait(struct probe *p)
@@ -459,13 +534,8 @@ static void inject_wait(struct probe *p)
 	double w = p->timeout < DIALOG_INJECT_WAIT ? p->timeout : DIALOG_INJECT_WAIT;
 	struct timeval tv;
 
-	if (p->inject.ev == NULL &&
-	    (p->inject.ev = evtimer_new(p->base, on_inject_timer, p)) == NULL) {
-		p->res->checked = false;
-		p->res->unknown_reason = strdup("out of memory");
-		dialog_finish(p);
+	if (!inject_timer(p))
 		return;
-	}
 	tv.tv_sec = (time_t)w;
 	tv.tv_usec = (suseconds_t)((w - (double)tv.tv_sec) * 1e6);
 	p->inject.waiting = true;
@@ -503,6 +573,23 @@ static void on_fail(void *arg, enum conn_fail why, const char *detail)
 		return;
 	if (p->quitting) {        /* the server hung up after our goodbye: fine */
 		dialog_finish(p);
+		return;
+	}
+	/* --injection: a server that hands what followed STARTTLS to its TLS layer (Dovecot
+	 * 2.3) fails the handshake and hangs up. It did not process the command inside TLS:
+	 * not vulnerable, but the check has no TLS facts. It runs again without the probe,
+	 * from the loop (the old connection cannot be freed inside its own callback). */
+	if (p->inject.sent && !p->tls && p->res->session.starttls_accepted &&
+	    (why == CONN_FAIL_CLOSED || why == CONN_FAIL_TLS || why == CONN_FAIL_ERROR)) {
+		struct timeval now = { 0, 0 };
+
+		snprintf(p->inject.why, sizeof(p->inject.why), "%s",
+			 why == CONN_FAIL_CLOSED && detail == NULL ? "connection closed" :
+			 detail != NULL ? detail : "TLS error");
+		if (!inject_timer(p))
+			return;
+		p->inject.restart = true;
+		evtimer_add(p->inject.ev, &now);
 		return;
 	}
 	switch (why) {
@@ -561,6 +648,11 @@ int probe_prepare(struct probe *p)
 
 int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen)
 {
+	if (salen <= sizeof(p->sa) && (const void *)sa != (const void *)&p->sa) {
+		memcpy(&p->sa, sa, salen);
+		p->salen = salen;
+	}
+	p->findings_at_start = p->res->findings.n;
 	dialog_phase(p, "the TCP connection");
 	if (p->conn == NULL && (p->conn = conn_new(p->base, &probe_handler, p)) == NULL) {
 		errno = ENOMEM;

@@ -103,8 +103,15 @@ struct probe {
 		char tag[16];                 /* IMAP: the second command's tag */
 		size_t lines;                 /* lines received inside TLS while waiting */
 		char *first;                  /* the first of them, escaped (owned) */
+		bool restart;                 /* the timer, when it fires, starts the check
+		                               * again without the probe (see inject_restart) */
+		char why[200];                /* how the server ended that handshake */
 		struct event *ev;             /* the wait's timer (owned) */
 	} inject;
+	struct sockaddr_storage sa;           /* the address of probe_start(), for a new
+	                                       * connection after the injection probe */
+	socklen_t salen;
+	size_t findings_at_start;             /* findings the result had then */
 	char *transcript;
 	size_t transcript_len;
 	bool finished;
