@@ -584,8 +584,8 @@ static void on_fail(void *arg, enum conn_fail why, const char *detail)
 		struct timeval now = { 0, 0 };
 
 		snprintf(p->inject.why, sizeof(p->inject.why), "%s",
-			 why == CONN_FAIL_CLOSED && detail == NULL ? "connection closed" :
-			 detail != NULL ? detail : "TLS error");
+			 detail != NULL ? detail :
+			 why == CONN_FAIL_CLOSED ? "connection closed" : "TLS error");
 		if (!inject_timer(p))
 			return;
 		p->inject.restart = true;
