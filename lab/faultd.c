@@ -92,6 +92,9 @@ enum after_starttls {
 #define M_REFUSE	(1 << 2)	/* greeting was 554: only QUIT works */
 #define M_CLIENT_CERT	(1 << 3)	/* the handshake demands a client certificate */
 #define M_TLS10		(1 << 4)	/* the server speaks TLS 1.0 only (a downgrade) */
+#define M_KEEP_INPUT	(1 << 5)	/* keep what came after STARTTLS in the input
+					 * buffer and process it after the handshake, as
+					 * if it came inside TLS (CVE-2011-0411) */
 
 /*
  * A fault mode: one row of the table. A NULL greet uses greeting; a NULL
@@ -191,6 +194,9 @@ static const struct mode modes[] = {
 	 NULL, greet_close, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"tls10-only", "STARTTLS offered, but the server speaks TLS 1.0 only (downgrade)",
 	 NULL, NULL, M_STARTTLS | M_TLS10, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+
+	{"command-injection", "good, but plaintext sent after STARTTLS is kept and answered inside TLS after the handshake (CVE-2011-0411)",
+	 NULL, NULL, M_STARTTLS | M_KEEP_INPUT, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 
 	{"split-records", "good, but the EHLO reply after TLS comes as one TLS record per line, in one TCP segment",
 	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_split_records, NULL, 0},
@@ -581,9 +587,13 @@ static int start_tls(struct conn *c, SSL_CTX *ctx, int flags)
 	unsigned long e;
 	static char why[200];
 
-	/* Anything pipelined after STARTTLS is plaintext: never read it as TLS. */
-	c->inlen = 0;
-	c->dropping = 0;
+	/* Anything pipelined after STARTTLS is plaintext: never read it as TLS. The
+	 * command-injection mode keeps it on purpose: the session loop then takes the
+	 * buffered lines first, after the handshake, and answers them inside TLS. */
+	if (!(flags & M_KEEP_INPUT)) {
+		c->inlen = 0;
+		c->dropping = 0;
+	}
 	if ((c->ssl = SSL_new(ctx)) == NULL || !SSL_set_fd(c->ssl, c->fd)) {
 		c->why = "SSL_new failed";
 		return (-1);

@@ -116,6 +116,7 @@ FAULT_OCSP_REVOKED	faultd	127.77.0.71	25	ocsp-revoked	revoked.lab.test	-
 FAULT_OCSP_UNKNOWN	faultd	127.77.0.72	25	ocsp-unknown	mx1.lab.test	-
 FAULT_OCSP_STALE	faultd	127.77.0.73	25	ocsp-stale	mx1.lab.test	-
 FAULT_OCSP_BADSIG	faultd	127.77.0.74	25	ocsp-badsig	mx1.lab.test	-
+FAULT_COMMAND_INJECTION	faultd	127.77.0.75	25	command-injection	mx1.lab.test	-
 STS			nginx	127.77.3.1	443	mtasts	mta-sts.sts-enforce.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30

@@ -485,6 +485,15 @@
 	"The server stapled something that is not a usable OCSP response: it does not decode, its status is not successful (tryLater, internalError, ...), or it is over 64 KiB and was not read. Clients ignore it.", \
 	"RFC 6960 4.2.1", \
 	"Staple only successful responses as the responder sent them (DER); have the server drop a failed fetch instead of stapling the error."
+/* STARTTLS command injection (--injection). */
+#define T_STARTTLS_COMMAND_INJECTION \
+	"The server processed a command sent in plaintext together with STARTTLS as if it had arrived inside TLS: a man in the middle can inject commands into the protected session.", \
+	"RFC 3207 4; RFC 2595 3.1; CVE-2011-0411", \
+	"Update the server: it must discard input buffered before the TLS handshake (Postfix >= 2.8.x and the 2011 patch releases of 2.4-2.7 fixed it; most other servers since). Until then, do not rely on STARTTLS against an active attacker."
+#define T_STARTTLS_INJECTION_TESTED \
+	"The STARTTLS command-injection probe found nothing: the command sent in plaintext with STARTTLS was not answered inside TLS.", \
+	"RFC 3207 4; RFC 2595 3.1; CVE-2011-0411", \
+	"None."
 
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
 #define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },

@@ -445,6 +445,21 @@ size_t conn_pending(const struct conn *c)
 	return c->in_read ? c->inlen - c->consumed : 0;
 }
 
+const char *conn_pending_data(const struct conn *c, size_t *len)
+{
+	*len = conn_pending(c);
+	return c->inbuf + c->consumed;
+}
+
+size_t conn_discard_input(struct conn *c)
+{
+	size_t n = c->in_read ? 0 : c->inlen;
+
+	if (!c->in_read)
+		c->inlen = 0;
+	return n;
+}
+
 SSL *conn_ssl(struct conn *c)
 {
 	return c->ssl;

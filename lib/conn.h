@@ -55,6 +55,14 @@ size_t conn_start_tls(struct conn *c, SSL *ssl, double timeout);
 /* conn_pending - bytes received after the line being delivered (0 outside line()). */
 size_t conn_pending(const struct conn *c);
 
+/* conn_pending_data - those bytes (borrowed, valid until line() returns; *len as
+ * conn_pending()), to look at before conn_start_tls() discards them. */
+const char *conn_pending_data(const struct conn *c, size_t *len);
+
+/* conn_discard_input - drop what is buffered but not delivered (a part of a line), outside
+ * line() only; returns the count. */
+size_t conn_discard_input(struct conn *c);
+
 /* conn_set_timeout - (re)arm the phase deadline to secs from now. */
 void conn_set_timeout(struct conn *c, double secs);
 

@@ -2,6 +2,7 @@
  * dialog.c - what every protocol dialogue shares: the probe's life (connect, fail, finish),
  * commands and the transcript, STARTTLS, and turning the captured session into findings.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "danefacts.h"
 #include "dialog.h"
 #include "escape.h"
+#include "inject.h"
 #include "proto.h"
 #include "tls.h"
 #include "verify.h"
@@ -85,6 +87,32 @@ void dialog_send(struct probe *p, const char *fmt, ...)
 	memcpy(buf + n, "\r\n", 2);
 	conn_send(p->conn, buf, (size_t)n + 2);
 	conn_set_timeout(p->conn, p->timeout);
+}
+
+void dialog_send_starttls(struct probe *p, const char *line, const char *extra,
+			  const char *verb, const char *tag)
+{
+	char buf[128];
+	const char *sp = strrchr(line, ' ');
+	int n;
+
+	if (!p->injection || extra == NULL) {
+		dialog_send(p, "%s", line);
+		return;
+	}
+	/* One conn_send(), so one write(2): both commands leave in one TCP segment, as a man
+	 * in the middle appending his own command would deliver them. */
+	n = snprintf(buf, sizeof(buf), "%s\r\n%s\r\n", line, extra);
+	assert(n > 0 && (size_t)n < sizeof(buf));   /* our own short commands */
+	transcript_add(p, "C: ", line, strlen(line));
+	transcript_add(p, "C: ", extra, strlen(extra));
+	dialog_note(p, "--- both lines in one write (--injection)");
+	conn_send(p->conn, buf, (size_t)n);
+	conn_set_timeout(p->conn, p->timeout);
+	p->inject.sent = true;
+	snprintf(p->inject.starttls, sizeof(p->inject.starttls), "%s", sp ? sp + 1 : line);
+	snprintf(p->inject.verb, sizeof(p->inject.verb), "%s", verb);
+	snprintf(p->inject.tag, sizeof(p->inject.tag), "%s", tag ? tag : "");
 }
 
 void dialog_finding(struct probe *p, enum mailtls_fid id, const char *fmt, ...)
@@ -230,6 +258,8 @@ void dialog_finish(struct probe *p)
 		p->transcript = NULL;
 	}
 	verdict(p);
+	if (p->inject.ev != NULL)
+		event_del(p->inject.ev);
 	if (p->ev_done != NULL)
 		event_active(p->ev_done, EV_TIMEOUT, 0);
 	else
@@ -270,7 +300,9 @@ void dialog_starttls(struct probe *p)
 	const char *sni = p->sni != NULL ? p->sni : p->dane != NULL ? p->dane->base :
 			  p->n_names > 0 ? p->names[0] : NULL;
 	SSL *ssl = tls_ssl_new(p->ssl_ctx, sni, conn_tls_alerts(p->conn));
-	size_t injected;
+	size_t injected, plen;
+	const char *pending = conn_pending_data(p->conn, &plen);
+	bool own = false;
 	int r = 0;
 
 	if (ssl != NULL && p->dane != NULL &&
@@ -286,10 +318,25 @@ void dialog_starttls(struct probe *p)
 		dialog_finish(p);
 		return;
 	}
+	/* With --injection the server may answer our second command in plaintext right after
+	 * its go-ahead: it processes commands in order, which is allowed (Postfix drops the
+	 * command instead). How we decide it is that answer and not a fault: the bytes after
+	 * the go-ahead, as received with it, parse as exactly one complete answer to that
+	 * command (inject_is_answer(): the same reply parsers, every line complete, nothing
+	 * before or after it; for IMAP the second command's own tag). Then they are noted and
+	 * discarded; anything else (other, more, fewer or cut bytes) is still reported. */
+	if (p->inject.sent && plen > 0 &&
+	    inject_is_answer(proto_info(p->proto)->dialog, p->inject.tag, pending, plen)) {
+		own = true;
+		p->inject.plain_answer = true;
+	}
 	dialog_phase(p, p->implicit_tls ? "the TLS handshake" : "the STARTTLS handshake");
 	dialog_note(p, "--- TLS handshake%s%s", sni ? " with SNI " : "", sni ? sni : "");
 	injected = conn_start_tls(p->conn, ssl, p->timeout);
-	if (injected > 0)
+	if (own)
+		dialog_note(p, "--- the server answered the %s in plaintext (%zu bytes): expected, "
+			    "discarded", p->inject.verb, injected);
+	else if (injected > 0)
 		dialog_finding(p, MAILTLS_F_PROTO_DATA_AFTER_STARTTLS,
 			       "server sent %zu bytes after its STARTTLS reply, before the handshake; "
 			       "discarded, never read as TLS data", injected);
@@ -366,7 +413,146 @@ static void on_line(void *arg, const char *line, size_t len)
 	if (p->finished)
 		return;
 	dialog_log_server(p, line, len);
+	/* --injection: the client has sent nothing inside TLS yet, so whatever comes now is
+	 * the server processing plaintext it buffered before the handshake. Kept as evidence,
+	 * never handed to the dialogue. */
+	if (p->inject.waiting) {
+		if (p->inject.lines++ == 0)
+			p->inject.first = escape_text(line, len > DIALOG_INJECT_QUOTE ?
+							    DIALOG_INJECT_QUOTE : len);
+		return;
+	}
 	p->ops->line(p, line, len);
+}
+
+/* inject_forget - drop what the first pass left in the result (findings since
+ * probe_start(), session facts it learned), as mailtls_findings_clear() would free them. */
+static void inject_forget(struct probe *p)
+{
+	struct mailtls_findings *f = &p->res->findings;
+	struct mailtls_session *s = &p->res->session;
+
+	for (size_t i = p->findings_at_start; i < f->n; i++) {
+		free(f->v[i].message);
+		free(f->v[i].subject.host);
+		free(f->v[i].subject.addr);
+	}
+	if (f->n > p->findings_at_start)
+		f->n = p->findings_at_start;
+	free(s->banner);
+	free(s->banner_name);
+	free(s->ehlo_name);
+	s->banner = s->banner_name = s->ehlo_name = NULL;
+	mailtls_strlist_clear(&s->caps_pre);
+	mailtls_strlist_clear(&s->caps_post);
+	s->starttls_offered = s->starttls_accepted = false;
+	s->helo_fallback = s->login_disabled = false;
+	p->res->dane.n_usable = 0;   /* danefacts_ssl_setup() counts again */
+}
+
+/* inject_restart - from the loop, outside the old connection's callbacks: the server ended
+ * the STARTTLS handshake because of the command sent with it; that is not vulnerable, and
+ * the check runs once more, on a new connection, without the probe. */
+static void inject_restart(struct probe *p)
+{
+	p->inject.restart = false;
+	conn_free(p->conn);
+	p->conn = NULL;
+	inject_forget(p);
+	dialog_finding(p, MAILTLS_F_STARTTLS_INJECTION_TESTED,
+		       "not vulnerable: the server took the %s sent in plaintext with %s for TLS "
+		       "data and ended the handshake (%s), so nothing was processed inside TLS; "
+		       "the check ran again on a new connection without the probe",
+		       p->inject.verb, p->inject.starttls, p->inject.why);
+	dialog_note(p, "--- the handshake ended: %s", p->inject.why);
+	dialog_note(p, "--- a new connection, without the injection probe");
+	p->injection = false;
+	p->inject.sent = p->inject.plain_answer = false;
+	p->state = 0;
+	reply_reset(&p->reply);
+	p->untagged = 0;
+	p->tls = p->quitting = false;
+	if (probe_start(p, (const struct sockaddr *)&p->sa, p->salen) != 0) {
+		p->res->checked = false;
+		free(p->res->unknown_reason);
+		p->res->unknown_reason = strdup("cannot open a second connection after the "
+						"injection probe");
+		dialog_finish(p);
+	}
+}
+
+/* on_inject_timer - the wait after the STARTTLS handshake is over: report what came
+ * inside TLS (or that nothing did), discard it, and go on with the post-TLS dialogue.
+ * Or, with inject.restart, run the check again (inject_restart). */
+static void on_inject_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+	size_t partial;
+	char cut[64];
+	(void)fd;
+	(void)what;
+
+	if (!p->finished && p->inject.restart) {
+		inject_restart(p);
+		return;
+	}
+	if (p->finished || !p->inject.waiting)
+		return;
+	p->inject.waiting = false;
+	/* A part of a line would otherwise begin the reply to our next command. */
+	partial = conn_discard_input(p->conn);
+	if (p->inject.lines > 0 || partial > 0) {
+		snprintf(cut, sizeof(cut), "%zu bytes without a line end", partial);
+		dialog_finding(p, MAILTLS_F_STARTTLS_COMMAND_INJECTION,
+			       "STARTTLS command injection: the %s sent in plaintext with %s was "
+			       "answered inside TLS (\"%s\"): a man in the middle can inject commands "
+			       "(CVE-2011-0411)", p->inject.verb, p->inject.starttls,
+			       p->inject.first ? p->inject.first : cut);
+		dialog_note(p, "--- %zu lines%s received inside TLS before the client's first "
+			    "command: discarded", p->inject.lines, partial ? " and a part" : "");
+	} else {
+		dialog_finding(p, MAILTLS_F_STARTTLS_INJECTION_TESTED,
+			       "not vulnerable: the %s sent in plaintext with %s was %s, and nothing "
+			       "came inside TLS within %gs of the handshake", p->inject.verb,
+			       p->inject.starttls, p->inject.plain_answer ?
+			       "answered in plaintext before the handshake" : "not answered",
+			       p->timeout < DIALOG_INJECT_WAIT ? p->timeout : DIALOG_INJECT_WAIT);
+	}
+	p->ops->tls_done(p);
+}
+
+/* inject_timer - the probe's timer, made on first use; false (the probe ended) on ENOMEM. */
+static bool inject_timer(struct probe *p)
+{
+	if (p->inject.ev == NULL &&
+	    (p->inject.ev = evtimer_new(p->base, on_inject_timer, p)) == NULL) {
+		p->res->checked = false;
+		free(p->res->unknown_reason);
+		p->res->unknown_reason = strdup("out of memory");
+		dialog_finish(p);
+		return false;
+	}
+	return true;
+}
+
+/* inject_wait - TLS is up after a STARTTLS sent with a second command: listen for
+ * min(DIALOG_INJECT_WAIT, timeout) before sending anything inside TLS. */
+static void inject_wait(struct probe *p)
+{
+	double w = p->timeout < DIALOG_INJECT_WAIT ? p->timeout : DIALOG_INJECT_WAIT;
+	struct timeval tv;
+
+	if (!inject_timer(p))
+		return;
+	tv.tv_sec = (time_t)w;
+	tv.tv_usec = (suseconds_t)((w - (double)tv.tv_sec) * 1e6);
+	p->inject.waiting = true;
+	dialog_phase(p, "data inside TLS before the client's first command (--injection)");
+	dialog_note(p, "--- listening %gs for an answer inside TLS to the %s sent with %s", w,
+		    p->inject.verb, p->inject.starttls);
+	/* The step deadline must not end the wait first: it runs again from the next command. */
+	conn_set_timeout(p->conn, p->timeout + w);
+	evtimer_add(p->inject.ev, &tv);
 }
 
 static void on_tls_done(void *arg)
@@ -380,6 +566,8 @@ static void on_tls_done(void *arg)
 		dialog_phase(p, "the greeting");
 		conn_set_timeout(p->conn, p->timeout);
 		p->ops->start(p);
+	} else if (p->inject.sent) {
+		inject_wait(p);
 	} else {
 		p->ops->tls_done(p);
 	}
@@ -393,6 +581,23 @@ static void on_fail(void *arg, enum conn_fail why, const char *detail)
 		return;
 	if (p->quitting) {        /* the server hung up after our goodbye: fine */
 		dialog_finish(p);
+		return;
+	}
+	/* --injection: a server that hands what followed STARTTLS to its TLS layer (Dovecot
+	 * 2.3) fails the handshake and hangs up. It did not process the command inside TLS:
+	 * not vulnerable, but the check has no TLS facts. It runs again without the probe,
+	 * from the loop (the old connection cannot be freed inside its own callback). */
+	if (p->inject.sent && !p->tls && p->res->session.starttls_accepted &&
+	    (why == CONN_FAIL_CLOSED || why == CONN_FAIL_TLS || why == CONN_FAIL_ERROR)) {
+		struct timeval now = { 0, 0 };
+
+		snprintf(p->inject.why, sizeof(p->inject.why), "%s",
+			 detail != NULL ? detail :
+			 why == CONN_FAIL_CLOSED ? "connection closed" : "TLS error");
+		if (!inject_timer(p))
+			return;
+		p->inject.restart = true;
+		evtimer_add(p->inject.ev, &now);
 		return;
 	}
 	switch (why) {
@@ -451,6 +656,11 @@ int probe_prepare(struct probe *p)
 
 int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen)
 {
+	if (salen <= sizeof(p->sa) && (const void *)sa != (const void *)&p->sa) {
+		memcpy(&p->sa, sa, salen);
+		p->salen = salen;
+	}
+	p->findings_at_start = p->res->findings.n;
 	dialog_phase(p, "the TCP connection");
 	if (p->conn == NULL && (p->conn = conn_new(p->base, &probe_handler, p)) == NULL) {
 		errno = ENOMEM;
@@ -466,6 +676,9 @@ void probe_free(struct probe *p)
 	conn_free(p->conn);
 	if (p->ev_done)
 		event_free(p->ev_done);
+	if (p->inject.ev)
+		event_free(p->inject.ev);
+	free(p->inject.first);
 	mailtls_result_free(p->res);
 	reply_free(&p->reply);
 	free(p->transcript);

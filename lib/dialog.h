@@ -26,6 +26,14 @@
 #define DIALOG_QUIT_WAIT 2.0          /* seconds to wait for the reply to QUIT/LOGOUT */
 #define DIALOG_WAIT_SHOWN 0.05        /* shortest wait for admission shown in the phase
                                        * times of a deadline diagnosis (seconds) */
+#define DIALOG_INJECT_WAIT 0.5        /* --injection: seconds (at most the step timeout) to
+                                       * listen after the STARTTLS handshake, before sending
+                                       * anything inside TLS, for an answer to the command
+                                       * sent with STARTTLS. A vulnerable server answers at
+                                       * once (its input buffer already holds the command);
+                                       * 0.5 s covers loopback and WAN round trips without
+                                       * slowing a scan much */
+#define DIALOG_INJECT_QUOTE 200       /* most raw bytes quoted of the line it got */
 #define DIALOG_PHASES_MAX 24          /* phases timed for a deadline diagnosis; past that
                                        * the last slot is reused for the newest phase
                                        * (the time of those it replaced is not shown) */
@@ -66,6 +74,7 @@ struct probe {
 	time_t at;
 	int warn_days;
 	bool want_transcript;
+	bool injection;                       /* --injection: probe STARTTLS command injection */
 
 	/* Dialogue state. */
 	int state;
@@ -85,6 +94,24 @@ struct probe {
 	unsigned tagno;                       /* IMAP tag counter */
 	char tag[16];                         /* IMAP tag in flight */
 	char prefix[400];                     /* "host[addr]:port" for diagnoses */
+	struct {
+		bool sent;                    /* a second command went out with STARTTLS */
+		bool waiting;                 /* TLS is up; listening before sending anything */
+		bool plain_answer;            /* it was answered in plaintext, before TLS */
+		char starttls[16];            /* "STARTTLS", "STLS": for messages */
+		char verb[16];                /* "NOOP", "CAPA": for messages */
+		char tag[16];                 /* IMAP: the second command's tag */
+		size_t lines;                 /* lines received inside TLS while waiting */
+		char *first;                  /* the first of them, escaped (owned) */
+		bool restart;                 /* the timer, when it fires, starts the check
+		                               * again without the probe (see inject_restart) */
+		char why[200];                /* how the server ended that handshake */
+		struct event *ev;             /* the wait's timer (owned) */
+	} inject;
+	struct sockaddr_storage sa;           /* the address of probe_start(), for a new
+	                                       * connection after the injection probe */
+	socklen_t salen;
+	size_t findings_at_start;             /* findings the result had then */
 	char *transcript;
 	size_t transcript_len;
 	bool finished;
@@ -122,6 +149,13 @@ void dialog_send(struct probe *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+
+/* dialog_send_starttls - send line (the STARTTLS or STLS command, CRLF appended); with
+ * --injection and extra (the second command: "NOOP", "A4 NOOP", "CAPA"; verb its command
+ * word) both in ONE write, so that they reach the server in one TCP segment, and the
+ * injection probe is armed. tag: the second command's IMAP tag, else NULL. */
+void dialog_send_starttls(struct probe *p, const char *line, const char *extra,
+			  const char *verb, const char *tag);
 
 /* dialog_log_server - log one server line "S: ..." into the transcript (escaped). */
 void dialog_log_server(struct probe *p, const char *line, size_t len);

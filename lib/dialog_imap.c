@@ -51,6 +51,16 @@ static void imap_command(struct probe *p, enum imap_state st, const char *cmd)
 		dialog_phase(p, imap_phase[st]);
 		return;
 	}
+	if (st == IMAP_STARTTLS && p->injection) {
+		/* --injection: "<tag2> NOOP" in the same write; NOOP is valid in every state
+		 * (RFC 9051 6.1.2) and changes nothing. */
+		char tag2[16], extra[64];
+
+		snprintf(tag2, sizeof(tag2), "A%u", ++p->tagno);
+		snprintf(extra, sizeof(extra), "%s NOOP", tag2);
+		dialog_send_starttls(p, line, extra, "NOOP", tag2);
+		return;
+	}
 	dialog_send(p, "%s", line);
 }
 

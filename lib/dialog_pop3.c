@@ -41,6 +41,8 @@ static void pop3_command(struct probe *p, enum pop3_state st, const char *cmd)
 	pop3_enter_state(p, st);
 	if (st == POP3_QUIT)
 		dialog_quit(p, cmd);
+	else if (st == POP3_STLS)   /* --injection: CAPA (RFC 2449 5) changes nothing */
+		dialog_send_starttls(p, cmd, "CAPA", "CAPA", NULL);
 	else
 		dialog_send(p, "%s", cmd);
 }

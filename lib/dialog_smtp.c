@@ -181,7 +181,8 @@ static void on_ehlo(struct probe *p)
 			   hello_verb(p));
 	note_auth(p, "STARTTLS");
 	smtp_enter_state(p, SMTP_STARTTLS);
-	dialog_send(p, "STARTTLS");
+	/* --injection: NOOP changes nothing on any server (RFC 5321 4.1.1.9). */
+	dialog_send_starttls(p, "STARTTLS", "NOOP", "NOOP", NULL);
 }
 
 static void on_helo(struct probe *p)
@@ -249,8 +250,11 @@ static void smtp_line(struct probe *p, const char *line, size_t len)
 		return;
 	/* We never pipeline: anything already received after a complete reply came before our
 	 * next command (RFC 5321 4.3.1), and would be taken as its answer. After a STARTTLS
-	 * go-ahead the bytes are discarded and reported by dialog_starttls() instead. */
-	if (p->state != SMTP_QUIT && !(p->state == SMTP_STARTTLS && p->reply.code == 220) &&
+	 * go-ahead the bytes are discarded and reported by dialog_starttls() instead. With
+	 * --injection we did pipeline one NOOP after STARTTLS: after a refusal its answer may
+	 * follow, and is read as the answer to QUIT, which ends the dialogue either way. */
+	if (p->state != SMTP_QUIT &&
+	    !(p->state == SMTP_STARTTLS && (p->reply.code == 220 || p->inject.sent)) &&
 	    conn_pending(p->conn) > 0) {
 		dialog_finding(p, MAILTLS_F_PROTO_UNSOLICITED_REPLY,
 			       "server sent %zu more bytes after %s, before the client's next command",

@@ -70,6 +70,7 @@ struct job {
 	time_t at;
 	int warn_days;
 	bool transcript;
+	bool injection;                        /* the STARTTLS command-injection probe */
 	int family;
 	bool host_is_ip;
 	bool have_addr;                        /* the caller gave the address (addr) */
@@ -422,6 +423,7 @@ static void start_work(struct job *j)
 	p->at = j->at;
 	p->warn_days = j->warn_days;
 	p->want_transcript = j->transcript;
+	p->injection = j->injection;
 	p->names = j->names;
 	p->n_names = j->n_names;
 	p->host_is_ip = j->host_is_ip;
@@ -829,6 +831,7 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 	j->at = cp->have_at ? cp->at : time(NULL);
 	j->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
 	j->transcript = cp->transcript;
+	j->injection = cp->injection;
 	j->family = cp->family;
 	j->host_is_ip = parse_ip(cp->host, j->port, &j->addr, &j->addrlen);
 	if (j->host_is_ip && cp->family != 0 &&

@@ -54,6 +54,8 @@ static const char usage_check[] =
 	"  --at TIME         validate as of TIME (2027-01-31T12:00:00Z or @EPOCH)\n"
 	"  --warn-days N     warn when the certificate expires within N days (default 21)\n"
 	"  --transcript      show the dialogue as S:/C: lines\n"
+	"  --injection       test for STARTTLS command injection (CVE-2011-0411): send a\n"
+	"                    harmless NOOP (CAPA) with STARTTLS; off by default\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n"
 	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
 	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
@@ -101,8 +103,8 @@ static const char usage_scan[] =
 	"checks complete. Exit code: the worst over all targets.\n"
 	"\n"
 	"PROTOCOL and the options of check apply to every target (--name, --ehlo, --timeout,\n"
-	"--deadline, --ca-file, --ca-path, --at, --warn-days, --transcript, --resolver,\n"
-	"--trust-anchor, -4, -6).\n"
+	"--deadline, --ca-file, --ca-path, --at, --warn-days, --transcript, --injection,\n"
+	"--resolver, --trust-anchor, -4, -6).\n"
 	"\n"
 	"--domains: each line is one DOMAIN, evaluated as 'mailtls domain' does (every MX host,\n"
 	"DNSSEC, DANE, STARTTLS); its line is the domain's JSON object plus \"input\" and \"line\".\n"
@@ -260,6 +262,7 @@ static int run_check(const struct cli_opts *o)
 		.have_at = o->have_at,
 		.warn_days = o->warn_days,
 		.transcript = o->transcript,
+		.injection = o->injection,
 		.family = o->family,
 	};
 	struct mailtls_engine_params ep;

@@ -15,7 +15,7 @@ enum {
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
 	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL, OPT_CERT, OPT_DOMAIN,
-	OPT_DOMAINS, OPT_NO_MTA_STS,
+	OPT_DOMAINS, OPT_NO_MTA_STS, OPT_INJECTION,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -149,6 +149,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "ca-path", required_argument, NULL, OPT_CA_PATH },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "transcript", no_argument, NULL, OPT_TRANSCRIPT },
+		{ "injection", no_argument, NULL, OPT_INJECTION },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "chain", required_argument, NULL, OPT_CHAIN },
 		{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
@@ -288,6 +289,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			break;
 		case OPT_TRANSCRIPT:
 			o->transcript = true;
+			break;
+		case OPT_INJECTION:
+			o->injection = true;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "text") == 0)
@@ -441,6 +445,10 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 	}
 	if (o->cmd != CMD_DOMAIN && o->format == FMT_POSTFIX) {
 		snprintf(err, errlen, "--format postfix applies to domain only");
+		return -1;
+	}
+	if (o->injection && ((o->cmd != CMD_CHECK && o->cmd != CMD_SCAN) || o->domains)) {
+		snprintf(err, errlen, "--injection applies to check and scan only (not scan --domains)");
 		return -1;
 	}
 	if (o->cmd != CMD_DOMAIN && !o->domains && o->no_mta_sts) {

@@ -40,6 +40,7 @@ struct cli_opts {
 	bool have_at;
 	int warn_days;
 	bool transcript;
+	bool injection;                  /* --injection (check, scan without --domains) */
 	enum cli_format format;
 	bool format_given;
 	int family;

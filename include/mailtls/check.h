@@ -33,6 +33,12 @@ struct mailtls_check_params {
 	bool have_at;
 	int warn_days;                /* <0: 21 */
 	bool transcript;              /* keep the dialogue in session.transcript */
+	bool injection;               /* STARTTLS command-injection probe (CVE-2011-0411):
+	                               * send a harmless second command (NOOP, CAPA) in the
+	                               * same write as STARTTLS and report whether the server
+	                               * answers it inside TLS (starttls.command-injection,
+	                               * starttls.injection-tested). Off by default: it sends
+	                               * one more command. No effect with implicit TLS. */
 	int family;                   /* 0, 4 or 6 */
 	const char *addr;             /* connect to this IPv4 or IPv6 literal instead of
 	                               * resolving host (the address must agree with family

@@ -123,7 +123,9 @@
 	X(OCSP_UNKNOWN, "ocsp.unknown", WARNING) \
 	X(OCSP_STALE, "ocsp.stale", WARNING) \
 	X(OCSP_BAD_SIGNATURE, "ocsp.bad-signature", WARNING) \
-	X(OCSP_MALFORMED, "ocsp.malformed", WARNING)
+	X(OCSP_MALFORMED, "ocsp.malformed", WARNING) \
+	X(STARTTLS_COMMAND_INJECTION, "starttls.command-injection", CRITICAL) \
+	X(STARTTLS_INJECTION_TESTED, "starttls.injection-tested", OK)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,
