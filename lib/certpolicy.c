@@ -651,6 +651,17 @@ int certpolicy_ocsp(const struct mailtls_ocsp_facts *f, time_t at, struct mailtl
 			res->chain[0].serial : "?", f->serial ? f->serial : "(none)");
 	switch (f->cert_status) {
 	case MAILTLS_OCSP_CERT_REVOKED:
+		/* A response issued after the validation time (--at in the past), or a
+		 * revocation that came after it, says nothing of the certificate then. */
+		if (f->this_update > at + OCSPFACTS_SKEW_SECS)
+			return ocsp_stale(f, at, res);
+		if (f->revocation_time > at) {
+			mailtls_time_format(f->revocation_time, date, sizeof(date));
+			return mailtls_result_add_cert(res, MAILTLS_F_OCSP_STALE, 0,
+				"the stapled OCSP response says the certificate was revoked on %s, "
+				"after the validation time: it does not describe the certificate "
+				"then", date);
+		}
 		res->would_authenticate = false;
 		res->chain_trusted = false;
 		mailtls_time_format(f->revocation_time, date, sizeof(date));

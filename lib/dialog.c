@@ -128,8 +128,16 @@ void dialog_finding(struct probe *p, enum mailtls_fid id, const char *fmt, ...)
 
 void dialog_cleartext_auth(struct probe *p, enum mailtls_fid id, const char *offered, const char *verb)
 {
-	dialog_finding(p, id, "%s offered before %s: clients may send passwords in the clear (RFC 8314 section 3)",
-		       offered, verb);
+	/* PLAIN, LOGIN and POP3's USER carry the password itself; other mechanisms
+	 * (challenge-response) do not, but the login and all after it are still open to a
+	 * man in the middle. */
+	bool password = strstr(offered, "PLAIN") != NULL || strstr(offered, "LOGIN") != NULL
+			|| strncmp(offered, "USER", 4) == 0;
+
+	dialog_finding(p, id, "%s offered before %s: %s (RFC 8314 section 3)", offered, verb,
+		       password ? "clients may send passwords in the clear"
+				: "clients may log in before TLS, where the session can be read and "
+				  "altered");
 }
 
 void dialog_add_cap_lines(const struct reply *r, size_t first, struct mailtls_strlist *l)
@@ -450,20 +458,18 @@ static void inject_forget(struct probe *p)
 	p->res->dane.n_usable = 0;   /* danefacts_ssl_setup() counts again */
 }
 
-/* inject_restart - from the loop, outside the old connection's callbacks: the server ended
- * the STARTTLS handshake because of the command sent with it; that is not vulnerable, and
- * the check runs once more, on a new connection, without the probe. */
+/* inject_restart - from the loop, outside the old connection's callbacks: the STARTTLS
+ * handshake failed after the command sent with it; the check runs once more, on a new
+ * connection, without the probe. Whether the server is vulnerable is said only when that
+ * handshake succeeds (inject_retry_verdict): a server that fails every handshake was never
+ * tested, and its real failure is what the retry reports. */
 static void inject_restart(struct probe *p)
 {
 	p->inject.restart = false;
 	conn_free(p->conn);
 	p->conn = NULL;
 	inject_forget(p);
-	dialog_finding(p, MAILTLS_F_STARTTLS_INJECTION_TESTED,
-		       "not vulnerable: the server took the %s sent in plaintext with %s for TLS "
-		       "data and ended the handshake (%s), so nothing was processed inside TLS; "
-		       "the check ran again on a new connection without the probe",
-		       p->inject.verb, p->inject.starttls, p->inject.why);
+	p->inject.retried = true;
 	dialog_note(p, "--- the handshake ended: %s", p->inject.why);
 	dialog_note(p, "--- a new connection, without the injection probe");
 	p->injection = false;
@@ -555,6 +561,27 @@ static void inject_wait(struct probe *p)
 	evtimer_add(p->inject.ev, &tv);
 }
 
+/* inject_retry_verdict - the probe-free handshake of a retry succeeded: the first one
+ * failed because of the probe, and nothing of it was processed inside TLS. */
+static void inject_retry_verdict(struct probe *p)
+{
+	p->inject.retried = false;
+	if (p->inject.client_read_plain)
+		dialog_finding(p, MAILTLS_F_STARTTLS_INJECTION_TESTED,
+			       "not vulnerable: the server answered the %s sent with %s in plaintext, "
+			       "after its go-ahead, and the client read that as TLS data (%s); "
+			       "nothing was processed inside TLS. The check ran again on a new "
+			       "connection without the probe", p->inject.verb, p->inject.starttls,
+			       p->inject.why);
+	else
+		dialog_finding(p, MAILTLS_F_STARTTLS_INJECTION_TESTED,
+			       "not vulnerable: the server took the %s sent in plaintext with %s for "
+			       "TLS data and ended the handshake (%s), so nothing was processed "
+			       "inside TLS; the check ran again on a new connection without the "
+			       "probe, whose handshake succeeded", p->inject.verb, p->inject.starttls,
+			       p->inject.why);
+}
+
 static void on_tls_done(void *arg)
 {
 	struct probe *p = arg;
@@ -562,6 +589,8 @@ static void on_tls_done(void *arg)
 	dialog_tls_up(p);
 	if (p->finished)
 		return;
+	if (p->inject.retried)
+		inject_retry_verdict(p);
 	if (p->implicit_tls) {
 		dialog_phase(p, "the greeting");
 		conn_set_timeout(p->conn, p->timeout);
@@ -594,6 +623,12 @@ static void on_fail(void *arg, enum conn_fail why, const char *detail)
 		snprintf(p->inject.why, sizeof(p->inject.why), "%s",
 			 detail != NULL ? detail :
 			 why == CONN_FAIL_CLOSED ? "connection closed" : "TLS error");
+		/* The client failing on plaintext (OpenSSL's "wrong version number"), or
+		 * the probe's answer seen in plaintext: the server answered it, in order,
+		 * before the handshake, rather than ending the handshake itself. */
+		p->inject.client_read_plain = p->inject.plain_answer
+			|| (detail != NULL && strstr(detail, "wrong version number") != NULL
+			    && strstr(detail, "alert") == NULL);
 		if (!inject_timer(p))
 			return;
 		p->inject.restart = true;

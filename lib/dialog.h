@@ -105,7 +105,12 @@ struct probe {
 		char *first;                  /* the first of them, escaped (owned) */
 		bool restart;                 /* the timer, when it fires, starts the check
 		                               * again without the probe (see inject_restart) */
-		char why[200];                /* how the server ended that handshake */
+		char why[200];                /* how that handshake ended */
+		bool retried;                 /* the check runs again without the probe: the
+		                               * verdict on injection waits for its handshake */
+		bool client_read_plain;       /* that handshake failed on plaintext the server
+		                               * sent (its answer to the second command), not
+		                               * by the server ending it */
 		struct event *ev;             /* the wait's timer (owned) */
 	} inject;
 	struct sockaddr_storage sa;           /* the address of probe_start(), for a new

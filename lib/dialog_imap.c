@@ -151,6 +151,7 @@ static void on_capability_done(struct probe *p, const struct imap_line *il)
 	s->login_disabled = caps_have(caps, "LOGINDISABLED");
 	if (!caps_have(caps, "STARTTLS")) {
 		dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED, "STARTTLS is not in the CAPABILITY list");
+		note_login(p, caps);     /* without STARTTLS, any login is in the clear */
 		imap_command(p, IMAP_LOGOUT, "LOGOUT");
 		return;
 	}

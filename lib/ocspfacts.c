@@ -86,7 +86,11 @@ static bool authorized(X509 *signer, X509 *issuer)
 {
 	if (X509_cmp(signer, issuer) == 0)
 		return true;
+	/* RFC 6960 4.2.2.2: a delegated responder's certificate is issued directly by the
+	 * certificate's CA. X509_check_issued() compares names and key identifiers only; the
+	 * signature by the issuer's own key is what proves it. */
 	return X509_check_issued(issuer, signer) == X509_V_OK &&
+	       X509_verify(signer, X509_get0_pubkey(issuer)) == 1 &&
 	       (X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) != 0 &&
 	       (X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN) != 0;
 }

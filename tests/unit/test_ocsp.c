@@ -292,6 +292,34 @@ static void table(void **state)
 	}
 }
 
+/* A revoked response issued after the validation time (--at in the past) says nothing of
+ * the certificate then: stale, not revoked, and the chain keeps its trust. */
+static void revoked_after_validation_time(void **state)
+{
+	const struct row r = { "revoked", NULL, 0, OK_, V_OCSP_CERTSTATUS_REVOKED,
+			       OCSP_REVOKED_STATUS_KEYCOMPROMISE, -DAY, 6 * DAY, BY_ISSUER, false,
+			       true, C(REVOKED), true, "ocsp.revoked" };
+	const time_t at = T0 - 3 * DAY;     /* before the revocation (T0 - 2 days) */
+	struct mailtls_result *res = mailtls_result_new();
+	unsigned char *der = NULL;
+	size_t len = make_der(&r, &der);
+	char ids[256];
+
+	(void)state;
+	assert_int_equal(ocspfacts_get(der, len, presented, store, at, &res->ocsp), 0);
+	assert_true(res->ocsp.signature_valid);
+	assert_int_equal(res->ocsp.cert_status, C(REVOKED));
+	res->would_authenticate = true;
+	res->chain_trusted = true;
+	assert_int_equal(certpolicy_ocsp(&res->ocsp, at, res), 0);
+	assert_string_equal(ids_of(res, ids, sizeof(ids)), "ocsp.stale");
+	assert_non_null(strstr(res->findings.v[0].message, "dated in the future"));
+	assert_true(res->would_authenticate);
+	assert_true(res->chain_trusted);
+	OPENSSL_free(der);
+	mailtls_result_free(res);
+}
+
 /* A staple over OCSPFACTS_DER_MAX is reported, never parsed; none gives no finding. */
 static void too_large_and_none(void **state)
 {
@@ -321,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(table),
 		cmocka_unit_test(too_large_and_none),
+		cmocka_unit_test(revoked_after_validation_time),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
