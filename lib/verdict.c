@@ -292,7 +292,7 @@ struct mailtls_subject verdict_host_subject(const struct mailtls_domain_result *
 					 .port = a ? res->port : 0, .cert_depth = -1 };
 }
 
-static const char *lookup_problem(const struct mailtls_dns_lookup *l, char *buf, size_t len)
+const char *verdict_lookup_problem(const struct mailtls_dns_lookup *l, char *buf, size_t len)
 {
 	if (l->status == MAILTLS_DNS_BOGUS)
 		snprintf(buf, len, "%s %s is bogus (%s)", l->qname ? l->qname : "?",
@@ -357,7 +357,7 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	case HOST_DANE_DEFER:
 		VERDICT_ADD(res, h->tlsa.status == MAILTLS_DNS_BOGUS ? MAILTLS_F_DANE_TLSA_BOGUS
 							     : MAILTLS_F_DANE_TLSA_NO_ANSWER,
-		    hs, "%s", lookup_problem(&h->tlsa, buf, sizeof(buf)));
+		    hs, "%s", verdict_lookup_problem(&h->tlsa, buf, sizeof(buf)));
 		return 0;
 	case HOST_DANE_NONE:
 		if (h->tlsa.asked && h->tlsa.status == MAILTLS_DNS_INSECURE && h->n_tlsa > 0)
@@ -473,9 +473,9 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 		const struct mailtls_dns_lookup *l = k ? &h->aaaa : &h->a;
 
 		if (l->asked && l->status == MAILTLS_DNS_BOGUS)
-			VERDICT_ADD(res, MAILTLS_F_DNS_BOGUS, hs, "%s", lookup_problem(l, buf, sizeof(buf)));
+			VERDICT_ADD(res, MAILTLS_F_DNS_BOGUS, hs, "%s", verdict_lookup_problem(l, buf, sizeof(buf)));
 		else if (l->asked && l->status == MAILTLS_DNS_NOANSWER && !l->nxdomain)
-			VERDICT_ADD(res, MAILTLS_F_DNS_NO_ANSWER, hs, "%s", lookup_problem(l, buf, sizeof(buf)));
+			VERDICT_ADD(res, MAILTLS_F_DNS_NO_ANSWER, hs, "%s", verdict_lookup_problem(l, buf, sizeof(buf)));
 	}
 	if (h->n_addrs == 0 && !address_lookup_failed(h))
 		VERDICT_ADD(res, MAILTLS_F_MX_NO_ADDRESS, hs, "MX host %s has no A or AAAA records%s",
@@ -609,7 +609,7 @@ char *verdict_no_hosts_why(const struct mailtls_domain_result *res)
 	if (res->mx.nxdomain)
 		snprintf(buf, sizeof(buf), "%s does not exist (NXDOMAIN)", res->domain);
 	else if (res->mx.status == MAILTLS_DNS_BOGUS || res->mx.status == MAILTLS_DNS_NOANSWER)
-		lookup_problem(&res->mx, buf, sizeof(buf));
+		verdict_lookup_problem(&res->mx, buf, sizeof(buf));
 	else
 		snprintf(buf, sizeof(buf), "%s has no MX and no address records", res->domain);
 	return strdup(buf);
@@ -625,9 +625,9 @@ int verdict_domain(struct mailtls_domain_result *res)
 	if (res->mx.asked && res->mx.nxdomain) {
 		VERDICT_ADD(res, MAILTLS_F_DNS_NXDOMAIN, ds, "%s does not exist (NXDOMAIN)", res->domain);
 	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_BOGUS) {
-		VERDICT_ADD(res, MAILTLS_F_DNS_BOGUS, ds, "%s", lookup_problem(&res->mx, buf, sizeof(buf)));
+		VERDICT_ADD(res, MAILTLS_F_DNS_BOGUS, ds, "%s", verdict_lookup_problem(&res->mx, buf, sizeof(buf)));
 	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_NOANSWER) {
-		VERDICT_ADD(res, MAILTLS_F_DNS_NO_ANSWER, ds, "%s", lookup_problem(&res->mx, buf, sizeof(buf)));
+		VERDICT_ADD(res, MAILTLS_F_DNS_NO_ANSWER, ds, "%s", verdict_lookup_problem(&res->mx, buf, sizeof(buf)));
 	} else if (res->mx.asked && res->mx.status == MAILTLS_DNS_INSECURE && !res->validating) {
 		VERDICT_ADD(res, MAILTLS_F_DNS_NOT_VALIDATING, ds,
 		    "no DNSSEC trust anchor: the answers for %s could not be validated, so DANE "

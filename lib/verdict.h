@@ -66,6 +66,9 @@ bool verdict_name_under(const char *domain, const char *presented, size_t len);
 		if ((r = mailtls_findings_add(&(res)->findings, (fid), &s_, __VA_ARGS__)) != 0) \
 			return r; \
 	} while (0)
+/* verdict_lookup_problem - a failed lookup in words, into buf: "NAME TYPE is bogus (why)"
+ * or "NAME TYPE: why". */
+const char *verdict_lookup_problem(const struct mailtls_dns_lookup *l, char *buf, size_t len);
 /* verdict_host_subject - the subject of a finding about host h (and address a, or NULL). */
 struct mailtls_subject verdict_host_subject(const struct mailtls_domain_result *res,
 					    const struct mailtls_mx_host *h,

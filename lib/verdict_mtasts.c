@@ -253,17 +253,17 @@ static int problem_findings(struct mailtls_domain_result *res, const struct mail
 /* lookup_findings - a TXT lookup that failed is a DNS finding about the domain. */
 static int lookup_findings(struct mailtls_domain_result *res, const struct mailtls_dns_lookup *l)
 {
+	char buf[512];
 	int r;
 
 	if (!l->asked)
 		return 0;
 	if (l->status == MAILTLS_DNS_BOGUS)
-		VERDICT_ADD(res, MAILTLS_F_DNS_BOGUS, domain_subject,
-		    "%s %s is DNSSEC-bogus%s%s: validating senders get SERVFAIL and take no record",
-		    l->qname, l->qtype, l->why_bogus ? ": " : "", l->why_bogus ? l->why_bogus : "");
+		VERDICT_ADD(res, MAILTLS_F_DNS_BOGUS, domain_subject, "%s: validating senders get "
+			    "SERVFAIL and take no record", verdict_lookup_problem(l, buf, sizeof(buf)));
 	else if (l->status == MAILTLS_DNS_NOANSWER && !l->nxdomain)
-		VERDICT_ADD(res, MAILTLS_F_DNS_NO_ANSWER, domain_subject, "%s %s got no answer%s%s", l->qname,
-		    l->qtype, l->why ? ": " : "", l->why ? l->why : "");
+		VERDICT_ADD(res, MAILTLS_F_DNS_NO_ANSWER, domain_subject, "%s",
+			    verdict_lookup_problem(l, buf, sizeof(buf)));
 	return 0;
 }
 
