@@ -2,6 +2,8 @@
  * report_survey.c - the survey in text and JSON (report_survey.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "report_json.h"
 #include "report_survey.h"
 #include "report_textutil.h"
@@ -184,4 +186,26 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 		"capped", s->capped,
 		"elapsed_ms", s->elapsed_ms);
 	return root;
+}
+
+void report_survey_text_indented(FILE *f, const struct mailtls_survey *s, const char *indent)
+{
+	char *buf = NULL, *line, *next;
+	size_t len = 0;
+	FILE *m;
+
+	if (s == NULL || (m = open_memstream(&buf, &len)) == NULL)
+		return;
+	report_survey_text(m, s);
+	if (fclose(m) != 0) {
+		free(buf);
+		return;
+	}
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		fprintf(f, "%s%s\n", indent, line);
+	}
+	free(buf);
 }

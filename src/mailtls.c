@@ -79,6 +79,7 @@ static const char usage_domain[] =
 	"                    mta-sts (MTA-STS without DANE), verify (the MX host name in the\n"
 	"                    certificate), secure (the domain)\n"
 	"  --no-mta-sts      do not look at MTA-STS and TLS-RPT\n"
+	"  --survey          survey every MX address's TLS (as check --survey)\n"
 	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
 	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
 	"                    (default: /usr/share/dns/root.key if present, else none)\n"

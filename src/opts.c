@@ -432,7 +432,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		}
 		positional[npos++] = av[optind++];
 	}
-	if (o->cmd == CMD_CHECK && o->survey && o->per_address && !o->concurrency &&
+	if ((o->cmd == CMD_CHECK || o->cmd == CMD_DOMAIN) && o->survey && o->per_address &&
+	    !o->concurrency &&
 	    o->rate <= 0 && !o->output && !o->resume && !o->shard_n && !o->quiet &&
 	    !o->summary && !o->summary_json)
 		;   /* check --survey --per-address: how many survey handshakes at once */
@@ -455,8 +456,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		snprintf(err, errlen, "--format postfix applies to domain only");
 		return -1;
 	}
-	if (o->survey && ((o->cmd != CMD_CHECK && o->cmd != CMD_SCAN) || o->domains)) {
-		snprintf(err, errlen, "--survey applies to check and scan only (not scan --domains)");
+	if (o->survey && o->cmd != CMD_CHECK && o->cmd != CMD_SCAN && o->cmd != CMD_DOMAIN) {
+		snprintf(err, errlen, "--survey applies to check, scan and domain only");
 		return -1;
 	}
 	if (o->injection && ((o->cmd != CMD_CHECK && o->cmd != CMD_SCAN) || o->domains)) {
@@ -623,6 +624,7 @@ void cli_domain_params(const struct cli_opts *o, const char *domain,
 		       struct mailtls_domain_params *p)
 {
 	*p = (struct mailtls_domain_params){
+		.survey = o->survey,
 		.domain = domain,
 		.level = o->level >= 0 ? (enum mailtls_level)o->level : MAILTLS_LEVEL_DANE,
 		.have_level = o->level >= 0,
