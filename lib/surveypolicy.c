@@ -29,8 +29,8 @@ static bool anonymous(const struct mailtls_survey_cipher *c)
 
 static bool weak(const struct mailtls_survey_cipher *c)
 {
-	return has(c->iana, "RC4") || has(c->iana, "_DES_") || has(c->iana, "3DES") ||
-	       has(c->iana, "DES40") || has(c->iana, "_IDEA_") || has(c->iana, "_MD5");
+	return !insecure(c) && (has(c->iana, "RC4") || has(c->iana, "_DES_") || has(c->iana, "3DES") ||
+	       has(c->iana, "DES40") || has(c->iana, "_IDEA_") || has(c->iana, "_MD5"));
 }
 
 /* append - ", name" to buf (bounded; "..." once full). */
