@@ -498,10 +498,9 @@ static int by_name(const void *a, const void *b)
 /* builtin_init - parse every embedded file once; on any failure keep none. */
 static void builtin_init(void)
 {
-	size_t n = profile_builtin_count < PROFILE_BUILTIN_MAX ? profile_builtin_count
-							       : PROFILE_BUILTIN_MAX;
+	size_t n = profile_builtin_count;
 
-	if (profile_builtin_count > PROFILE_BUILTIN_MAX) {
+	if (n > PROFILE_BUILTIN_MAX) {
 		snprintf(builtin_why, sizeof(builtin_why), "more than %d built-in profiles",
 			 PROFILE_BUILTIN_MAX);
 		return;

@@ -72,8 +72,9 @@ struct mailtls_profile {
 };
 
 /* mailtls_profile_parse - read the len bytes of text (no NUL needed, none allowed) as a
- * profile. origin names the text in messages (a path, "builtin", ...); when it ends in
- * ".profile", the name key must equal its base name without that suffix. On success 0 and
+ * profile. origin names the text in messages (a path, "builtin", ...; NULL: "profile");
+ * when it ends in ".profile", the name key must equal its base name without that
+ * suffix. On success 0 and
  * *out (the caller frees it with mailtls_profile_free()); otherwise MAILTLS_EINVAL (bad
  * content), MAILTLS_ETOOBIG (over MAILTLS_PROFILE_FILE_MAX bytes) or MAILTLS_ENOMEM, *out
  * NULL and why filled. */
