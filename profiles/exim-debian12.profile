@@ -50,4 +50,4 @@ on-handshake-failure: plaintext
 verifies-names: no
 dane: yes
 mta-sts: no
-note: GnuTLS, not OpenSSL: its NORMAL offer on Debian 12 translated into OpenSSL names suite by suite, in GnuTLS's order; the probe runs at OpenSSL security level 0 as GnuTLS has no such level. The ClientHello's extensions and their order are OpenSSL's, not GnuTLS's. DANE applies only where a DNSSEC-validating resolver answers (dns_dnssec_ok = 1 asks for the AD bit); Exim has no MTA-STS.
+note: GnuTLS, not OpenSSL: its NORMAL offer on Debian 12 translated into OpenSSL names suite by suite, in GnuTLS's order; the probe runs at OpenSSL security level 0 as GnuTLS has no such level. The ClientHello's extensions and their order are OpenSSL's, not GnuTLS's. DANE applies only where a DNSSEC-validating resolver answers (dns_dnssec_ok = 1 asks for the AD bit), and only then is SNI sent (the host name); Exim has no MTA-STS.

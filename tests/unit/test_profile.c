@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -450,6 +451,42 @@ static void test_builtin(void **state)
 		if (ctx == NULL)
 			fail_msg("%s: %s", v[i]->name, why);
 		SSL_CTX_free(ctx);
+	}
+	/* Every file of profiles/ is built in (listed in profiles/meson.build), and each
+	 * loads from the source tree to the same profile. */
+	{
+		const char *root = getenv("MAILTLS_SOURCE_ROOT");
+		char dir[512], path[1024];
+		DIR *d;
+		struct dirent *e;
+		size_t files = 0;
+
+		snprintf(dir, sizeof(dir), "%s/profiles", root != NULL ? root : ".");
+		assert_non_null(d = opendir(dir));
+		while ((e = readdir(d)) != NULL) {
+			size_t l = strlen(e->d_name);
+			struct mailtls_profile *p = NULL;
+			size_t j;
+
+			if (l < 9 || strcmp(e->d_name + l - 8, ".profile") != 0)
+				continue;
+			files++;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (mailtls_profile_load(path, &p, why, sizeof(why)) != 0)
+				fail_msg("%s", why);
+			for (j = 0; j < n && strcmp(v[j]->name, p->name) != 0; j++)
+				;
+			if (j == n)
+				fail_msg("%s is not built in (profiles/meson.build)", e->d_name);
+			assert_string_equal(v[j]->ciphers != NULL ? v[j]->ciphers : "",
+					    p->ciphers != NULL ? p->ciphers : "");
+			assert_string_equal(v[j]->note != NULL ? v[j]->note : "",
+					    p->note != NULL ? p->note : "");
+			assert_int_equal(v[j]->sources.n, p->sources.n);
+			mailtls_profile_free(p);
+		}
+		closedir(d);
+		assert_int_equal(files, n);
 	}
 }
 
