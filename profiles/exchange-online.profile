@@ -16,8 +16,8 @@
 #   still delivered when the destination does not support them.
 # Inferred (see note): what follows a failed handshake after STARTTLS (the Jan 2021 blog
 # describes messages delayed, then failed, when TLS versions cannot be agreed on); SNI
-# (SChannel sends the host name it connects to); groups and signature algorithms (SChannel's defaults on Windows Server 2019/2022: the curves X25519, P-256,
-# P-384).
+# (SChannel sends the host name it connects to); groups and signature algorithms
+# (SChannel's defaults on Windows Server 2019/2022: the curves X25519, P-256, P-384).
 name: exchange-online
 title: Microsoft 365 Exchange Online outbound (SChannel)
 source: https://techcommunity.microsoft.com/t5/exchange-team-blog/understanding-email-scenarios-if-tls-versions-cannot-be-agreed/ba-p/2065089 opportunistic TLS; Exchange Online never sends with TLS 1.0 or 1.1; failed TLS negotiation delays and then fails messages
