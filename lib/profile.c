@@ -131,7 +131,7 @@ static const char *quote(const char *v, char *buf, size_t len)
 {
 	size_t n = strlen(v);
 
-	if (n < QUOTE_MAX || len < QUOTE_MAX + 4) {
+	if (n <= QUOTE_MAX || len < QUOTE_MAX + 4) {
 		snprintf(buf, len, "%s", v);
 		return buf;
 	}
@@ -194,9 +194,9 @@ static int parse_name(struct reader *r, struct mailtls_profile *p, const char *v
 static int parse_source(struct reader *r, struct mailtls_profile *p, const char *v)
 {
 	size_t url = strcspn(v, " \t");
+	size_t scheme = strncmp(v, "https://", 8) == 0 ? 8 : strncmp(v, "http://", 7) == 0 ? 7 : 0;
 
-	if ((strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) ||
-	    url <= 8 || v[url] == '\0')
+	if (scheme == 0 || url <= scheme || v[url] == '\0')
 		return fail(r, r->line, "source is not an http(s) URL followed by what it "
 			    "supports");
 	if (p->sources.n >= MAILTLS_PROFILE_SOURCES_MAX)

@@ -218,6 +218,12 @@ static const struct bad_case bad_cases[] = {
 	  "t:4: source is not an http(s) URL followed by what it supports" },
 	{ "source", "source: https:// says nothing", NULL, "t",
 	  "t:4: source is not an http(s) URL followed by what it supports" },
+	{ "source", "source: http:// says nothing", NULL, "t",
+	  "t:4: source is not an http(s) URL followed by what it supports" },
+	{ "source", "source: http://x says x", NULL, "t", NULL },
+	{ "sni", "sni: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", NULL, "t",
+	  "t:11: sni must be yes or no, not "
+	  "'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy'" },
 	{ "title", "title: A\x01" "b", NULL, "t", "t:3: a control character (byte 0x01)" },
 	{ "title", "title: A\x1b[31m", NULL, "t", "t:3: a control character (byte 0x1b)" },
 	{ "title", "title: caf\xe9", NULL, "t", "t:3: not UTF-8" },
