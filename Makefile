@@ -9,13 +9,14 @@
 #   make bench    bench/single.sh: one check against posttls-finger and openssl s_client
 #   make bench-scan  bench/scan.sh: mailtls scan against openssl's floors and its peers
 #   make bench-domain  bench/domain.sh: mailtls domain against posttls-finger per MX host
+#   make bench-survey  bench/survey.sh: check --survey against testssl.sh (time, lists)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON      ?= meson
 NINJA      ?= ninja
 
-.PHONY: all build deps check check-plain check-asan static demo lab-start lab-stop clean bench bench-scan bench-domain
+.PHONY: all build deps check check-plain check-asan static demo lab-start lab-stop clean bench bench-scan bench-domain bench-survey
 
 all: build
 
@@ -81,3 +82,6 @@ fuzz: deps
 
 fuzz-coverage: deps
 	sh fuzz/coverage.sh
+
+bench-survey: deps build
+	bash bench/survey.sh $(BUILD)

@@ -659,7 +659,9 @@ static void submit_checks(struct domain_job *j, size_t hi)
 			.survey = j->p.survey,
 			.profiles = j->p.profiles,
 			.n_profiles = j->p.n_profiles,
-			.no_profiles = j->p.no_profiles,
+			/* Profiles only when asked for (--survey, --profile): the domain's
+			 * outcome per sender level already says what a failed handshake means. */
+			.no_profiles = j->p.no_profiles || (!j->p.survey && j->p.n_profiles == 0),
 			.tlsa_base = n_usable ? h->tlsa_base : NULL,
 			.tlsa = n_usable ? usable : NULL,
 			.n_tlsa = n_usable,

@@ -10,27 +10,14 @@
 #include <mailtls/dnsfacts.h>
 #include "escape.h"
 #include "report_json.h"
+#include "report_jsonutil.h"
 #include "report_survey.h"
 #include "report_verdict.h"
 
 /* jstr - a JSON string from untrusted text, or null. */
 static json_t *jstr(const char *s)
 {
-	char *e;
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	/* Nearly always valid UTF-8 already (the result stores text escaped): json_string()
-	 * checks, and only what it refuses is copied and repaired. */
-	if ((j = json_string(s)) != NULL)
-		return j;
-	e = escape_utf8(s, strlen(s));
-	if (e == NULL)
-		return json_null();
-	j = json_string(e);
-	free(e);
-	return j ? j : json_null();
+	return report_json_text(s);
 }
 
 static json_t *jlist(const struct mailtls_strlist *l)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <mailtls/profile.h>
-#include "report_json.h"
+#include "report_jsonutil.h"
 #include "report_survey.h"
 #include "report_textutil.h"
 
@@ -122,13 +122,13 @@ static json_t *version_json(const struct mailtls_survey_version *v)
 
 		snprintf(id, sizeof(id), "0x%04X", c->id);
 		json_array_append_new(ciphers, json_pack("{s:o s:o s:s s:o s:i s:b s:i}",
-			"name", report_jstr(c->name), "iana", report_jstr(c->iana), "id", id,
-			"kx", report_jstr(c->kx), "kx_bits", c->kx_bits,
+			"name", report_json_text(c->name), "iana", report_json_text(c->iana), "id", id,
+			"kx", report_json_text(c->kx), "kx_bits", c->kx_bits,
 			"forward_secret", c->forward_secret, "bits", c->strength_bits));
 	}
 	return json_pack("{s:s s:o s:o s:o s:b}",
 			 "state", mailtls_survey_state_name(v->state),
-			 "why", report_jstr(v->why),
+			 "why", report_json_text(v->why),
 			 "ciphers", ciphers ? ciphers : json_null(),
 			 "server_order", v->server_order < 0 ? json_null() : json_boolean(v->server_order),
 			 "complete", v->complete);
@@ -146,7 +146,7 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 	if (s == NULL)
 		return json_null();
 	if (s->not_run != NULL)
-		return json_pack("{s:o s:b}", "not_run", report_jstr(s->not_run),
+		return json_pack("{s:o s:b}", "not_run", report_json_text(s->not_run),
 				 "profiles_only", s->profiles_only);
 	versions = json_object();
 	groups = json_array();
@@ -155,39 +155,39 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 	for (int vi = 0; versions && vi < MAILTLS_SURVEY_VERSIONS; vi++)
 		json_object_set_new(versions, s->versions[vi].name, version_json(&s->versions[vi]));
 	for (size_t i = 0; groups && i < s->n_groups; i++)
-		json_array_append_new(groups, report_jstr(s->groups[i]));
+		json_array_append_new(groups, report_json_text(s->groups[i]));
 	for (int k = 0; keys && k < 3; k++) {
 		const struct mailtls_survey_keytype *kt = &s->keytypes[k];
 
 		json_object_set_new(keys, kt->family, json_pack("{s:s s:o s:o}",
 			"state", mailtls_survey_state_name(kt->state),
-			"key", report_jstr(kt->key), "sig_alg", report_jstr(kt->sig_alg)));
+			"key", report_json_text(kt->key), "sig_alg", report_json_text(kt->sig_alg)));
 	}
 	for (size_t i = 0; profiles && i < s->n_profiles; i++) {
 		const struct mailtls_survey_profile *p = &s->profiles[i];
 
 		json_array_append_new(profiles, json_pack("{s:o s:o s:s s:s s:b s:o s:o s:o s:o s:o}",
-			"name", report_jstr(p->name), "title", report_jstr(p->title),
+			"name", report_json_text(p->name), "title", report_json_text(p->title),
 			"handshake", mailtls_survey_state_name(p->state),
 			"on_failure", mailtls_profile_failure_name((enum mailtls_profile_failure)p->on_failure),
 			"sni", p->sni,
-			"version", report_jstr(p->version), "cipher", report_jstr(p->cipher),
-			"group", report_jstr(p->group), "why", report_jstr(p->why),
+			"version", report_json_text(p->version), "cipher", report_json_text(p->cipher),
+			"group", report_json_text(p->group), "why", report_json_text(p->why),
 			"alert", p->alert < 0 ? json_null() : json_integer(p->alert)));
 	}
 	root = json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:I s:I s:o s:f s:I s:b s:f}",
 		"versions", versions ? versions : json_null(),
 		"groups", groups ? groups : json_null(),
-		"groups_version", report_jstr(s->groups_version),
+		"groups_version", report_json_text(s->groups_version),
 		"groups_server_order", tri(s->groups_server_order),
 		"groups_complete", json_boolean(s->groups_complete),
-		"keys_version", report_jstr(s->keytypes_version),
+		"keys_version", report_json_text(s->keytypes_version),
 		"keys", keys ? keys : json_null(),
 		"secure_renegotiation", tri(s->secure_renegotiation),
 		"profiles", profiles ? profiles : json_null(),
 		"probes", (json_int_t)s->probes,
 		"limited", (json_int_t)s->limited,
-		"limited_why", report_jstr(s->limited_why),
+		"limited_why", report_json_text(s->limited_why),
 		"backoff_s", s->backoff_s,
 		"unanswered", (json_int_t)s->unanswered,
 		"capped", s->capped,

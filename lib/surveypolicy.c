@@ -224,7 +224,7 @@ static void profiles(struct mailtls_result *res, const struct mailtls_survey *s)
 	for (size_t i = 0; i < s->n_profiles; i++) {
 		const struct mailtls_survey_profile *p = &s->profiles[i];
 		char one[200];
-		bool legacy = (p->versions & (MAILTLS_PROFILE_TLS1_2 | MAILTLS_PROFILE_TLS1_3)) == 0;
+		bool old_only = (p->versions & (MAILTLS_PROFILE_TLS1_2 | MAILTLS_PROFILE_TLS1_3)) == 0;
 		enum mailtls_fid id;
 		const char *then;
 
@@ -253,7 +253,7 @@ static void profiles(struct mailtls_result *res, const struct mailtls_survey *s)
 			then = "this sender then delivers in plaintext";
 			break;
 		}
-		if (legacy)
+		if (old_only)
 			id = MAILTLS_F_SENDER_LEGACY_FAILS;
 		mailtls_result_add(res, id, "%s (%s): the handshake fails: %s; %s%s", p->name, p->title,
 				   p->why ? p->why : "?", then, no_sni_hint(s, p));

@@ -175,9 +175,9 @@ static bool is_smtp(enum mailtls_proto proto)
 static int reply_code_in(const char *m)
 {
 	for (const char *c = m; *c != '\0'; c++) {
-		bool start = c == m || !isdigit((unsigned char)c[-1]);
+		bool at_start = c == m || !isdigit((unsigned char)c[-1]);
 
-		if (start && isdigit((unsigned char)c[0]) && isdigit((unsigned char)c[1]) &&
+		if (at_start && isdigit((unsigned char)c[0]) && isdigit((unsigned char)c[1]) &&
 		    isdigit((unsigned char)c[2]) && !isdigit((unsigned char)c[3]))
 			return (c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0');
 	}
@@ -303,10 +303,9 @@ static void start(struct sprobe *s)
 		probe_free(s->p);
 		s->p = NULL;
 	}
-	p = calloc(1, sizeof(*p));
+	s->p = p = calloc(1, sizeof(*p));   /* s owns it from here: sprobe_free() frees it */
 	if (p == NULL || (p->res = mailtls_result_new()) == NULL)
 		goto fail;
-	s->p = p;
 	p->base = engine_base(e);
 	p->ssl_ctx = s->ctx;
 	p->proto = t->proto;
