@@ -555,10 +555,10 @@ static bool names_ok(const struct name_facts *nf)
 }
 
 /* critical_cert_finding - a critical cert.* finding was raised (by this module: the ones
- * that refuse the chain or the identity). */
-static bool critical_cert_finding(const struct mailtls_result *res)
+ * that refuse the chain or the identity), among the findings from index `from` on. */
+static bool critical_cert_finding(const struct mailtls_result *res, size_t from)
 {
-	for (size_t i = 0; i < res->findings.n; i++)
+	for (size_t i = from; i < res->findings.n; i++)
 		if (strncmp(res->findings.v[i].id, "cert.", 5) == 0
 		    && res->findings.v[i].severity == MAILTLS_SEV_CRITICAL)
 			return true;
@@ -569,18 +569,27 @@ int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
 		     const struct certpolicy_params *p, struct mailtls_result *res)
 {
 	int r = chain_findings(cf, nf, p, res);
+	size_t openssl_findings = res->findings.n;
 
+	if (r == 0)
+		r = certpolicy_alternate(res);
+	if (r == 0)
+		r = certpolicy_nc(p->nc, res);
 	if (r == 0)
 		r = leaf_findings(cf, p, res);
 	if (r == 0)
-		res->chain_trusted = cf->verified && !critical_cert_finding(res);
+		res->chain_trusted = cf->verified && !critical_cert_finding(res, 0);
 	if (r == 0 && nf->kind == NAME_KIND_DNS)
 		r = identity_dns(cf, nf, res);
 	else if (r == 0 && nf->kind == NAME_KIND_IP)
 		r = identity_ip(cf, nf, res);
 	if (r != 0)
 		return r;
-	res->would_authenticate = cf->verified && names_ok(nf) && !critical_cert_finding(res);
+	res->would_authenticate = cf->verified && names_ok(nf) && !critical_cert_finding(res, 0);
+	/* A client that searches every path: the other path, the names, and nothing critical
+	 * beyond the findings of OpenSSL's path. */
+	res->path_search.searching_client_accepts = res->path_search.found && names_ok(nf)
+		&& !critical_cert_finding(res, openssl_findings);
 	return 0;
 }
 

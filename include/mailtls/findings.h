@@ -125,7 +125,10 @@
 	X(OCSP_BAD_SIGNATURE, "ocsp.bad-signature", WARNING) \
 	X(OCSP_MALFORMED, "ocsp.malformed", WARNING) \
 	X(STARTTLS_COMMAND_INJECTION, "starttls.command-injection", CRITICAL) \
-	X(STARTTLS_INJECTION_TESTED, "starttls.injection-tested", OK)
+	X(STARTTLS_INJECTION_TESTED, "starttls.injection-tested", OK) \
+	X(CERT_ALTERNATE_PATH, "cert.alternate-path", WARNING) \
+	X(CERT_NAME_CONSTRAINT_VIOLATION, "cert.name-constraint-violation", CRITICAL) \
+	X(CERT_NAME_CONSTRAINT_MALFORMED, "cert.name-constraint-malformed", WARNING)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,
