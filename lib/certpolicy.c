@@ -17,7 +17,12 @@
  *	   reports as a wrong purpose. Then cert.trusted with the verified path, or nothing.
  *	   What only the strict X509_STRICT run refuses is one cert.profile-violation (a
  *	   warning: lenient clients accept the chain, strict ones refuse it).
+ *	   Then, from certpolicy_path.c: cert.alternate-path when OpenSSL's path failed and
+ *	   another verifies (the verdict stays OpenSSL's), and the name-constraint issues
+ *	   mailtls found itself on the verified path about malformed constraints and DNS-IDs.
  *	2. The leaf: expiry within warn_days, an explicit weak key and weak signature check.
+ *	   res->chain_trusted is set here; then the name-constraint issues about reference
+ *	   names matched through a wildcard (about a name, not the chain).
  *	3. Identity: RFC 9525 6. DNS-IDs that can never match (at most
  *	   CERTPOLICY_BADNAMES_MAX findings per id, then one that counts the rest); an unusable
  *	   SAN (cert.malformed-san) or, with no DNS-ID, what legacy CN-fallback clients would do
@@ -574,11 +579,15 @@ int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
 	if (r == 0)
 		r = certpolicy_alternate(res);
 	if (r == 0)
-		r = certpolicy_nc(p->nc, res);
+		r = certpolicy_nc(p->nc, false, res);
 	if (r == 0)
 		r = leaf_findings(cf, p, res);
 	if (r == 0)
 		res->chain_trusted = cf->verified && !critical_cert_finding(res, 0);
+	/* A reference name that breaks a constraint (through a wildcard) is about that name,
+	 * not the chain: after chain_trusted. */
+	if (r == 0)
+		r = certpolicy_nc(p->nc, true, res);
 	if (r == 0 && nf->kind == NAME_KIND_DNS)
 		r = identity_dns(cf, nf, res);
 	else if (r == 0 && nf->kind == NAME_KIND_IP)

@@ -8,6 +8,7 @@
 #ifndef MAILTLS_CERTPOLICY_H
 #define MAILTLS_CERTPOLICY_H
 
+#include <stdbool.h>
 #include <time.h>
 #include <mailtls/result.h>
 #include "chainfacts.h"
@@ -33,9 +34,10 @@ int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
  * 0 or MAILTLS_ENOMEM. */
 int certpolicy_alternate(struct mailtls_result *res);
 
-/* certpolicy_nc - cert.name-constraint-* from nc (NULL: none) (certpolicy_path.c).
- * 0 or MAILTLS_ENOMEM. */
-int certpolicy_nc(const struct nc_facts *nc, struct mailtls_result *res);
+/* certpolicy_nc - cert.name-constraint-* from nc (NULL: none) (certpolicy_path.c): the
+ * issues about reference names when references is true, else the others (malformed
+ * constraints, DNS-IDs, and the count of issues not kept). 0 or MAILTLS_ENOMEM. */
+int certpolicy_nc(const struct nc_facts *nc, bool references, struct mailtls_result *res);
 
 /* certpolicy_ocsp - add to res the ocsp.* findings for the facts of a stapled OCSP
  * response (f->stapled; nothing when it is not), about the leaf, at validation time at. A

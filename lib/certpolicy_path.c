@@ -153,15 +153,16 @@ static int one_nc(const struct nc_issue *v, struct mailtls_result *res)
 	return 0;
 }
 
-int certpolicy_nc(const struct nc_facts *nc, struct mailtls_result *res)
+int certpolicy_nc(const struct nc_facts *nc, bool references, struct mailtls_result *res)
 {
 	int r = 0;
 
 	if (nc == NULL || !nc->checked)
 		return 0;
 	for (size_t i = 0; i < nc->n && r == 0; i++)
-		r = one_nc(&nc->v[i], res);
-	if (r == 0 && nc->dropped > 0)
+		if (nc->v[i].is_reference == references)
+			r = one_nc(&nc->v[i], res);
+	if (r == 0 && !references && nc->dropped > 0)
 		r = mailtls_result_add(res, nc->dropped_violations == 0 ?
 			MAILTLS_F_CERT_NAME_CONSTRAINT_MALFORMED : MAILTLS_F_CERT_NAME_CONSTRAINT_VIOLATION,
 			"%zu more name-constraint problems (not listed)", nc->dropped);
