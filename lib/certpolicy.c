@@ -582,12 +582,12 @@ int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
 		r = certpolicy_nc(p->nc, false, res);
 	if (r == 0)
 		r = leaf_findings(cf, p, res);
-	if (r == 0)
+	if (r == 0) {
 		res->chain_trusted = cf->verified && !critical_cert_finding(res, 0);
-	/* A reference name that breaks a constraint (through a wildcard) is about that name,
-	 * not the chain: after chain_trusted. */
-	if (r == 0)
+		/* A reference name that breaks a constraint (through a wildcard) is about that
+		 * name, not the chain: after chain_trusted. */
 		r = certpolicy_nc(p->nc, true, res);
+	}
 	if (r == 0 && nf->kind == NAME_KIND_DNS)
 		r = identity_dns(cf, nf, res);
 	else if (r == 0 && nf->kind == NAME_KIND_IP)

@@ -329,15 +329,15 @@ static void test_no_alternate(void **state)
 static struct mailtls_result *nc_chain(const char *nc, const char *const *sans, const char *name)
 {
 	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *ca = make_cert(&(struct mk){ .cn = "Constrained CA", .issuer = new_root,
-					   .issuer_key = k_new, .key = k, .ca = true, .nc = nc });
-	X509 *leaf = make_cert(&(struct mk){ .cn = "leaf", .issuer = ca, .issuer_key = k,
+	X509 *cca = make_cert(&(struct mk){ .cn = "Constrained CA", .issuer = new_root,
+					    .issuer_key = k_new, .key = k, .ca = true, .nc = nc });
+	X509 *leaf = make_cert(&(struct mk){ .cn = "leaf", .issuer = cca, .issuer_key = k,
 					     .key = k_leaf, .sans = sans });
-	X509 *chain[2] = { leaf, ca };
+	X509 *chain[2] = { leaf, cca };
 	struct mailtls_result *res = run(chain, 2, &new_root, 1, name);
 
 	X509_free(leaf);
-	X509_free(ca);
+	X509_free(cca);
 	EVP_PKEY_free(k);
 	return res;
 }
