@@ -11,8 +11,9 @@
  * docs/security.md): it builds ONE path. For each certificate it takes the issuer from the
  * trust store first (X509_V_FLAG_TRUSTED_FIRST, on by default since 1.1.0), else from the
  * untrusted (presented) certificates in the order sent: the first whose subject is the
- * issuer name and that X509_check_issued() accepts (key identifiers, keyCertSign) and is
- * valid at the verification time, else the matching one with the latest notAfter. It
+ * issuer name, whose key identifier and key type fit (ossl_x509_likely_issued(); its
+ * signature is not checked then) and that is valid at the verification time, else the
+ * matching one with the latest notAfter. It
  * then checks that one path (signatures, dates of every certificate, the anchor's trust,
  * name constraints, purpose). A failure there never makes it try another issuer. Its
  * "alternative chains" retry (1.0.2 on; off with X509_V_FLAG_NO_ALT_CHAINS) only runs
