@@ -419,6 +419,37 @@ static void test_nc_wildcard_excluded(void **state)
 	mailtls_result_free(res);
 }
 
+/* The bounds: 7 copies of "Cross Inter" under 8 copies of "Mid CA", each leading to the
+ * expired Old Root, make 56 candidate paths; the search verifies 32 and stops. */
+static void test_search_bounded(void **state)
+{
+	EVP_PKEY *k_mid = EVP_EC_gen("P-256");
+	X509 *chain[16];
+	X509 *leaf;
+	struct mailtls_result *res;
+
+	(void)state;
+	assert_non_null(k_mid);
+	for (int i = 0; i < 8; i++)
+		chain[8 + i] = make_cert(&(struct mk){ .cn = "Mid CA", .issuer = old_root_expired,
+						       .issuer_key = k_old, .key = k_mid, .ca = true });
+	for (int i = 0; i < 7; i++)
+		chain[1 + i] = make_cert(&(struct mk){ .cn = "Cross Inter", .issuer = chain[8],
+						       .issuer_key = k_mid, .key = k_inter, .ca = true });
+	leaf = leaf_under_inter(mx1);
+	chain[0] = leaf;
+	res = run(chain, 16, &old_root_expired, 1, "mx1.example.org");
+	expect_ids(res, "cert.expired", "cert.name-match");
+	assert_true(res->path_search.searched);
+	assert_false(res->path_search.found);
+	assert_true(res->path_search.limited);
+	assert_int_equal(res->path_search.paths_tried, 32);
+	mailtls_result_free(res);
+	for (int i = 0; i < 16; i++)
+		X509_free(chain[i]);
+	EVP_PKEY_free(k_mid);
+}
+
 static void test_nc_rules(void **state)
 {
 	static const struct { const char *name, *c; bool within; } w[] = {
@@ -450,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_cross_untrusted_first),
 		cmocka_unit_test(test_cross_expired_anchor),
 		cmocka_unit_test(test_no_alternate),
+		cmocka_unit_test(test_search_bounded),
 		cmocka_unit_test(test_nc_permitted),
 		cmocka_unit_test(test_nc_leading_period),
 		cmocka_unit_test(test_nc_wildcard_excluded),
