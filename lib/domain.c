@@ -656,6 +656,7 @@ static void submit_checks(struct domain_job *j, size_t hi)
 			.have_at = true,
 			.warn_days = j->p.warn_days,
 			.transcript = j->p.transcript,
+			.survey = j->p.survey,
 			.tlsa_base = n_usable ? h->tlsa_base : NULL,
 			.tlsa = n_usable ? usable : NULL,
 			.n_tlsa = n_usable,

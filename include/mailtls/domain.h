@@ -180,6 +180,8 @@ struct mailtls_domain_params {
 	bool transcript;
 	const char *ehlo_name;        /* NULL: the local address literal */
 	bool no_mta_sts;              /* true: MTA-STS and TLS-RPT are not looked at */
+	bool survey;                  /* survey every address after its check (check.h
+	                               * survey; each server's res->survey) */
 };
 
 struct mailtls_engine;

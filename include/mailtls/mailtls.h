@@ -51,11 +51,13 @@ void mailtls_escape_inplace(char *buf, size_t size);
 #include <mailtls/names.h>
 #include <mailtls/timeutil.h>
 #include <mailtls/dane.h>
+#include <mailtls/survey.h>
 #include <mailtls/check.h>
 #include <mailtls/engine.h>
 #include <mailtls/cert.h>
 #include <mailtls/domain.h>
 #include <mailtls/rollover.h>
 #include <mailtls/report.h>
+#include <mailtls/profile.h>
 
 #endif

@@ -226,6 +226,7 @@ struct mailtls_ocsp_facts {
 	                           * at - skew <= nextUpdate); skew is 5 minutes */
 };
 
+struct mailtls_survey;
 #define MAILTLS_PATH_SEARCH_LEN 12 /* longest path recorded (leaf, 10 CAs, anchor) */
 
 /* When OpenSSL's path through the presented chain failed: the other paths mailtls
@@ -271,6 +272,8 @@ struct mailtls_result {
 	                                 * (dane.enabled); zero otherwise */
 	struct mailtls_ocsp_facts ocsp; /* the stapled OCSP response: a check asks for one
 	                                 * (status_request); zero when none was stapled */
+	struct mailtls_survey *survey;  /* the TLS survey (mailtls/survey.h); NULL unless
+	                                 * one was asked for (check --survey); owned */
 	struct mailtls_path_search path_search; /* the other paths, when OpenSSL's failed */
 };
 
