@@ -117,6 +117,8 @@ FAULT_OCSP_UNKNOWN	faultd	127.77.0.72	25	ocsp-unknown	mx1.lab.test	-
 FAULT_OCSP_STALE	faultd	127.77.0.73	25	ocsp-stale	mx1.lab.test	-
 FAULT_OCSP_BADSIG	faultd	127.77.0.74	25	ocsp-badsig	mx1.lab.test	-
 FAULT_COMMAND_INJECTION	faultd	127.77.0.75	25	command-injection	mx1.lab.test	-
+FAULT_CROSS_CHAIN	faultd	127.77.0.80	25	good/crosschain	cross.lab.test	-
+FAULT_NC_PERIOD		faultd	127.77.0.81	25	good/ncperiod	ncperiod.lab.test	-
 STS			nginx	127.77.3.1	443	mtasts	mta-sts.sts-enforce.lab.test	-
 FAULT_LIMIT		faultd	127.77.0.95	25	limit-every-8th	mx1.lab.test	-
 SMTP_TLS10		postfix	127.77.4.1	25	good	mx1.lab.test	tls10only

@@ -478,6 +478,67 @@ openssl asn1parse -genconf "$out/ca/dh1024.cnf" -noout -out "$out/ca/dh1024.der"
     >/dev/null 2>&1 &&
     openssl dhparam -inform DER -in "$out/ca/dh1024.der" -out "$out/dh1024.pem" \
     2>/dev/null || die "the 1024-bit DH group failed"
+# Chains past OpenSSL (lib/chainsearch.c, cert.alternate-path): "mailtls Lab
+# Cross CA" exists twice with one key, signed by the rogue root (not trusted)
+# and by the lab root. The server sends the rogue-signed one first: OpenSSL
+# 3.0 takes it, finds no anchor for the rogue root ("unable to get local
+# issuer certificate" at depth 1) and never tries the second, which leads to
+# the lab root. Served as crosschain.chain.pem: leaf, rogue-signed, root-signed.
+# ncperiod: a CA under the lab root with the malformed dNSName constraint
+# ".lab.test" (a leading period; OpenSSL accepts it) and its leaf
+# ncperiod.lab.test (cert.name-constraint-malformed).
+x=$out/ca/x
+mkdir -p "$x"
+cat >"$x/ext.cnf" <<'XEOF'
+[ cross ]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[ ncperiod ]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+nameConstraints = critical,permitted;DNS:.lab.test
+[ leaf ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = $ENV::SAN
+XEOF
+# xsign CSR OUT ISSUER_PEM ISSUER_KEY SECTION DAYS
+xsign() {
+	openssl x509 -req -in "$1" -out "$2" -CA "$3" -CAkey "$4" \
+	    -extfile "$x/ext.cnf" -extensions "$5" -days "$6" \
+	    -set_serial "0x01$(openssl rand -hex 8)" 2>"$x/err" ||
+	    { cat "$x/err" >&2; die "signing $2 failed"; }
+}
+# xca NAME "CN": a CA key and CSR in $x
+xca() {
+	newkey "$x/$1.key"
+	openssl req -new -config "$cnf" -key "$x/$1.key" -subj "/CN=$2" \
+	    -out "$x/$1.csr" || die "req $2 failed"
+}
+# xleaf NAME CN ISSUER: a leaf for CN (its only DNS-ID) under $x/ISSUER.pem
+xleaf() {
+	newkey "$out/$1.key"
+	openssl req -new -config "$cnf" -key "$out/$1.key" -subj "/CN=$2" \
+	    -out "$x/$1-leaf.csr" || die "req $1 failed"
+	SAN=DNS:$2 xsign "$x/$1-leaf.csr" "$out/$1.crt" "$x/$3.pem" "$x/$3.key" leaf 365
+}
+xca cross "mailtls Lab Cross CA"
+xsign "$x/cross.csr" "$x/cross.pem" "$out/ca/root/ca.pem" "$out/ca/root/ca.key" cross 1000
+xsign "$x/cross.csr" "$x/cross-rogue.pem" "$out/ca/rogue/ca.pem" "$out/ca/rogue/ca.key" cross 1000
+xleaf crosschain cross.lab.test cross
+cat "$out/crosschain.crt" "$x/cross-rogue.pem" "$x/cross.pem" >"$out/crosschain.chain.pem"
+xca ncperiod "mailtls Lab NC Period CA"
+xsign "$x/ncperiod.csr" "$x/ncperiod.pem" "$out/ca/root/ca.pem" "$out/ca/root/ca.key" ncperiod 1000
+xleaf ncperiod ncperiod.lab.test ncperiod
+cat "$out/ncperiod.crt" "$x/ncperiod.pem" >"$out/ncperiod.chain.pem"
+rm -f "$x/err"
 
 cp "$out/ca/root/ca.pem" "$out/root.pem"
 cp "$out/ca/int/ca.pem" "$out/int.pem"

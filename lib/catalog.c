@@ -562,6 +562,18 @@
 	"The handshake with a sender profile's offer got no answer (a timeout, a limit): what that sender gets is not known.", \
 	"RFC 3207", \
 	"Run the check again, with a longer --timeout."
+#define T_CERT_ALTERNATE_PATH \
+	"OpenSSL's path through the chain fails, but another path through the certificates the server sent and the trust store verifies (a cross-signed intermediate sent ahead of the one that leads to a valid anchor). OpenSSL 3.0 builds one path and never tries another, so OpenSSL-based senders (Postfix, Exim with OpenSSL) refuse the server; clients that search every path (RFC 5280 6.1, RFC 4158) accept it. The verdict stays the OpenSSL senders' (not authenticated); the message names OpenSSL's error, the path that verifies and the chain to serve.", \
+	"RFC 5280 6.1; RFC 4158", \
+	"Serve only the chain the message names (the leaf, then the intermediates of the path that verifies, in order); leave out the cross-signed intermediate that leads OpenSSL to the failing anchor."
+#define T_CERT_NAME_CONSTRAINT_VIOLATION \
+	"A DNS-ID of the server certificate, or a reference name it authenticates through a wildcard, lies outside the permitted dNSName subtrees or inside an excluded subtree of a CA's name constraints on the verified path. OpenSSL 3.0 misses this for names it does not compare (a reference name matched through a wildcard, a DNS-ID that is no valid DNS name); strict RFC 5280 clients refuse the certificate.", \
+	"RFC 5280 4.2.1.10, 6.1.3", \
+	"Reissue the certificate with names the issuing CA's name constraints allow, or have it issued under a CA whose constraints cover the names; never put a name the CA may not vouch for behind a wildcard."
+#define T_CERT_NAME_CONSTRAINT_MALFORMED \
+	"A CA on the verified path has a dNSName name constraint that is no valid DNS name (a leading period as in \".example.com\", a wildcard, an empty label). OpenSSL reads \".example.com\" as every name under example.com and accepts the chain; strict RFC 5280 clients (x509-limbo) refuse it.", \
+	"RFC 5280 4.2.1.10", \
+	"Have the CA reissue its certificate with dNSName constraints written as host names (\"example.com\" covers example.com and every name under it); a leading period belongs to URI constraints only."
 
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
 #define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },

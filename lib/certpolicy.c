@@ -17,7 +17,12 @@
  *	   reports as a wrong purpose. Then cert.trusted with the verified path, or nothing.
  *	   What only the strict X509_STRICT run refuses is one cert.profile-violation (a
  *	   warning: lenient clients accept the chain, strict ones refuse it).
+ *	   Then, from certpolicy_path.c: cert.alternate-path when OpenSSL's path failed and
+ *	   another verifies (the verdict stays OpenSSL's), and the name-constraint issues
+ *	   mailtls found itself on the verified path about malformed constraints and DNS-IDs.
  *	2. The leaf: expiry within warn_days, an explicit weak key and weak signature check.
+ *	   res->chain_trusted is set here; then the name-constraint issues about reference
+ *	   names matched through a wildcard (about a name, not the chain).
  *	3. Identity: RFC 9525 6. DNS-IDs that can never match (at most
  *	   CERTPOLICY_BADNAMES_MAX findings per id, then one that counts the rest); an unusable
  *	   SAN (cert.malformed-san) or, with no DNS-ID, what legacy CN-fallback clients would do
@@ -555,10 +560,10 @@ static bool names_ok(const struct name_facts *nf)
 }
 
 /* critical_cert_finding - a critical cert.* finding was raised (by this module: the ones
- * that refuse the chain or the identity). */
-static bool critical_cert_finding(const struct mailtls_result *res)
+ * that refuse the chain or the identity), among the findings from index `from` on. */
+static bool critical_cert_finding(const struct mailtls_result *res, size_t from)
 {
-	for (size_t i = 0; i < res->findings.n; i++)
+	for (size_t i = from; i < res->findings.n; i++)
 		if (strncmp(res->findings.v[i].id, "cert.", 5) == 0
 		    && res->findings.v[i].severity == MAILTLS_SEV_CRITICAL)
 			return true;
@@ -569,18 +574,31 @@ int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
 		     const struct certpolicy_params *p, struct mailtls_result *res)
 {
 	int r = chain_findings(cf, nf, p, res);
+	size_t openssl_findings = res->findings.n;
 
 	if (r == 0)
-		r = leaf_findings(cf, p, res);
+		r = certpolicy_alternate(res);
 	if (r == 0)
-		res->chain_trusted = cf->verified && !critical_cert_finding(res);
+		r = certpolicy_nc(p->nc, false, res);
+	if (r == 0)
+		r = leaf_findings(cf, p, res);
+	if (r == 0) {
+		res->chain_trusted = cf->verified && !critical_cert_finding(res, 0);
+		/* A reference name that breaks a constraint (through a wildcard) is about that
+		 * name, not the chain: after chain_trusted. */
+		r = certpolicy_nc(p->nc, true, res);
+	}
 	if (r == 0 && nf->kind == NAME_KIND_DNS)
 		r = identity_dns(cf, nf, res);
 	else if (r == 0 && nf->kind == NAME_KIND_IP)
 		r = identity_ip(cf, nf, res);
 	if (r != 0)
 		return r;
-	res->would_authenticate = cf->verified && names_ok(nf) && !critical_cert_finding(res);
+	res->would_authenticate = cf->verified && names_ok(nf) && !critical_cert_finding(res, 0);
+	/* A client that searches every path: the other path, the names, and nothing critical
+	 * beyond the findings of OpenSSL's path. */
+	res->path_search.searching_client_accepts = res->path_search.found && names_ok(nf)
+		&& !critical_cert_finding(res, openssl_findings);
 	return 0;
 }
 

@@ -8,14 +8,18 @@
 #ifndef MAILTLS_CERTPOLICY_H
 #define MAILTLS_CERTPOLICY_H
 
+#include <stdbool.h>
 #include <time.h>
 #include <mailtls/result.h>
 #include "chainfacts.h"
 #include "namefacts.h"
+#include "nameconstraints.h"
 
 struct certpolicy_params {
 	time_t at;                    /* the validation time the facts were gathered at */
 	int warn_days;                /* cert.expires-soon within this many days; <= 0: never */
+	const struct nc_facts *nc;    /* name constraints checked on the verified path (or the
+	                               * alternate path), or NULL */
 };
 
 /* certpolicy_apply - add to res the cert.* findings that cf and nf call for, in a fixed
@@ -25,6 +29,15 @@ struct certpolicy_params {
  * findings added so far stay; would_authenticate is then left as it was). */
 int certpolicy_apply(const struct chain_facts *cf, const struct name_facts *nf,
 		     const struct certpolicy_params *p, struct mailtls_result *res);
+
+/* certpolicy_alternate - cert.alternate-path from res->path_search (certpolicy_path.c).
+ * 0 or MAILTLS_ENOMEM. */
+int certpolicy_alternate(struct mailtls_result *res);
+
+/* certpolicy_nc - cert.name-constraint-* from nc (NULL: none) (certpolicy_path.c): the
+ * issues about reference names when references is true, else the others (malformed
+ * constraints, DNS-IDs, and the count of issues not kept). 0 or MAILTLS_ENOMEM. */
+int certpolicy_nc(const struct nc_facts *nc, bool references, struct mailtls_result *res);
 
 /* certpolicy_ocsp - add to res the ocsp.* findings for the facts of a stapled OCSP
  * response (f->stapled; nothing when it is not), about the leaf, at validation time at. A

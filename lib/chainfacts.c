@@ -5,6 +5,7 @@
  *	chainfacts_get, chainfacts_clear, chainfacts_has, chainfacts_issuer_unknown
  * SYNOPSIS
  *	#include "chainfacts.h"
+#include "chainsearch.h"
  * DESCRIPTION
  *	chainfacts_get() lets OpenSSL build and verify the path with the verification time
  *	always set (results are deterministic), purpose and trust sslserver (RFC 5280
@@ -34,9 +35,8 @@
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
 #include "chainfacts.h"
+#include "chainsearch.h"
 #include "x509info.h"
-
-#define CHAINFACTS_AUTH_LEVEL 2   /* Debian's default security level (openssl.cnf) */
 
 /* What the verify callback writes to. */
 struct run_state {
@@ -114,7 +114,6 @@ static int chain_run(STACK_OF(X509) *presented, int n, X509_STORE *store, time_t
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	struct run_state st = { .errs = errs, .at = at, .presented = presented, .n = n };
-	X509_VERIFY_PARAM *vp;
 	int r = MAILTLS_ENOMEM;
 
 	if (untrusted == NULL || ctx == NULL)
@@ -122,17 +121,7 @@ static int chain_run(STACK_OF(X509) *presented, int n, X509_STORE *store, time_t
 	for (int i = 1; i < n; i++)
 		if (!sk_X509_push(untrusted, sk_X509_value(presented, i)))
 			goto out;
-	if (X509_STORE_CTX_init(ctx, store, sk_X509_value(presented, 0), untrusted) != 1)
-		goto out;
-	vp = X509_STORE_CTX_get0_param(ctx);
-	X509_VERIFY_PARAM_set_flags(vp, flags);
-	X509_VERIFY_PARAM_set_time(vp, at);
-	X509_VERIFY_PARAM_set_auth_level(vp, CHAINFACTS_AUTH_LEVEL);
-	/* After init: X509_STORE_CTX_init() derives the trust setting from the purpose, so a
-	 * purpose set on the parameters afterwards would leave trust at X509_TRUST_DEFAULT and
-	 * accept an anchor whose trust settings reject serverAuth. */
-	if (X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER) != 1
-	    || X509_STORE_CTX_set_trust(ctx, X509_TRUST_SSL_SERVER) != 1)
+	if (!chainsearch_ctx_init(ctx, store, sk_X509_value(presented, 0), untrusted, at, flags))
 		goto out;
 	X509_STORE_CTX_set_app_data(ctx, &st);
 	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
@@ -231,6 +220,30 @@ static void leaf_facts(X509 *leaf, struct chain_leaf *lf)
 	ERR_clear_error();
 }
 
+/* other_path_may_help - some lenient error is one another path might avoid: not every
+ * error is about the leaf's own dates, key or purpose, or a self-signed leaf. */
+static bool other_path_may_help(const struct chain_errs *errs)
+{
+	for (size_t i = 0; i < errs->n; i++) {
+		const struct chain_err *e = &errs->v[i];
+
+		if (e->depth != 0)
+			return true;
+		switch (e->code) {
+		case X509_V_ERR_CERT_HAS_EXPIRED:
+		case X509_V_ERR_CERT_NOT_YET_VALID:
+		case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		case X509_V_ERR_EE_KEY_TOO_SMALL:
+		case X509_V_ERR_INVALID_PURPOSE:
+		case X509_V_ERR_INVALID_EXTENSION:
+			continue;
+		default:
+			return true;
+		}
+	}
+	return false;
+}
+
 /* leaf_issuer_presented - a presented certificate after the leaf, among the first n, has
  * the leaf's issuer name as subject. */
 static bool leaf_issuer_presented(STACK_OF(X509) *presented, int n)
@@ -265,6 +278,9 @@ int chainfacts_get(STACK_OF(X509) *presented, int max, X509_STORE *store, time_t
 		find_cut(presented, cf);
 	if ((r = strict_run(presented, store, at, cf)) != 0)
 		return r;
+	if (!cf->verified && other_path_may_help(&cf->lenient)
+	    && (r = chainsearch_run(presented, cf->n, store, at, &cf->search)) != 0)
+		return r;
 	leaf_facts(cf->leaf, &cf->leaf_facts);
 	return 0;
 }
@@ -274,6 +290,7 @@ void chainfacts_clear(struct chain_facts *cf)
 	errs_clear(&cf->lenient);
 	errs_clear(&cf->strict_only);
 	sk_X509_pop_free(cf->path, X509_free);
+	chainsearch_clear(&cf->search);
 	memset(cf, 0, sizeof(*cf));
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <time.h>
 #include <openssl/x509.h>
+#include "chainsearch.h"
 
 #define CHAINFACTS_ERRS_MAX 64    /* most (depth, error) records kept from one run */
 
@@ -67,6 +68,10 @@ struct chain_facts {
 	int cut_issuer_pos;           /* its issuer's position as sent, 0 = the leaf */
 	X509 *cut_issuer;             /* that issuer (borrowed from the presented chain) */
 	struct chain_leaf leaf_facts;
+	/* Not verified: the other paths the presented certificates and the trust store allow
+	 * (chainsearch.h), searched unless every lenient error is one no other path can
+	 * avoid (the leaf's own dates, key, purpose, or a self-signed leaf). */
+	struct chain_search search;
 };
 
 /* chainfacts_get - validate the first `max` certificates of presented (leaf first, as the

@@ -185,6 +185,26 @@ static json_t *findings_json(const struct mailtls_findings *fs)
 	return findings;
 }
 
+/* path_search_json - the other paths searched when OpenSSL's failed (docs/json.md
+ * "path_search"). */
+static json_t *path_search_json(const struct mailtls_path_search *ps)
+{
+	json_t *path = json_array();
+
+	for (size_t i = 0; path != NULL && i < ps->path_len; i++)
+		json_array_append_new(path, json_pack("{s:o s:o}", "label", jstr(ps->path[i]),
+			"certificate", ps->path_pos[i] >= 0 ? json_integer(ps->path_pos[i]) : json_null()));
+	return json_pack("{s:o s:i s:b s:o s:b s:i s:b s:b}",
+			 "openssl_error", jstr(ps->openssl_error_text),
+			 "openssl_error_depth", ps->openssl_error_depth,
+			 "found", ps->found,
+			 "path", ps->found && path != NULL ? path : (json_decref(path), json_null()),
+			 "fix_verified", ps->fix_verified,
+			 "paths_tried", (int)ps->paths_tried,
+			 "limited", ps->limited,
+			 "searching_client_accepts", ps->searching_client_accepts);
+}
+
 /* result_json - the report object of res (docs/json.md); NULL on ENOMEM. */
 static json_t *result_json(const struct mailtls_result *res)
 {
@@ -224,6 +244,8 @@ static json_t *result_json(const struct mailtls_result *res)
 		json_object_set_new(root, "dane", dane_json(&res->dane));
 	if (res->survey != NULL)
 		json_object_set_new(root, "survey", report_survey_json(res->survey));
+	if (res->path_search.searched)
+		json_object_set_new(root, "path_search", path_search_json(&res->path_search));
 	return root;
 }
 

@@ -95,6 +95,14 @@ void mailtls_dane_facts_clear(struct mailtls_dane_facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
+void mailtls_path_search_clear(struct mailtls_path_search *s)
+{
+	free(s->openssl_error_text);
+	for (size_t i = 0; i < MAILTLS_PATH_SEARCH_LEN; i++)
+		free(s->path[i]);
+	memset(s, 0, sizeof(*s));
+}
+
 void mailtls_ocsp_facts_clear(struct mailtls_ocsp_facts *f)
 {
 	free(f->verify_error);
@@ -131,6 +139,7 @@ void mailtls_result_free(struct mailtls_result *res)
 	mailtls_dane_facts_clear(&res->dane);
 	mailtls_ocsp_facts_clear(&res->ocsp);
 	mailtls_survey_free(res->survey);
+	mailtls_path_search_clear(&res->path_search);
 	free(res);
 }
 

@@ -30,6 +30,8 @@
 #include "chaincache.h"
 #include "chainfacts.h"
 #include "namefacts.h"
+#include "nameconstraints.h"
+#include "certtext.h"
 #include "ocspfacts.h"
 #include "truststore.h"
 #include "verify.h"
@@ -74,12 +76,58 @@ static int record_names(const struct verify_params *p, struct mailtls_result *re
 	return r;
 }
 
+/* record_search - the facts of the path search (chainsearch.h) into res->path_search. */
+static int record_search(const struct chain_facts *cf, struct mailtls_result *res)
+{
+	const struct chain_search *cs = &cf->search;
+	struct mailtls_path_search *ps = &res->path_search;
+	char label[256];
+
+	mailtls_path_search_clear(ps);
+	if (!cs->searched)
+		return 0;
+	ps->searched = true;
+	ps->found = cs->found;
+	ps->fix_verified = cs->fix_verified;
+	ps->paths_tried = cs->tried;
+	ps->limited = cs->limited;
+	if (cf->lenient.n > 0) {
+		ps->openssl_error = cf->lenient.v[0].code;
+		ps->openssl_error_depth = cf->lenient.v[0].depth;
+		if ((ps->openssl_error_text = strdup(X509_verify_cert_error_string(ps->openssl_error))) == NULL)
+			return MAILTLS_ENOMEM;
+	}
+	for (int i = 0; cs->found && i < sk_X509_num(cs->path) && i < MAILTLS_PATH_SEARCH_LEN; i++) {
+		certtext_label(sk_X509_value(cs->path, i), label, sizeof(label));
+		if ((ps->path[i] = strdup(label)) == NULL)
+			return MAILTLS_ENOMEM;
+		ps->path_pos[i] = cs->pos[i];
+		ps->path_len++;
+	}
+	return 0;
+}
+
+/* check_nc - mailtls's own name-constraint check on the path that verified (OpenSSL's, or
+ * the alternate one); the CAs' positions as presented. */
+static void check_nc(const struct chain_facts *cf, const struct name_facts *nf,
+		     STACK_OF(X509) *presented, int n, struct nc_facts *nc)
+{
+	STACK_OF(X509) *path = cf->verified ? cf->path : cf->search.found ? cf->search.path : NULL;
+
+	nameconstraints_check(path, nf, nc);
+	for (size_t i = 0; i < nc->n; i++)
+		for (int k = 0; k < n && nc->v[i].ca_pos < 0; k++)
+			if (X509_cmp(sk_X509_value(presented, k), nc->v[i].ca) == 0)
+				nc->v[i].ca_pos = k;
+}
+
 int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
 		 struct mailtls_result *res)
 {
 	struct chain_facts *cf = NULL;
 	const struct chain_facts *facts = NULL;
 	struct name_facts nf;
+	struct nc_facts *nc = NULL;   /* 16 issues of 2 names each: kept off the stack */
 	int total = presented != NULL ? sk_X509_num(presented) : 0;
 	int n = total > VERIFY_CHAIN_MAX ? VERIFY_CHAIN_MAX : total;
 	int r;
@@ -101,13 +149,20 @@ int verify_chain(STACK_OF(X509) *presented, const struct verify_params *p,
 	if (r == 0)
 		r = namefacts_get(sk_X509_value(presented, 0), p->names, p->n_names, p->ip, &nf);
 	if (r == 0)
+		r = record_search(facts, res);
+	if (r == 0 && (nc = calloc(1, sizeof(*nc))) == NULL)
+		r = MAILTLS_ENOMEM;
+	if (r == 0) {
+		check_nc(facts, &nf, presented, n, nc);
 		r = certpolicy_apply(facts, &nf, &(struct certpolicy_params){ .at = p->at,
-							  .warn_days = p->warn_days }, res);
+				     .warn_days = p->warn_days, .nc = nc }, res);
+	}
 	if (r == 0 && p->ocsp != NULL && p->ocsp_len > 0) {
 		r = ocspfacts_get(p->ocsp, p->ocsp_len, presented, p->store, p->at, &res->ocsp);
 		if (r == 0)
 			r = certpolicy_ocsp(&res->ocsp, p->at, res);
 	}
+	free(nc);
 	namefacts_clear(&nf);
 	if (cf != NULL)
 		chainfacts_clear(cf);

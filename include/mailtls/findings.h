@@ -142,7 +142,10 @@
 	X(SENDER_BOUNCES, "sender.bounces", CRITICAL) \
 	X(SENDER_PLAINTEXT, "sender.plaintext", WARNING) \
 	X(SENDER_LEGACY_FAILS, "sender.legacy-fails", INFO) \
-	X(SENDER_UNKNOWN, "sender.unknown", INFO)
+	X(SENDER_UNKNOWN, "sender.unknown", INFO) \
+	X(CERT_ALTERNATE_PATH, "cert.alternate-path", WARNING) \
+	X(CERT_NAME_CONSTRAINT_VIOLATION, "cert.name-constraint-violation", CRITICAL) \
+	X(CERT_NAME_CONSTRAINT_MALFORMED, "cert.name-constraint-malformed", WARNING)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,

@@ -227,6 +227,30 @@ struct mailtls_ocsp_facts {
 };
 
 struct mailtls_survey;
+#define MAILTLS_PATH_SEARCH_LEN 12 /* longest path recorded (leaf, 10 CAs, anchor) */
+
+/* When OpenSSL's path through the presented chain failed: the other paths mailtls
+ * searched (cert.alternate-path). Facts, except searching_client_accepts (the verdict of a
+ * client that searches every path). Zero when OpenSSL's path verified or no search ran. */
+struct mailtls_path_search {
+	bool searched;            /* the search ran; the rest is only set then */
+	int openssl_error;        /* the first error OpenSSL recorded on its path (X509_V_ERR_*) */
+	char *openssl_error_text; /* X509_verify_cert_error_string() of it; owned */
+	int openssl_error_depth;  /* its depth in OpenSSL's path */
+	bool found;               /* another path verifies (OpenSSL over exactly that path) */
+	char *path[MAILTLS_PATH_SEARCH_LEN]; /* when found: certificate labels (subject CN,
+	                           * else the subject), leaf first, anchor last; owned */
+	int path_pos[MAILTLS_PATH_SEARCH_LEN]; /* per entry: its index into chain[], or -1 for a
+	                           * certificate not presented (an anchor from the trust store) */
+	size_t path_len;
+	bool fix_verified;        /* the presented certificates of that path below its anchor,
+	                           * served alone in that order, verify with OpenSSL against the
+	                           * whole trust store */
+	size_t paths_tried;       /* candidate paths verified */
+	bool limited;             /* a bound stopped the search */
+	bool searching_client_accepts; /* found, every reference identity matched, and no
+	                           * critical cert.* finding beyond those of OpenSSL's path */
+};
 
 struct mailtls_result {
 	bool have_session;
@@ -250,6 +274,7 @@ struct mailtls_result {
 	                                 * (status_request); zero when none was stapled */
 	struct mailtls_survey *survey;  /* the TLS survey (mailtls/survey.h); NULL unless
 	                                 * one was asked for (check --survey); owned */
+	struct mailtls_path_search path_search; /* the other paths, when OpenSSL's failed */
 };
 
 /* mailtls_result_new - allocate an empty result; NULL on memory exhaustion.
@@ -317,6 +342,9 @@ void mailtls_dane_facts_clear(struct mailtls_dane_facts *f);
 
 /* mailtls_ocsp_facts_clear - free what *f owns and zero it (mailtls_result_free() does). */
 void mailtls_ocsp_facts_clear(struct mailtls_ocsp_facts *f);
+
+/* mailtls_path_search_clear - free what *s owns and zero it (mailtls_result_free() does). */
+void mailtls_path_search_clear(struct mailtls_path_search *s);
 
 /* mailtls_ocsp_cert_status_name - "good", "revoked", "unknown"; NULL for NONE. */
 const char *mailtls_ocsp_cert_status_name(enum mailtls_ocsp_cert_status s);
