@@ -125,6 +125,8 @@ static void ehlo_bad_code(struct conn *, const struct mode *);
 static void greet_close(struct conn *, const struct mode *);
 static void ehlo_split_records(struct conn *, const struct mode *);
 static void ehlo_auth_before_tls(struct conn *, const struct mode *);
+static void ehlo_caps_change(struct conn *, const struct mode *);
+static void ehlo_stripped(struct conn *, const struct mode *);
 
 #define READY_TLS	"220 2.0.0 Ready to start TLS\r\n"
 #define EHLO_REPLY	"250-" BANNER_NAME "\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
@@ -219,6 +221,15 @@ static const struct mode modes[] = {
 	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"ocsp-badsig", "good, stapling an OCSP response signed by the rogue CA (PKI_DIR/ocsp-badsig.der)",
 	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+
+	/* Client-side safety: what a man in the middle does to the server's side. */
+	{"response-injection", "good, but the STARTTLS go-ahead and a forged EHLO reply offering AUTH PLAIN leave in one write (response injection)",
+	 NULL, NULL, M_STARTTLS, READY_TLS "250-" BANNER_NAME "\r\n250-XFORGED\r\n250 AUTH PLAIN\r\n",
+	 AFTER_HANDSHAKE, NULL, NULL, 0},
+	{"caps-change", "good, but the EHLO reply before TLS offers XPRETLS and SIZE 1000, the one inside TLS XPOSTTLS, AUTH PLAIN and SIZE 52428800",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_caps_change, NULL, 0},
+	{"starttls-stripped", "EHLO answered like a good server, with XXXXXXXA where STARTTLS would be (a stripping middlebox); STARTTLS is refused 502",
+	 NULL, NULL, 0, NULL, AFTER_PLAIN, ehlo_stripped, NULL, 0},
 };
 
 #define NMODES	(sizeof(modes) / sizeof(modes[0]))
@@ -528,6 +539,35 @@ static void ehlo_auth_before_tls(struct conn *c, const struct mode *m)
 	(void)m;
 	if (conn_puts(c, c->ssl ? EHLO_REPLY : "250-" BANNER_NAME "\r\n250-PIPELINING\r\n"
 		      "250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n") < 0)
+		c->why = "write error";
+}
+
+/*
+ * ehlo_caps_change - one list of extensions before TLS, another inside it: a client
+ * must take the second from the EHLO it sends after the handshake (RFC 3207 4.2), and
+ * keep nothing of the first.
+ */
+
+static void ehlo_caps_change(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (conn_puts(c, c->ssl ? "250-" BANNER_NAME "\r\n250-XPOSTTLS\r\n250-AUTH PLAIN\r\n"
+		      "250 SIZE 52428800\r\n" : "250-" BANNER_NAME "\r\n250-XPRETLS\r\n"
+		      "250-SIZE 1000\r\n250 STARTTLS\r\n") < 0)
+		c->why = "write error";
+}
+
+/*
+ * ehlo_stripped - a good server's EHLO reply after a middlebox overwrote STARTTLS with
+ * X's (the keyword keeps its length, so the packet does): what STARTTLS stripping looks
+ * like on the wire.
+ */
+
+static void ehlo_stripped(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (conn_puts(c, "250-" BANNER_NAME "\r\n250-PIPELINING\r\n250-XXXXXXXA\r\n"
+		      "250 8BITMIME\r\n") < 0)
 		c->why = "write error";
 }
 

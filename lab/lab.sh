@@ -117,6 +117,9 @@ FAULT_OCSP_UNKNOWN	faultd	127.77.0.72	25	ocsp-unknown	mx1.lab.test	-
 FAULT_OCSP_STALE	faultd	127.77.0.73	25	ocsp-stale	mx1.lab.test	-
 FAULT_OCSP_BADSIG	faultd	127.77.0.74	25	ocsp-badsig	mx1.lab.test	-
 FAULT_COMMAND_INJECTION	faultd	127.77.0.75	25	command-injection	mx1.lab.test	-
+FAULT_RESPONSE_INJECTION faultd	127.77.0.85	25	response-injection	mx1.lab.test	-
+FAULT_CAPS_CHANGE	faultd	127.77.0.86	25	caps-change	mx1.lab.test	-
+FAULT_STARTTLS_STRIPPED	faultd	127.77.0.87	25	starttls-stripped	mx.strip.lab.test	-
 STS			nginx	127.77.3.1	443	mtasts	mta-sts.sts-enforce.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30
