@@ -136,6 +136,7 @@ static void ehlo_bad_code(struct conn *, const struct mode *);
 static void greet_close(struct conn *, const struct mode *);
 static void ehlo_split_records(struct conn *, const struct mode *);
 static void ehlo_auth_before_tls(struct conn *, const struct mode *);
+static void greet_limit(struct conn *, const struct mode *);
 static void ehlo_caps_change(struct conn *, const struct mode *);
 static void ehlo_stripped(struct conn *, const struct mode *);
 
@@ -233,6 +234,11 @@ static const struct mode modes[] = {
 	{"ocsp-badsig", "good, stapling an OCSP response signed by the rogue CA (PKI_DIR/ocsp-badsig.der)",
 	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 
+	/* A connection limit, for the survey's back-off: every eighth connection to the
+	 * listener since faultd started is turned away with 421. */
+	{"limit-every-8th", "good, but every eighth connection is answered 421 (too many connections) and closed",
+	 NULL, greet_limit, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+
 	/* Client-side safety: what a man in the middle does to the server's side. */
 	{"response-injection", "good, but the STARTTLS go-ahead and forged EHLO reply lines (XFORGED, AUTH PLAIN) leave in one write (response injection)",
 	 NULL, NULL, M_STARTTLS, READY_TLS "250-XFORGED\r\n250 AUTH PLAIN\r\n",
@@ -262,10 +268,13 @@ struct listener {
 	int	fd;
 	const struct mode *mode;
 	SSL_CTX *ctx;			/* its certificate chain and key */
+	unsigned long accepted;		/* connections accepted so far */
 	char	spec[256];		/* ADDR:PORT as given, for the log */
 };
 
 static const char *progname = "faultd";
+static unsigned long conn_seq;		/* in a child: its connection's number on its
+					 * listener, from 1 */
 static volatile sig_atomic_t got_term;
 static pid_t kids[MAX_KIDS];
 static int nkids;
@@ -625,6 +634,20 @@ static void greet_close(struct conn *c, const struct mode *m)
 	(void)m;
 	conn_puts(c, "220 " BANNER_NAME " ESMTP faultd\r\n");
 	c->why = "closed after the greeting";
+}
+
+/* greet_limit - every eighth connection: 421 and close; the others: the banner */
+
+static void greet_limit(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (conn_seq % 8 == 0) {
+		conn_puts(c, "421 4.7.0 " BANNER_NAME " Error: too many connections; try again later\r\n");
+		c->why = "limited (421)";
+		return;
+	}
+	if (conn_puts(c, "220 " BANNER_NAME " ESMTP faultd\r\n") < 0)
+		c->why = "write error";
 }
 
 /* reset_mid_handshake - read the start of the ClientHello, then end with a TCP reset */
@@ -1192,8 +1215,11 @@ static void serve(struct listener *ls, int nls)
 				close(fd);
 				continue;
 			}
+			ls[i].accepted++;
 			if (pid == 0) {
 				int	j;
+
+				conn_seq = ls[i].accepted;
 
 				for (j = 0; j < nls; j++)
 					close(ls[j].fd);

@@ -31,6 +31,8 @@
 #include "fetch.h"
 #include "chaincache.h"
 #include "tls.h"
+#include "surveyrun.h"
+#include "surveypolicy.h"
 #include "verify.h"
 
 #define FD_RESERVE 16          /* descriptors left for the caller (output, logs) */
@@ -71,6 +73,7 @@ struct job {
 	int warn_days;
 	bool transcript;
 	bool injection;                        /* the STARTTLS command-injection probe */
+	bool survey;                           /* survey the address after the check */
 	int family;
 	bool host_is_ip;
 	bool have_addr;                        /* the caller gave the address (addr) */
@@ -87,6 +90,8 @@ struct job {
 	                                        * runs out of memory later has one to hand over */
 	struct probe *p;                       /* from the work slot on; owns res then */
 	struct dns_lookup *dq;
+	struct surveyrun *sr;                  /* the survey after the check, holding no
+	                                        * grant; j->res is then the check's result */
 	struct event *ev_dns;                  /* the address lookup's timeout */
 	struct event *ev_timer;                /* the whole-check deadline */
 	double left;                           /* seconds of the deadline not yet used */
@@ -121,6 +126,7 @@ struct mailtls_engine {
 	size_t pending;                        /* their number */
 	size_t done_count;
 	size_t fd_budget;
+	size_t per_address;
 	bool stop;                             /* mailtls_engine_break() was called */
 	struct watch *watches;
 };
@@ -223,6 +229,7 @@ static void job_free(struct job *j)
 	if (j->ev_dns)
 		event_free(j->ev_dns);
 	probe_free(j->p);
+	surveyrun_free(j->sr);
 	mailtls_result_free(j->res);
 	free(j->host);
 	for (size_t i = 0; i < j->n_names; i++)
@@ -266,11 +273,72 @@ static struct mailtls_result *take_result(struct job *j)
 	return res;
 }
 
+static void on_survey_done(struct mailtls_survey *facts, void *arg)
+{
+	struct job *j = arg;
+	struct mailtls_result *res = j->res;
+
+	j->res = NULL;
+	res->survey = facts;
+	surveypolicy_findings(res);
+	handover(j, res);
+}
+
+/* start_survey - the check is over and asked for a survey: run it on the address the
+ * check used, holding no grant (its probes ask for their own), then hand over. */
+static void start_survey(struct job *j, struct mailtls_result *res)
+{
+	struct mailtls_engine *e = j->task.e;
+	struct survey_target t;
+	const struct mailtls_session *s = &res->session;
+	char why[200];
+
+	memset(&t, 0, sizeof(t));
+	if (!res->checked || s->addr == NULL || (!s->starttls_accepted && !s->implicit_tls)) {
+		if ((res->survey = calloc(1, sizeof(*res->survey))) != NULL)
+			res->survey->not_run = strdup(
+				!res->checked ? "the check could not be made" :
+				s->addr == NULL ? "no address was reached" :
+				s->starttls_offered ? "the server refused STARTTLS" :
+				"the server does not offer STARTTLS");
+		surveypolicy_findings(res);
+		handover(j, res);
+		return;
+	}
+	memcpy(&t.sa, &j->addr, j->addrlen);
+	t.salen = j->addrlen;
+	t.proto = j->proto;
+	t.timeout = j->timeout;
+	snprintf(t.sni, sizeof(t.sni), "%s", j->sni ? j->sni : j->tlsa_base ? j->tlsa_base :
+		 j->n_names > 0 ? j->names[0] : "");
+	snprintf(t.ehlo, sizeof(t.ehlo), "%s", j->ehlo ? j->ehlo : "");
+	snprintf(t.ip, sizeof(t.ip), "%s", s->addr);
+	snprintf(t.prefix, sizeof(t.prefix), "%s", j->p->prefix);
+	admit_release(e->admit, &j->task.ticket);
+	deadline_pause(j);
+	j->res = res;
+	if (surveyrun_start(e, &t, e->per_address, NULL, 0, on_survey_done, j, &j->sr,
+			    why, sizeof(why)) != 0) {
+		j->res = NULL;
+		if ((res->survey = calloc(1, sizeof(*res->survey))) != NULL)
+			res->survey->not_run = strdup(why);
+		surveypolicy_findings(res);
+		handover(j, res);
+	}
+}
+
 static void on_probe_done(struct probe *p, void *arg)
 {
 	struct job *j = arg;
+	struct mailtls_result *res;
 	(void)p;
 
+	if (j->survey) {
+		res = j->p->res;
+		j->p->res = NULL;
+		start_survey(j, res);
+		return;
+	}
 	handover(j, take_result(j));
 }
 
@@ -558,6 +626,11 @@ struct event_base *engine_base(const struct mailtls_engine *e)
 	return e->base;
 }
 
+size_t engine_per_address(const struct mailtls_engine *e)
+{
+	return e->per_address;
+}
+
 struct admit *engine_admit(const struct mailtls_engine *e)
 {
 	return e->admit;
@@ -647,6 +720,7 @@ struct mailtls_engine *mailtls_engine_new(const struct mailtls_engine_params *ep
 	e->fd_budget = fd_budget(ep->max_fds);
 	lim.max_active = ep->max_in_flight ? ep->max_in_flight : MAILTLS_ENGINE_IN_FLIGHT_DEFAULT;
 	lim.per_address = ep->per_address ? ep->per_address : MAILTLS_ENGINE_PER_ADDRESS_DEFAULT;
+	e->per_address = lim.per_address;
 	lim.rate = ep->rate > 0 ? ep->rate : 0;
 	lim.fd_budget = e->fd_budget;
 	if ((e->admit = admit_new(e->base, &lim)) == NULL) {
@@ -832,6 +906,7 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 	j->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
 	j->transcript = cp->transcript;
 	j->injection = cp->injection;
+	j->survey = cp->survey;
 	j->family = cp->family;
 	j->host_is_ip = parse_ip(cp->host, j->port, &j->addr, &j->addrlen);
 	if (j->host_is_ip && cp->family != 0 &&

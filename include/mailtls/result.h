@@ -226,6 +226,8 @@ struct mailtls_ocsp_facts {
 	                           * at - skew <= nextUpdate); skew is 5 minutes */
 };
 
+struct mailtls_survey;
+
 struct mailtls_result {
 	bool have_session;
 	struct mailtls_session session;
@@ -246,6 +248,8 @@ struct mailtls_result {
 	                                 * (dane.enabled); zero otherwise */
 	struct mailtls_ocsp_facts ocsp; /* the stapled OCSP response: a check asks for one
 	                                 * (status_request); zero when none was stapled */
+	struct mailtls_survey *survey;  /* the TLS survey (mailtls/survey.h); NULL unless
+	                                 * one was asked for (check --survey); owned */
 };
 
 /* mailtls_result_new - allocate an empty result; NULL on memory exhaustion.
