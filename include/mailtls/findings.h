@@ -136,7 +136,13 @@
 	X(TLS_NO_FORWARD_SECRECY, "tls.no-forward-secrecy", WARNING) \
 	X(TLS_WEAK_DH, "tls.weak-dh", WARNING) \
 	X(TLS_NO_SECURE_RENEGOTIATION, "tls.no-secure-renegotiation", WARNING) \
-	X(TLS_ANONYMOUS_CIPHER_ENABLED, "tls.anonymous-cipher-enabled", INFO)
+	X(TLS_ANONYMOUS_CIPHER_ENABLED, "tls.anonymous-cipher-enabled", INFO) \
+	X(SENDER_OK, "sender.ok", OK) \
+	X(SENDER_DEFERS, "sender.defers", CRITICAL) \
+	X(SENDER_BOUNCES, "sender.bounces", CRITICAL) \
+	X(SENDER_PLAINTEXT, "sender.plaintext", WARNING) \
+	X(SENDER_LEGACY_FAILS, "sender.legacy-fails", INFO) \
+	X(SENDER_UNKNOWN, "sender.unknown", INFO)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,
