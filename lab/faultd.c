@@ -1,5 +1,6 @@
 /*
- * faultd.c - the lab's fault server: an SMTP server that misbehaves on purpose.
+ * faultd.c - the lab's fault server: an SMTP server that misbehaves on purpose
+ * (and a minimal IMAP and POP3 server for the few faults of theirs).
  *
  * SYNOPSIS
  *	faultd -p PKI_DIR -l ADDR:PORT=MODE[/CERT] [-l ...]
@@ -95,10 +96,20 @@ enum after_starttls {
 #define M_KEEP_INPUT	(1 << 5)	/* keep what came after STARTTLS in the input
 					 * buffer and process it after the handshake, as
 					 * if it came inside TLS (CVE-2011-0411) */
+#define M_IMAP		(1 << 6)	/* speaks IMAP, not SMTP (imap_session) */
+#define M_POP3		(1 << 7)	/* speaks POP3, not SMTP (pop3_session) */
+#define M_LOGIN_CLEAR	(1 << 8)	/* IMAP/POP3: password login offered before TLS
+					 * (no LOGINDISABLED; AUTH=PLAIN, USER, SASL PLAIN) */
 
 /*
  * A fault mode: one row of the table. A NULL greet uses greeting; a NULL
  * greeting with a NULL greet is the normal single-line banner.
+ *
+ * IMAP and POP3 modes (M_IMAP, M_POP3) have a fixed dialogue of their own
+ * (imap_session, pop3_session): greeting, capabilities, STARTTLS/STLS with a
+ * real handshake, capabilities again, LOGOUT/QUIT. Their starttls_reply is
+ * what follows the go-ahead in the same write (NULL: nothing); greet, ehlo,
+ * after and delay are not used.
  */
 struct mode {
 	const char *name;
@@ -126,6 +137,8 @@ static void greet_close(struct conn *, const struct mode *);
 static void ehlo_split_records(struct conn *, const struct mode *);
 static void ehlo_auth_before_tls(struct conn *, const struct mode *);
 static void greet_limit(struct conn *, const struct mode *);
+static void ehlo_caps_change(struct conn *, const struct mode *);
+static void ehlo_stripped(struct conn *, const struct mode *);
 
 #define READY_TLS	"220 2.0.0 Ready to start TLS\r\n"
 #define EHLO_REPLY	"250-" BANNER_NAME "\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
@@ -225,6 +238,27 @@ static const struct mode modes[] = {
 	 * listener since faultd started is turned away with 421. */
 	{"limit-every-8th", "good, but every eighth connection is answered 421 (too many connections) and closed",
 	 NULL, greet_limit, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+
+	/* Client-side safety: what a man in the middle does to the server's side. */
+	{"response-injection", "good, but the STARTTLS go-ahead and forged EHLO reply lines (XFORGED, AUTH PLAIN) leave in one write (response injection)",
+	 NULL, NULL, M_STARTTLS, READY_TLS "250-XFORGED\r\n250 AUTH PLAIN\r\n",
+	 AFTER_HANDSHAKE, NULL, NULL, 0},
+	{"caps-change", "good, but the EHLO reply before TLS offers XPRETLS and SIZE 1000, the one inside TLS XPOSTTLS, AUTH PLAIN and SIZE 52428800",
+	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, ehlo_caps_change, NULL, 0},
+	{"starttls-stripped", "EHLO answered like a good server, with XXXXXXXA where STARTTLS would be (a stripping middlebox); STARTTLS is refused 502",
+	 NULL, NULL, 0, NULL, AFTER_PLAIN, ehlo_stripped, NULL, 0},
+
+	/* IMAP and POP3 (see imap_session, pop3_session). */
+	{"imap-login-before-tls", "IMAP: CAPABILITY before STARTTLS offers AUTH=PLAIN without LOGINDISABLED",
+	 NULL, NULL, M_IMAP | M_STARTTLS | M_LOGIN_CLEAR, NULL, AFTER_HANDSHAKE, NULL, NULL, 0},
+	{"pop3-user-before-tls", "POP3: CAPA before STLS offers USER and SASL PLAIN",
+	 NULL, NULL, M_POP3 | M_STARTTLS | M_LOGIN_CLEAR, NULL, AFTER_HANDSHAKE, NULL, NULL, 0},
+	{"imap-response-injection", "IMAP: a forged CAPABILITY line (AUTH=PLAIN XFORGED) glued to the STARTTLS OK in one write",
+	 NULL, NULL, M_IMAP | M_STARTTLS, "* CAPABILITY IMAP4rev1 AUTH=PLAIN XFORGED\r\n",
+	 AFTER_HANDSHAKE, NULL, NULL, 0},
+	{"pop3-response-injection", "POP3: a forged CAPA reply (USER, XFORGED) glued to the STLS +OK in one write",
+	 NULL, NULL, M_POP3 | M_STARTTLS, "+OK forged CAPA\r\nUSER\r\nXFORGED\r\n.\r\n",
+	 AFTER_HANDSHAKE, NULL, NULL, 0},
 };
 
 #define NMODES	(sizeof(modes) / sizeof(modes[0]))
@@ -540,6 +574,35 @@ static void ehlo_auth_before_tls(struct conn *c, const struct mode *m)
 		c->why = "write error";
 }
 
+/*
+ * ehlo_caps_change - one list of extensions before TLS, another inside it: a client
+ * must take the second from the EHLO it sends after the handshake (RFC 3207 4.2), and
+ * keep nothing of the first.
+ */
+
+static void ehlo_caps_change(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (conn_puts(c, c->ssl ? "250-" BANNER_NAME "\r\n250-XPOSTTLS\r\n250-AUTH PLAIN\r\n"
+		      "250 SIZE 52428800\r\n" : "250-" BANNER_NAME "\r\n250-XPRETLS\r\n"
+		      "250-SIZE 1000\r\n250 STARTTLS\r\n") < 0)
+		c->why = "write error";
+}
+
+/*
+ * ehlo_stripped - a good server's EHLO reply after a middlebox overwrote STARTTLS with
+ * X's (the keyword keeps its length, so the packet does): what STARTTLS stripping looks
+ * like on the wire.
+ */
+
+static void ehlo_stripped(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (conn_puts(c, "250-" BANNER_NAME "\r\n250-PIPELINING\r\n250-XXXXXXXA\r\n"
+		      "250 8BITMIME\r\n") < 0)
+		c->why = "write error";
+}
+
 /* ehlo_bad_code - a reply code outside 2xx-5xx */
 
 static void ehlo_bad_code(struct conn *c, const struct mode *m)
@@ -743,6 +806,126 @@ static void smtp_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
 	c->why = "write error";
 }
 
+/*
+ * go_ahead - the STARTTLS/STLS go-ahead and whatever the mode glues to it, in
+ * one write (one TCP segment), then the handshake; 0 when TLS is up.
+ */
+static int go_ahead(struct conn *c, const struct mode *m, SSL_CTX *ctx, const char *ok)
+{
+	char	buf[512];
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "%s%s", ok, m->starttls_reply ? m->starttls_reply : "");
+	if (n < 0 || (size_t)n >= sizeof(buf) || conn_write(c, buf, (size_t)n) < 0) {
+		c->why = "write error";
+		return (-1);
+	}
+	return (start_tls(c, ctx, m->flags));
+}
+
+/*
+ * imap_session - an IMAP server (RFC 9051) that knows CAPABILITY, STARTTLS,
+ * NOOP and LOGOUT. Before TLS it advertises LOGINDISABLED, or with
+ * M_LOGIN_CLEAR AUTH=PLAIN without it; inside TLS AUTH=PLAIN. No login is
+ * ever accepted: every other command is BAD.
+ */
+static void imap_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
+{
+	char	line[MAX_LINE + 1], tag[64], reply[MAX_LINE + 256];
+	const char *cmd, *caps;
+	size_t	i;
+	int	n;
+
+	if (conn_puts(c, "* OK " BANNER_NAME " IMAP4rev1 faultd ready\r\n") < 0) {
+		c->why = "write error";
+		return;
+	}
+	for (;;) {
+		if ((n = conn_getline(c, line)) == -1) {
+			c->why = "client closed";
+			return;
+		}
+		if (n == -2) {
+			n = conn_puts(c, "* BAD line too long\r\n");
+			if (n < 0)
+				break;
+			continue;
+		}
+		for (i = 0; i < sizeof(tag) - 1 && line[i] && line[i] != ' '; i++)
+			tag[i] = line[i];
+		tag[i] = 0;
+		cmd = line[i] == ' ' ? line + i + 1 : "";
+		if (strcasecmp(cmd, "CAPABILITY") == 0) {
+			caps = c->ssl ? "IMAP4rev1 AUTH=PLAIN" :
+			    (m->flags & M_LOGIN_CLEAR) ? "IMAP4rev1 STARTTLS AUTH=PLAIN" :
+			    "IMAP4rev1 STARTTLS LOGINDISABLED";
+			snprintf(reply, sizeof(reply), "* CAPABILITY %s\r\n%s OK CAPABILITY completed\r\n",
+				 caps, tag);
+		} else if (strcasecmp(cmd, "STARTTLS") == 0 && !c->ssl) {
+			snprintf(reply, sizeof(reply), "%s OK Begin TLS negotiation now\r\n", tag);
+			if (go_ahead(c, m, ctx, reply) < 0)
+				return;
+			continue;
+		} else if (strcasecmp(cmd, "NOOP") == 0) {
+			snprintf(reply, sizeof(reply), "%s OK NOOP completed\r\n", tag);
+		} else if (strcasecmp(cmd, "LOGOUT") == 0) {
+			snprintf(reply, sizeof(reply), "* BYE logging out\r\n%s OK LOGOUT completed\r\n", tag);
+			conn_puts(c, reply);
+			c->why = "LOGOUT";
+			return;
+		} else {
+			snprintf(reply, sizeof(reply), "%s BAD command not known here\r\n", tag);
+		}
+		if (conn_puts(c, reply) < 0)
+			break;
+	}
+	c->why = "write error";
+}
+
+/*
+ * pop3_session - a POP3 server (RFC 1939, RFC 2449) that knows CAPA, STLS,
+ * NOOP and QUIT. Before TLS its CAPA list has USER and SASL PLAIN only with
+ * M_LOGIN_CLEAR; inside TLS it has both. No login is ever accepted.
+ */
+static void pop3_session(struct conn *c, const struct mode *m, SSL_CTX *ctx)
+{
+	char	line[MAX_LINE + 1];
+	const char *reply;
+	int	n;
+
+	if (conn_puts(c, "+OK " BANNER_NAME " POP3 faultd ready\r\n") < 0) {
+		c->why = "write error";
+		return;
+	}
+	for (;;) {
+		if ((n = conn_getline(c, line)) == -1) {
+			c->why = "client closed";
+			return;
+		}
+		if (n == -2)
+			reply = "-ERR line too long\r\n";
+		else if (strcasecmp(line, "CAPA") == 0)
+			reply = c->ssl ? "+OK\r\nUSER\r\nSASL PLAIN\r\n.\r\n" :
+			    (m->flags & M_LOGIN_CLEAR) ? "+OK\r\nUSER\r\nSASL PLAIN\r\nSTLS\r\n.\r\n" :
+			    "+OK\r\nSTLS\r\n.\r\n";
+		else if (strcasecmp(line, "STLS") == 0 && !c->ssl) {
+			if (go_ahead(c, m, ctx, "+OK Begin TLS negotiation\r\n") < 0)
+				return;
+			continue;
+		} else if (strcasecmp(line, "NOOP") == 0)
+			reply = "+OK\r\n";
+		else if (strcasecmp(line, "QUIT") == 0) {
+			conn_puts(c, "+OK bye\r\n");
+			c->why = "QUIT";
+			return;
+		} else
+			reply = "-ERR command not known here\r\n";
+		if (conn_puts(c, reply) < 0)
+			break;
+	}
+	c->why = "write error";
+}
+
 /* on_alarm - the child's time is up: log and go */
 
 static void on_alarm(int sig)
@@ -793,7 +976,12 @@ static void child(int fd, const struct listener *l)
 
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
-	smtp_session(&c, l->mode, l->ctx);
+	if (l->mode->flags & M_IMAP)
+		imap_session(&c, l->mode, l->ctx);
+	else if (l->mode->flags & M_POP3)
+		pop3_session(&c, l->mode, l->ctx);
+	else
+		smtp_session(&c, l->mode, l->ctx);
 	fprintf(stderr, "%s: %s from [%s]:%s mode %s: %s\n", progname,
 		l->spec, host, port, l->mode->name, c.why ? c.why : "done");
 	if (c.ssl) {

@@ -119,6 +119,13 @@ FAULT_OCSP_BADSIG	faultd	127.77.0.74	25	ocsp-badsig	mx1.lab.test	-
 FAULT_COMMAND_INJECTION	faultd	127.77.0.75	25	command-injection	mx1.lab.test	-
 FAULT_CROSS_CHAIN	faultd	127.77.0.80	25	good/crosschain	cross.lab.test	-
 FAULT_NC_PERIOD		faultd	127.77.0.81	25	good/ncperiod	ncperiod.lab.test	-
+FAULT_RESPONSE_INJECTION faultd	127.77.0.85	25	response-injection	mx1.lab.test	-
+FAULT_CAPS_CHANGE	faultd	127.77.0.86	25	caps-change	mx1.lab.test	-
+FAULT_STARTTLS_STRIPPED	faultd	127.77.0.87	25	starttls-stripped	mx.strip.lab.test	-
+FAULT_IMAP_LOGIN_BEFORE_TLS faultd	127.77.0.88	143	imap-login-before-tls	mail.lab.test	-
+FAULT_POP3_USER_BEFORE_TLS faultd	127.77.0.88	110	pop3-user-before-tls	mail.lab.test	-
+FAULT_IMAP_RESPONSE_INJECTION faultd	127.77.0.85	143	imap-response-injection	mail.lab.test	-
+FAULT_POP3_RESPONSE_INJECTION faultd	127.77.0.85	110	pop3-response-injection	mail.lab.test	-
 STS			nginx	127.77.3.1	443	mtasts	mta-sts.sts-enforce.lab.test	-
 FAULT_LIMIT		faultd	127.77.0.95	25	limit-every-8th	mx1.lab.test	-
 SMTP_TLS10		postfix	127.77.4.1	25	good	mx1.lab.test	tls10only

@@ -62,10 +62,10 @@
 	"EHLO was refused and HELO used: no ESMTP extensions, so no STARTTLS.", \
 	"RFC 5321 4.1.1.1", \
 	"Enable ESMTP on the server (or remove the proxy that blocks EHLO)."
-#define T_PROTO_DATA_AFTER_STARTTLS \
-	"The server sent bytes after its STARTTLS go-ahead and before the handshake; they were discarded (command-injection defence).", \
-	"RFC 3207 5; CVE-2011-0411", \
-	"Fix the server or middlebox: nothing may follow the STARTTLS reply in plaintext."
+#define T_STARTTLS_RESPONSE_INJECTION \
+	"STARTTLS response injection: bytes came glued to the server's STARTTLS go-ahead, after it and before the TLS handshake. A client that kept them would read them after the handshake as if the server had sent them inside TLS (forged capabilities, a fake reply). mailtls discarded them, never read them as a reply or as TLS data; a man in the middle or a buggy server sent them. (Formerly proto.data-after-starttls.)", \
+	"RFC 3207 4.2, 5; RFC 2595 3.1; NO STARTTLS (USENIX Security 2021) response injection, e.g. CVE-2020-14954", \
+	"Find who adds the bytes: capture the traffic at the server; if the server's own reply carries them, fix or update it (nothing may follow the STARTTLS go-ahead in plaintext); if not, a device or attacker on the path injects them. Clients must discard input received before the handshake."
 #define T_PROTO_POST_TLS_FAILED \
 	"After the TLS handshake the server refused the post-TLS greeting or capability request.", \
 	"RFC 3207 4.2", \

@@ -303,6 +303,16 @@ void dialog_protocol_error(struct probe *p, enum reply_feed why, const char *lin
 	dialog_finish(p);
 }
 
+/* first_line_len - bytes of buf before its first CR or LF, at most max. */
+static size_t first_line_len(const char *buf, size_t len, size_t max)
+{
+	size_t n = 0;
+
+	while (n < len && n < max && buf[n] != '\r' && buf[n] != '\n')
+		n++;
+	return n;
+}
+
 void dialog_starttls(struct probe *p)
 {
 	const char *sni = p->sni != NULL ? p->sni : p->dane != NULL ? p->dane->base :
@@ -310,7 +320,9 @@ void dialog_starttls(struct probe *p)
 	SSL *ssl = tls_ssl_new(p->ssl_ctx, sni, conn_tls_alerts(p->conn));
 	size_t injected, plen;
 	const char *pending = conn_pending_data(p->conn, &plen);
-	bool own = false;
+	char *quote = NULL;
+	size_t ql, end;
+	bool own = false, more = false;
 	int r = 0;
 
 	if (ssl != NULL && p->ssl_setup != NULL && p->ssl_setup(ssl, p->ssl_setup_arg) != 0) {
@@ -345,6 +357,17 @@ void dialog_starttls(struct probe *p)
 		own = true;
 		p->inject.plain_answer = true;
 	}
+	/* Quoted before conn_start_tls() drops them: the first line, raw bytes capped. */
+	if (!own && plen > 0) {
+		ql = first_line_len(pending, plen, DIALOG_INJECT_QUOTE);
+		quote = escape_text(pending, ql);
+		end = ql;
+		if (end < plen && pending[end] == '\r')
+			end++;
+		if (end < plen && pending[end] == '\n')
+			end++;
+		more = end < plen;      /* more than that line: said with "..." */
+	}
 	dialog_phase(p, p->implicit_tls ? "the TLS handshake" : "the STARTTLS handshake");
 	dialog_note(p, "--- TLS handshake%s%s", sni ? " with SNI " : "", sni ? sni : "");
 	injected = conn_start_tls(p->conn, ssl, p->timeout);
@@ -352,9 +375,12 @@ void dialog_starttls(struct probe *p)
 		dialog_note(p, "--- the server answered the %s in plaintext (%zu bytes): expected, "
 			    "discarded", p->inject.verb, injected);
 	else if (injected > 0)
-		dialog_finding(p, MAILTLS_F_PROTO_DATA_AFTER_STARTTLS,
-			       "server sent %zu bytes after its STARTTLS reply, before the handshake; "
-			       "discarded, never read as TLS data", injected);
+		dialog_finding(p, MAILTLS_F_STARTTLS_RESPONSE_INJECTION,
+			       "STARTTLS response injection: %zu bytes came glued to the STARTTLS "
+			       "go-ahead, before the handshake (\"%s\"%s): a man in the middle or a "
+			       "buggy server sent them; discarded, never read as a reply or as TLS data",
+			       injected, quote ? quote : "", more ? " ..." : "");
+	free(quote);
 }
 
 void dialog_tls_up(struct probe *p)

@@ -145,6 +145,30 @@ static void note_auth(struct probe *p, const char *before)
 			      MAILTLS_F_AUTH_CLEARTEXT_OFFERED, offered, before);
 }
 
+/*
+ * stripped_keyword - an EHLO keyword that looks like STARTTLS overwritten with X's, as
+ * middleboxes that strip STARTTLS do (the keyword keeps its 8 bytes, so the packet keeps
+ * its length: "XXXXXXXA", "XXXXXXXX"): 8 letters, at least 7 of them X. The keyword, or
+ * NULL. A guess from the shape only, said as one.
+ */
+static char *stripped_keyword(const struct reply *r)
+{
+	for (size_t i = 1; i < r->nlines; i++) {
+		size_t len, pos = 0, wl, x = 0, letters = 0;
+		const char *l = reply_line(r, i, &len), *w;
+
+		if (l == NULL || !words_next(l, len, &pos, &w, &wl) || wl != strlen("STARTTLS"))
+			continue;
+		for (size_t j = 0; j < wl; j++) {
+			x += w[j] == 'X' || w[j] == 'x';
+			letters += (w[j] >= 'A' && w[j] <= 'Z') || (w[j] >= 'a' && w[j] <= 'z');
+		}
+		if (letters == wl && x + 1 >= wl)
+			return escape_text(w, wl);
+	}
+	return NULL;
+}
+
 static void on_ehlo(struct probe *p)
 {
 	struct mailtls_session *s = &p->res->session;
@@ -170,8 +194,17 @@ static void on_ehlo(struct probe *p)
 		return;
 	}
 	if (!smtp_ehlo_has(&p->reply, "STARTTLS")) {
-		dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED, "STARTTLS is not offered in the reply to %s",
-			       hello_verb(p));
+		char *x = stripped_keyword(&p->reply);
+
+		if (x != NULL)
+			dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED,
+				       "STARTTLS is not offered in the reply to %s, which has %s where "
+				       "STARTTLS would be: a middlebox may be stripping it (overwriting "
+				       "the keyword with X's)", hello_verb(p), x);
+		else
+			dialog_finding(p, MAILTLS_F_STARTTLS_NOT_OFFERED,
+				       "STARTTLS is not offered in the reply to %s", hello_verb(p));
+		free(x);
 		note_auth(p, "TLS (there is no STARTTLS)");
 		smtp_quit(p);
 		return;

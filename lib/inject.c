@@ -5,7 +5,7 @@
  * answer that command in plaintext before the handshake (it processes commands in order) or
  * drop it (Postfix >= 2.8 purges its input buffer): both are correct. What it must never do
  * is answer it inside TLS. Plaintext after the go-ahead is normally a fault
- * (proto.data-after-starttls); this module recognizes the one expected exception, byte for
+ * (starttls.response-injection); this module recognizes the one expected exception, byte for
  * byte, with the same reply parsers as the dialogue. Not a parser of its own.
  */
 #include <string.h>

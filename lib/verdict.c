@@ -397,9 +397,12 @@ static int dane_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 		if (!verdict_reached(a->server))
 			continue;
 		if (!a->server->session.starttls_offered) {
+			/* RFC 7672 2.2: DNSSEC-secure usable TLSA records oblige TLS. */
 			VERDICT_ADD(res, MAILTLS_F_DANE_STARTTLS_MISSING, as,
-			    "%s[%s]: TLSA records published, STARTTLS not offered: DANE senders defer",
-			    h->name, a->addr);
+			    "%s[%s]: DNSSEC-secure TLSA records require TLS, but STARTTLS is not "
+			    "offered: this is what a STARTTLS-stripping man in the middle looks like, "
+			    "or a server whose TLS was switched off; DANE senders defer rather than "
+			    "send in clear", h->name, a->addr);
 			continue;
 		}
 		if (!verdict_tls(a->server)) {

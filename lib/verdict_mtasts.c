@@ -144,7 +144,9 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	case MAILTLS_STS_HOST_NO_TLS:
 		snprintf(why, sizeof(why), "%s[%s] %s", h->name, a->addr,
 			 mailtls_result_has(a->server, MAILTLS_F_STARTTLS_NOT_OFFERED)
-			 ? "does not offer STARTTLS (or a man in the middle removed it)"
+			 ? "does not offer STARTTLS, which the enforce policy requires: this is "
+			   "what a STARTTLS-stripping man in the middle looks like, or a server "
+			   "whose TLS was switched off"
 			 : "offers STARTTLS, but TLS fails");
 		break;
 	case MAILTLS_STS_HOST_CERT:
@@ -168,8 +170,9 @@ static int host_findings(struct mailtls_domain_result *res, struct mailtls_mx_ho
 	VERDICT_ADD(res, h->sts == MAILTLS_STS_HOST_NOT_LISTED ? MAILTLS_F_MTASTS_MX_NOT_LISTED :
 		 h->sts == MAILTLS_STS_HOST_NO_TLS ? MAILTLS_F_MTASTS_MX_NO_TLS
 						   : MAILTLS_F_MTASTS_MX_CERT_INVALID,
-	    verdict_host_subject(res, h, a), "%s: MTA-STS senders (enforce policy) will not deliver to it",
-	    why);
+	    verdict_host_subject(res, h, a), "%s: MTA-STS senders (enforce policy) %s", why,
+	    h->sts == MAILTLS_STS_HOST_NO_TLS ? "defer rather than send to it in clear"
+					      : "will not deliver to it");
 	return 0;
 }
 

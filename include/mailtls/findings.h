@@ -22,7 +22,7 @@
 	X(PROTO_MALFORMED_REPLY, "proto.malformed-reply", CRITICAL) \
 	X(PROTO_UNSOLICITED_REPLY, "proto.unsolicited-reply", CRITICAL) \
 	X(PROTO_EHLO_REJECTED, "proto.ehlo-rejected", WARNING) \
-	X(PROTO_DATA_AFTER_STARTTLS, "proto.data-after-starttls", WARNING) \
+	X(STARTTLS_RESPONSE_INJECTION, "starttls.response-injection", WARNING) \
 	X(PROTO_POST_TLS_FAILED, "proto.post-tls-failed", WARNING) \
 	X(PROTO_BANNER_NAME_DIFFERS, "proto.banner-name-differs", INFO) \
 	X(STARTTLS_OFFERED, "starttls.offered", OK) \

@@ -363,6 +363,20 @@ domain one-secure one.lab.test 2 "$ENC dane=encrypted mta-sts=encrypted verify=a
 text one-secure one.lab.test --level secure
 
 # A domain argument that is not a domain name: exit 3, one line on stderr, nothing else.
+# STARTTLS stripped where DANE requires TLS: strip.lab.test's MX (secure, TLSA 3 1 1) is faultd
+# starttls-stripped (XXXXXXXA in place of STARTTLS). DANE senders defer; the finding says it
+# looks like stripping or TLS switched off, the server's finding names the X's.
+domain strip strip.lab.test 2 \
+    "may=plaintext encrypt=deferred dane=deferred mta-sts=plaintext verify=deferred secure=deferred" \
+    "dane.starttls-missing:$C mx.sender-defers:$C" "starttls.not-offered:$C"
+fact strip "dane.starttls-missing says stripping or TLS off, senders defer; the EHLO's XXXXXXXA is named" \
+    '([.findings[] | select(.id == "dane.starttls-missing") | .message]
+      == ["mx.strip.lab.test[127.77.0.87]: DNSSEC-secure TLSA records require TLS, but STARTTLS is not offered: this is what a STARTTLS-stripping man in the middle looks like, or a server whose TLS was switched off; DANE senders defer rather than send in clear"])
+     and .mx_hosts[0].dns.tlsa.status == "secure" and .mx_hosts[0].addresses[0].dane.applies
+     and ([.mx_hosts[0].addresses[0].server.findings[] | select(.id == "starttls.not-offered")
+           | .message | test("has XXXXXXXA where STARTTLS would be: a middlebox may be stripping it")]
+          == [true])'
+
 run bad-name domain 'bad..name' "${COMMON[@]}"
 if [ "$code" = 3 ] && [ ! -s "$T/bad-name.out" ] &&
    [ "$(cat "$T/bad-name.err")" = "mailtls: domain: 'bad..name' is not a valid domain name" ]; then

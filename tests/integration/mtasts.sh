@@ -194,7 +194,7 @@ sts badmx sts-badmx.lab.test 1 encrypted authenticated \
 section badmx "  in effect (mode enforce); per MX host:" "    mx1.lab.test: listed (mx1.lab.test), ok" \
     "    notls.lab.test: listed (notls.lab.test), no TLS" \
     "    expired.lab.test: listed (expired.lab.test), certificate"
-message badmx mtasts.mx-no-tls "notls.lab.test[127.77.0.40] does not offer STARTTLS (or a man in the middle removed it): MTA-STS senders (enforce policy) will not deliver to it"
+message badmx mtasts.mx-no-tls "notls.lab.test[127.77.0.40] does not offer STARTTLS, which the enforce policy requires: this is what a STARTTLS-stripping man in the middle looks like, or a server whose TLS was switched off: MTA-STS senders (enforce policy) defer rather than send to it in clear"
 message badmx mtasts.mx-cert-invalid "expired.lab.test[127.77.0.5]: the certificate fails PKIX validation for expired.lab.test (cert.expired): MTA-STS senders (enforce policy) will not deliver to it"
 sts badmx-level sts-badmx.lab.test 1 encrypted authenticated \
     "mtasts.mx-no-tls:$W mtasts.mx-cert-invalid:$W tlsrpt.missing:$I" \

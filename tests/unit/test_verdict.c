@@ -344,6 +344,12 @@ static void dane_without_starttls_defers(void **state)
 	assert_int_equal(verdict_domain(r), 0);
 	expect_outcomes(r->outcome, P, D, D, D, D);
 	assert_int_equal(severity_of(r, "dane.starttls-missing"), MAILTLS_SEV_CRITICAL);
+	/* Stripping or TLS switched off: the message says both, and what senders do. */
+	assert_string_equal(find(&r->findings, "dane.starttls-missing")->message,
+			    "mx1.example.org[192.0.2.1]: DNSSEC-secure TLSA records require TLS, but "
+			    "STARTTLS is not offered: this is what a STARTTLS-stripping man in the "
+			    "middle looks like, or a server whose TLS was switched off; DANE senders "
+			    "defer rather than send in clear");
 	assert_int_equal(severity_of(r, "starttls.not-offered"), MAILTLS_SEV_CRITICAL);
 	assert_int_equal(mailtls_domain_exit_code(r), MAILTLS_EXIT_CRITICAL);
 	mailtls_domain_result_free(r);
@@ -819,6 +825,11 @@ static void mtasts_no_starttls(void **state)
 	assert_int_equal(outcome_at(r->outcome, MAILTLS_LEVEL_MTASTS), D);
 	assert_int_equal(h->sts, MAILTLS_STS_HOST_NO_TLS);
 	assert_int_equal(severity_of(r, "mtasts.mx-no-tls"), MAILTLS_SEV_CRITICAL);
+	assert_string_equal(find(&r->findings, "mtasts.mx-no-tls")->message,
+			    "mx1.example.org[192.0.2.1] does not offer STARTTLS, which the enforce "
+			    "policy requires: this is what a STARTTLS-stripping man in the middle "
+			    "looks like, or a server whose TLS was switched off: MTA-STS senders "
+			    "(enforce policy) defer rather than send to it in clear");
 	assert_int_equal(severity_of(r, "starttls.not-offered"), MAILTLS_SEV_CRITICAL);
 	assert_string_equal(r->postfix_policy, "secure match=mx1.example.org servername=hostname");
 	mailtls_domain_result_free(r);
