@@ -30,6 +30,8 @@
 #include "engine_task.h"
 #include "fetch.h"
 #include "chaincache.h"
+#include "certpolicy.h"
+#include "ocspquery.h"
 #include "tls.h"
 #include "verify.h"
 
@@ -71,6 +73,8 @@ struct job {
 	int warn_days;
 	bool transcript;
 	bool injection;                        /* the STARTTLS command-injection probe */
+	bool ocsp_query;                       /* --ocsp: ask the leaf's responder after */
+	struct ocsp_query *oq;                 /* that question, while it runs */
 	int family;
 	bool host_is_ip;
 	bool have_addr;                        /* the caller gave the address (addr) */
@@ -218,6 +222,7 @@ static void job_free(struct job *j)
 	if (j == NULL)
 		return;
 	dns_cancel(j->dq);
+	ocspquery_cancel(j->oq);
 	if (j->ev_timer)
 		event_free(j->ev_timer);
 	if (j->ev_dns)
@@ -266,11 +271,60 @@ static struct mailtls_result *take_result(struct job *j)
 	return res;
 }
 
+/* on_ocsp_done - the leaf's responder answered (or did not): judged, then handed over. */
+static void on_ocsp_done(void *arg)
+{
+	struct job *j = arg;
+	struct mailtls_result *res = j->res;
+
+	j->oq = NULL;
+	j->res = NULL;
+	if (certpolicy_ocsp_responder(&res->ocsp_responder, j->at, res) != 0) {
+		res->checked = false;
+		free(res->unknown_reason);
+		res->unknown_reason = strdup("out of memory");
+	}
+	handover(j, res);
+}
+
+/* ask_responder - --ocsp, once the dialogue is over (its connection closed): the deadline
+ * paused, the connection grant given back, the leaf's responder asked within what is left
+ * of the deadline (at most one step's timeout); on_ocsp_done() hands the result over. */
+static void ask_responder(struct job *j, STACK_OF(X509) *chain)
+{
+	struct mailtls_engine *e = j->task.e;
+	double secs;
+	int r;
+
+	deadline_pause(j);
+	admit_release(e->admit, &j->task.ticket);
+	j->res = take_result(j);
+	secs = j->left < j->timeout ? j->left : j->timeout;
+	r = ocspquery_start(e, &(struct ocspquery_params){
+				.presented = chain, .store = e->store, .at = j->at,
+				.timeout_ms = secs > 0 ? (unsigned)(secs * 1e3) : 0,
+				.family = j->family },
+			    &j->res->ocsp_responder, on_ocsp_done, j, &j->oq);
+	sk_X509_pop_free(chain, X509_free);
+	if (r == 0)
+		return;
+	if (r < 0) {
+		j->res->ocsp_responder.query = MAILTLS_OCSP_QUERY_FAILED;
+		free(j->res->ocsp_responder.why);
+		j->res->ocsp_responder.why = strdup("out of memory");
+	}
+	on_ocsp_done(j);
+}
+
 static void on_probe_done(struct probe *p, void *arg)
 {
 	struct job *j = arg;
-	(void)p;
+	STACK_OF(X509) *chain = dialog_take_chain(p);
 
+	if (chain != NULL) {
+		ask_responder(j, chain);
+		return;
+	}
 	handover(j, take_result(j));
 }
 
@@ -424,6 +478,7 @@ static void start_work(struct job *j)
 	p->warn_days = j->warn_days;
 	p->want_transcript = j->transcript;
 	p->injection = j->injection;
+	p->ocsp_query = j->ocsp_query;
 	p->names = j->names;
 	p->n_names = j->n_names;
 	p->host_is_ip = j->host_is_ip;
@@ -832,6 +887,7 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 	j->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
 	j->transcript = cp->transcript;
 	j->injection = cp->injection;
+	j->ocsp_query = cp->ocsp_query;
 	j->family = cp->family;
 	j->host_is_ip = parse_ip(cp->host, j->port, &j->addr, &j->addrlen);
 	if (j->host_is_ip && cp->family != 0 &&

@@ -125,7 +125,12 @@
 	X(OCSP_BAD_SIGNATURE, "ocsp.bad-signature", WARNING) \
 	X(OCSP_MALFORMED, "ocsp.malformed", WARNING) \
 	X(STARTTLS_COMMAND_INJECTION, "starttls.command-injection", CRITICAL) \
-	X(STARTTLS_INJECTION_TESTED, "starttls.injection-tested", OK)
+	X(STARTTLS_INJECTION_TESTED, "starttls.injection-tested", OK) \
+	X(OCSP_RESPONDER_GOOD, "ocsp.responder-good", OK) \
+	X(OCSP_RESPONDER_REVOKED, "ocsp.responder-revoked", CRITICAL) \
+	X(OCSP_RESPONDER_UNKNOWN, "ocsp.responder-unknown", WARNING) \
+	X(OCSP_RESPONDER_FAILED, "ocsp.responder-failed", WARNING) \
+	X(OCSP_NO_RESPONDER, "ocsp.no-responder", INFO)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,
