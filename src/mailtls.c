@@ -56,6 +56,8 @@ static const char usage_check[] =
 	"  --transcript      show the dialogue as S:/C: lines\n"
 	"  --injection       test for STARTTLS command injection (CVE-2011-0411): send a\n"
 	"                    harmless NOOP (CAPA) with STARTTLS; off by default\n"
+	"  --ocsp            also ask the OCSP responder the certificate names (its AIA) over\n"
+	"                    HTTP; off by default (tells the CA which certificate is checked)\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n"
 	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
 	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
@@ -104,7 +106,7 @@ static const char usage_scan[] =
 	"\n"
 	"PROTOCOL and the options of check apply to every target (--name, --ehlo, --timeout,\n"
 	"--deadline, --ca-file, --ca-path, --at, --warn-days, --transcript, --injection,\n"
-	"--resolver, --trust-anchor, -4, -6).\n"
+	"--ocsp, --resolver, --trust-anchor, -4, -6).\n"
 	"\n"
 	"--domains: each line is one DOMAIN, evaluated as 'mailtls domain' does (every MX host,\n"
 	"DNSSEC, DANE, STARTTLS); its line is the domain's JSON object plus \"input\" and \"line\".\n"
@@ -263,6 +265,7 @@ static int run_check(const struct cli_opts *o)
 		.warn_days = o->warn_days,
 		.transcript = o->transcript,
 		.injection = o->injection,
+		.ocsp_query = o->ocsp,
 		.family = o->family,
 	};
 	struct mailtls_engine_params ep;
