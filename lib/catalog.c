@@ -513,7 +513,7 @@
 	"A responder outage is the CA's to fix: tell the CA. A wrong AIA URL is fixed by a certificate whose AIA names the CA's working responder."
 #define T_OCSP_NO_RESPONDER \
 	"--ocsp was asked, but the certificate names no OCSP responder in its Authority Information Access extension: nothing was asked.", \
-	"RFC 5280 4.2.2.1; CA/Browser Forum Baseline Requirements 7.1.2", \
+	"RFC 5280 4.2.2.1", \
 	"None for mail servers; revocation is then known only from the CA's CRL, if it publishes one."
 
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {

@@ -298,6 +298,9 @@ static void ask_responder(struct job *j, STACK_OF(X509) *chain)
 
 	deadline_pause(j);
 	admit_release(e->admit, &j->task.ticket);
+	/* Its fetch is a part of it now (kept): freeing the engine abandons the check first,
+	 * which cancels the query whole, even for a check that is a domain's part. */
+	j->task.ticket.kept = false;
 	j->res = take_result(j);
 	secs = j->left < j->timeout ? j->left : j->timeout;
 	r = ocspquery_start(e, &(struct ocspquery_params){

@@ -904,7 +904,7 @@ int engine_fetch(struct mailtls_engine *e, const struct fetch_request *rq, fetch
 	if (rq->host == NULL)
 		return bad_request(why, whylen, "host", NULL, "none given");
 	port = rq->port != 0 ? rq->port : rq->http ? 80 : 443;
-	literal = parse_addr(rq->host, port, &lit);
+	literal = rq->literal_host && parse_addr(rq->host, port, &lit);
 	if (literal) {
 		/* An address literal names its one address: nothing else may be given. */
 		union fetch_addr a0;

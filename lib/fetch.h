@@ -31,9 +31,9 @@
 #define FETCH_ADDRS_MAX 8
 
 struct fetch_request {
-	const char *host;             /* the URL's host name, normalized (names.h); or an
-	                               * IPv4 or IPv6 literal (no brackets), which must then
-	                               * be the one address given */
+	const char *host;             /* the URL's host name, normalized (names.h); with
+	                               * literal_host, an IPv4 or IPv6 literal (no brackets)
+	                               * that is the one address given */
 	unsigned port;                /* 0: 443 (80 with http) */
 	const char *path;             /* "/.well-known/mta-sts.txt" */
 	const char *addrs[FETCH_ADDRS_MAX]; /* numeric addresses to connect to, in order */
@@ -48,6 +48,7 @@ struct fetch_request {
 	size_t post_len;
 	const char *post_type;        /* the POST's Content-Type, a media type of letters,
 	                               * digits and "/.+-" ("application/ocsp-request") */
+	bool literal_host;            /* host may be an address literal (an OCSP URL's) */
 };
 
 #define FETCH_POST_MAX 65536

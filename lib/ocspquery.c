@@ -321,7 +321,7 @@ static int start_fetch(struct ocsp_query *q, const char *const *addrs, size_t n)
 		.host = q->host, .port = q->port, .path = q->path,
 		.body_max = OCSPQUERY_BODY_MAX, .timeout_ms = ms_left(q),
 		.http = !q->https, .post = q->der, .post_len = q->der_len,
-		.post_type = "application/ocsp-request",
+		.post_type = "application/ocsp-request", .literal_host = true,
 	};
 	char why[256];
 
