@@ -39,6 +39,7 @@
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
 #include "certpolicy.h"
+#include "fetch.h"
 #include "ocspquery.h"
 
 #define DAY 86400L
@@ -604,6 +605,65 @@ static void request(void **state)
 	X509_free(leaf);
 }
 
+static void never(struct fetch_result *r, void *arg)
+{
+	(void)arg;
+	fetch_result_free(r);
+	fail_msg("done called for a refused fetch");
+}
+
+/* What fetch.c refuses of the OCSP additions: a POST of no bytes or too many, a media type
+ * that is not one, an address literal as host unless asked for (the MTA-STS fetch never
+ * does) or other than the one address given. */
+static void fetch_refuses(void **state)
+{
+	static const unsigned char body[4] = { 0x30, 0x02, 0x05, 0x00 };
+	const struct fetch_request good = {
+		.host = "127.0.0.1", .port = 8, .path = "/", .addrs = { "127.0.0.1" },
+		.n_addrs = 1, .body_max = 100, .timeout_ms = 1000, .http = true, .post = body,
+		.post_len = sizeof(body), .post_type = "application/ocsp-request",
+		.literal_host = true,
+	};
+	struct {
+		struct fetch_request rq;
+		const char *why;
+	} bad[] = {
+		{ good, "post_len 0: not 1 to 65536" },
+		{ good, "post_len 65537: not 1 to 65536" },
+		{ good, "post_type 'text/plain; x=\\x0a': not a media type" },
+		{ good, "post_type: not a media type" },
+		{ good, "host '127.0.0.1': not a normalized DNS name" },
+		{ good, "host '127.0.0.1': an address literal must be the one address given" },
+		{ good, "host '127.0.0.1': an address literal must be the one address given" },
+	};
+	struct mailtls_engine_params ep = { 0 };
+	char why[256];
+	struct mailtls_engine *e = mailtls_engine_new(&ep, why, sizeof(why));
+	struct fetch_op *op;
+	size_t i = 0;
+
+	(void)state;
+	assert_non_null(e);
+	bad[i++].rq.post_len = 0;
+	bad[i++].rq.post_len = FETCH_POST_MAX + 1;
+	bad[i++].rq.post_type = "text/plain; x=\n";
+	bad[i++].rq.post_type = NULL;
+	bad[i++].rq.literal_host = false;
+	bad[i++].rq.addrs[0] = "127.0.0.2";
+	bad[i].rq.addrs[1] = "127.0.0.1";
+	bad[i++].rq.n_addrs = 2;
+	assert_int_equal(i, sizeof(bad) / sizeof(bad[0]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		assert_int_equal(engine_fetch(e, &bad[i].rq, never, NULL, &op, why, sizeof(why)),
+				 MAILTLS_EINVAL);
+		assert_string_equal(why, bad[i].why);
+		assert_null(op);
+	}
+	assert_int_equal(mailtls_engine_pending(e), 0);
+	mailtls_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +672,7 @@ int main(void)
 		cmocka_unit_test(table),
 		cmocka_unit_test(not_asked),
 		cmocka_unit_test(cancelled),
+		cmocka_unit_test(fetch_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
