@@ -125,6 +125,7 @@ static void ehlo_bad_code(struct conn *, const struct mode *);
 static void greet_close(struct conn *, const struct mode *);
 static void ehlo_split_records(struct conn *, const struct mode *);
 static void ehlo_auth_before_tls(struct conn *, const struct mode *);
+static void greet_limit(struct conn *, const struct mode *);
 
 #define READY_TLS	"220 2.0.0 Ready to start TLS\r\n"
 #define EHLO_REPLY	"250-" BANNER_NAME "\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
@@ -219,6 +220,11 @@ static const struct mode modes[] = {
 	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 	{"ocsp-badsig", "good, stapling an OCSP response signed by the rogue CA (PKI_DIR/ocsp-badsig.der)",
 	 NULL, NULL, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
+
+	/* A connection limit, for the survey's back-off: every eighth connection to the
+	 * listener since faultd started is turned away with 421. */
+	{"limit-every-8th", "good, but every eighth connection is answered 421 (too many connections) and closed",
+	 NULL, greet_limit, M_STARTTLS, READY_TLS, AFTER_HANDSHAKE, NULL, NULL, 0},
 };
 
 #define NMODES	(sizeof(modes) / sizeof(modes[0]))
@@ -228,10 +234,13 @@ struct listener {
 	int	fd;
 	const struct mode *mode;
 	SSL_CTX *ctx;			/* its certificate chain and key */
+	unsigned long accepted;		/* connections accepted so far */
 	char	spec[256];		/* ADDR:PORT as given, for the log */
 };
 
 static const char *progname = "faultd";
+static unsigned long conn_seq;		/* in a child: its connection's number on its
+					 * listener, from 1 */
 static volatile sig_atomic_t got_term;
 static pid_t kids[MAX_KIDS];
 static int nkids;
@@ -562,6 +571,20 @@ static void greet_close(struct conn *c, const struct mode *m)
 	(void)m;
 	conn_puts(c, "220 " BANNER_NAME " ESMTP faultd\r\n");
 	c->why = "closed after the greeting";
+}
+
+/* greet_limit - every eighth connection: 421 and close; the others: the banner */
+
+static void greet_limit(struct conn *c, const struct mode *m)
+{
+	(void)m;
+	if (conn_seq % 8 == 0) {
+		conn_puts(c, "421 4.7.0 " BANNER_NAME " Error: too many connections; try again later\r\n");
+		c->why = "limited (421)";
+		return;
+	}
+	if (conn_puts(c, "220 " BANNER_NAME " ESMTP faultd\r\n") < 0)
+		c->why = "write error";
 }
 
 /* reset_mid_handshake - read the start of the ClientHello, then end with a TCP reset */
@@ -1004,8 +1027,11 @@ static void serve(struct listener *ls, int nls)
 				close(fd);
 				continue;
 			}
+			ls[i].accepted++;
 			if (pid == 0) {
 				int	j;
+
+				conn_seq = ls[i].accepted;
 
 				for (j = 0; j < nls; j++)
 					close(ls[j].fd);

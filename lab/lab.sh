@@ -118,6 +118,11 @@ FAULT_OCSP_STALE	faultd	127.77.0.73	25	ocsp-stale	mx1.lab.test	-
 FAULT_OCSP_BADSIG	faultd	127.77.0.74	25	ocsp-badsig	mx1.lab.test	-
 FAULT_COMMAND_INJECTION	faultd	127.77.0.75	25	command-injection	mx1.lab.test	-
 STS			nginx	127.77.3.1	443	mtasts	mta-sts.sts-enforce.lab.test	-
+FAULT_LIMIT		faultd	127.77.0.95	25	limit-every-8th	mx1.lab.test	-
+SMTP_TLS10		postfix	127.77.4.1	25	good	mx1.lab.test	tls10only
+SMTP_WEAK		postfix	127.77.4.2	25	rsa	mx1.lab.test	weak
+SMTP_DUAL		postfix	127.77.4.3	25	rsa	mx1.lab.test	dual
+SMTP_WEAKCERT		postfix	127.77.4.4	25	weakcert	mx1.lab.test	-
 OCSP_RESPONDER		ocspd	127.77.3.2	80	int	ocsp.lab.test	-
 FAULT_AIA_GOOD		faultd	127.77.0.90	25	good/aia-good	aia-good.lab.test	-
 FAULT_AIA_REVOKED	faultd	127.77.0.91	25	good/aia-revoked	aia-revoked.lab.test	-
@@ -229,6 +234,14 @@ master_cf_listeners() {
 		case $extra in
 		submission) tls="$tls -o smtpd_tls_security_level=encrypt" ;;
 		smtps) tls="$tls -o smtpd_tls_wrappermode=yes" ;;
+		# The survey's listeners. OpenSSL 3 needs security level 0 for TLS 1.0
+		# and for DHE with a 1024-bit group; Postfix passes the cipher list on.
+		tls10only) tls="$tls -o smtpd_tls_protocols=!SSLv2,!SSLv3,!TLSv1.1,!TLSv1.2,!TLSv1.3"
+			tls="$tls -o tls_medium_cipherlist=HIGH:MEDIUM:@SECLEVEL=0" ;;
+		weak) tls="$tls -o smtpd_tls_protocols=>=TLSv1 -o tls_preempt_cipherlist=yes"
+			tls="$tls -o tls_medium_cipherlist=AES256-SHA:NULL-SHA256:DHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"
+			tls="$tls -o smtpd_tls_dh1024_param_file=$pki/dh1024.pem" ;;
+		dual) tls="$tls,$pki/good.key,$pki/good.chain.pem" ;;
 		esac
 		printf '%s:%s inet n - n - - smtpd\n  -o syslog_name=postfix/%s %s\n' \
 		    "$addr" "$port" "$var" "$tls"

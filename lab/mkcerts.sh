@@ -450,6 +450,35 @@ ocspresp ocsp-unknown good    "$out/ca/int/empty-index.txt" int   -ndays 7
 ocspresp ocsp-stale   good    "$out/ca/int/index.txt"       int   -nmin 1
 ocspresp ocsp-badsig  good    "$out/ca/int/index.txt"       rogue -ndays 7
 
+# The survey's Postfix listeners (lab/lab.sh: SMTP_WEAK, SMTP_DUAL, SMTP_WEAKCERT): an RSA
+# leaf next to the ECDSA ones, and an RSA 1024 leaf signed with SHA-1.
+# rsaleaf NAME BITS DIGEST CN SAN
+rsaleaf() {
+	SAN=$5
+	export SAN
+	openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$2" \
+	    -out "$out/$1.key" 2>/dev/null || die "genpkey $1 failed"
+	openssl req -new -config "$cnf" -key "$out/$1.key" -subj "/CN=$4" \
+	    -out "$out/$1.csr" || die "req $1 failed"
+	sign int "$out/$1.csr" "$out/$1.crt" ext_leaf "$past" "$year" -md "$3"
+	cat "$out/$1.crt" "$out/ca/int/ca.pem" >"$out/$1.chain.pem"
+	rm -f "$out/$1.csr"
+}
+rsaleaf rsa      2048 sha256 mx1.lab.test "DNS:mx1.lab.test,DNS:mail.lab.test"
+rsaleaf weakcert 1024 sha1   mx1.lab.test "DNS:mx1.lab.test,DNS:mail.lab.test"
+# A 1024-bit DH group for the DHE suites of SMTP_WEAK (Logjam-sized): RFC 2409's
+# Oakley group 2, written out rather than generated (dhparam takes seconds).
+cat >"$out/ca/dh1024.cnf" <<'DHEOF'
+asn1=SEQUENCE:dh
+[dh]
+p=INTEGER:0xFFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF
+g=INTEGER:2
+DHEOF
+openssl asn1parse -genconf "$out/ca/dh1024.cnf" -noout -out "$out/ca/dh1024.der" \
+    >/dev/null 2>&1 &&
+    openssl dhparam -inform DER -in "$out/ca/dh1024.der" -out "$out/dh1024.pem" \
+    2>/dev/null || die "the 1024-bit DH group failed"
+
 # Leaves whose AIA names an OCSP responder, for --ocsp: lab/ocspd (lab/ocsp.sh)
 # answers at http://ocsp.lab.test/ (127.77.3.2:80) as the intermediate's
 # responder with "openssl ocsp -index" over its database, where aia-good is

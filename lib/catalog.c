@@ -494,6 +494,50 @@
 	"The STARTTLS command-injection probe found nothing: the command sent in plaintext with STARTTLS was not answered inside TLS.", \
 	"RFC 3207 4; RFC 2595 3.1; CVE-2011-0411", \
 	"None."
+#define T_SURVEY_DONE \
+	"The TLS survey (--survey) ran: the versions, cipher suites, groups and key types the server accepts, each found by a handshake.", \
+	"RFC 8446; RFC 5246", \
+	"None."
+#define T_SURVEY_NOT_RUN \
+	"A survey was asked for but not made: the check did not reach a TLS handshake (no STARTTLS, refused, unreachable).", \
+	"RFC 3207 4; RFC 2595 3", \
+	"Fix what the check reports first; the survey needs a server that starts TLS."
+#define T_SURVEY_LIMITED \
+	"The server limited the survey's connections (SMTP 421 or another 4xx, a refused or dropped connection); the survey waited and asked again. A limit is not a TLS failure.", \
+	"RFC 5321 4.2.3 (421)", \
+	"None needed: connection limits protect the server. Run the survey with --per-address 1 to be gentler, or allow the checking host more connections."
+#define T_SURVEY_INCOMPLETE \
+	"Some survey handshakes got no answer (timeouts, or limits that did not end): the lists may miss what those would have found. The message says which.", \
+	"RFC 8446; RFC 5246", \
+	"Run the survey again later, with a longer --timeout or --per-address 1."
+#define T_TLS_LEGACY_VERSION_ENABLED \
+	"The server accepts TLS 1.0 or TLS 1.1, which RFC 8996 deprecates: a man in the middle who can force old versions gets their weaker cipher suites and SHA-1 signatures. Senders that can do TLS 1.2 never need them.", \
+	"RFC 8996; RFC 8314 4.1", \
+	"Accept TLS 1.2 and 1.3 only (Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2; Dovecot: ssl_min_protocol = TLSv1.2). Only senders that know nothing newer lose TLS, and an opportunistic one falls back to plaintext, as it would anyway on a downgrade."
+#define T_TLS_INSECURE_CIPHER_ENABLED \
+	"The server accepts cipher suites that protect nothing: NULL encryption (no confidentiality at all) or export-grade keys (broken since the 1990s; FREAK, Logjam).", \
+	"RFC 9325 4.1; RFC 7525 4.1", \
+	"Remove them from the server's cipher list (OpenSSL: add !eNULL:!EXPORT; Postfix: smtpd_tls_exclude_ciphers = eNULL, EXPORT)."
+#define T_TLS_WEAK_CIPHER_ENABLED \
+	"The server accepts broken or weak cipher suites: RC4 (RFC 7465 forbids it), DES or 3DES (64-bit blocks, SWEET32), IDEA or suites with MD5.", \
+	"RFC 7465; RFC 9325 4.1; CVE-2016-2183", \
+	"Remove them from the server's cipher list (OpenSSL: !RC4:!DES:!3DES:!IDEA:!MD5; Postfix: smtpd_tls_exclude_ciphers = RC4, DES, 3DES, IDEA, MD5)."
+#define T_TLS_NO_FORWARD_SECRECY \
+	"The server prefers, or only offers, key exchange without forward secrecy (static RSA): whoever obtains its private key later can decrypt recorded sessions.", \
+	"RFC 9325 4.1; RFC 7525 6.3", \
+	"Put ECDHE (and DHE) suites first and prefer them (Postfix: tls_preempt_cipherlist = yes, with ECDHE suites enabled; TLS 1.3 always has forward secrecy)."
+#define T_TLS_WEAK_DH \
+	"The server uses finite-field Diffie-Hellman with a prime under 2048 bits (Logjam): weak key exchange, and refused by current clients.", \
+	"RFC 9325 4.1; RFC 7919", \
+	"Use a 2048-bit or larger DH group, or none (Postfix 3.7+: smtpd_tls_dh1024_param_file = auto uses the RFC 7919 ffdhe2048 group; or disable DHE and keep ECDHE)."
+#define T_TLS_NO_SECURE_RENEGOTIATION \
+	"A TLS 1.2 or older handshake came without the renegotiation_info extension: the server does not do secure renegotiation (RFC 5746), which opens the 2009 renegotiation attack.", \
+	"RFC 5746", \
+	"Update the server's TLS library; every maintained one supports RFC 5746."
+#define T_TLS_ANONYMOUS_CIPHER_ENABLED \
+	"The server accepts anonymous suites (ADH, AECDH: no certificate, so any man in the middle could answer). Only a client that offers them gets them, and no verifying client does; Postfix enables them on purpose for opportunistic TLS, where they are no worse than an unverified certificate.", \
+	"RFC 9325 4.1; Postfix TLS_README (server-side cipher controls)", \
+	"Nothing needed on an MX with opportunistic TLS. On submission, IMAP and POP3, or to be strict: exclude them (OpenSSL: !aNULL; Postfix: smtpd_tls_exclude_ciphers = aNULL)."
 /* The leaf's OCSP responder, asked with --ocsp (RFC 6960 A.1). */
 #define T_OCSP_RESPONDER_GOOD \
 	"Asked with --ocsp, the OCSP responder named in the certificate (AIA) answered that the certificate is good, in a response signed by the issuer (or its delegated responder) and current at the validation time.", \

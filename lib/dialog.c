@@ -313,6 +313,13 @@ void dialog_starttls(struct probe *p)
 	bool own = false;
 	int r = 0;
 
+	if (ssl != NULL && p->ssl_setup != NULL && p->ssl_setup(ssl, p->ssl_setup_arg) != 0) {
+		SSL_free(ssl);
+		p->res->checked = false;
+		p->res->unknown_reason = strdup("cannot configure the survey's TLS offer");
+		dialog_finish(p);
+		return;
+	}
 	if (ssl != NULL && p->dane != NULL &&
 	    (r = danefacts_ssl_setup(ssl, p->dane, &p->res->dane)) != 0) {
 		SSL_free(ssl);
@@ -592,6 +599,12 @@ static void on_tls_done(void *arg)
 {
 	struct probe *p = arg;
 
+	if (p->handshake_only) {
+		p->tls = true;
+		p->res->session.tls_established = true;
+		dialog_finish(p);
+		return;
+	}
 	dialog_tls_up(p);
 	if (p->finished)
 		return;

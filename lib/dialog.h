@@ -121,6 +121,14 @@ struct probe {
 	                                       * connection after the injection probe */
 	socklen_t salen;
 	size_t findings_at_start;             /* findings the result had then */
+	/* A survey probe (surveyprobe.c): ssl_setup configures the SSL before the handshake
+	 * (what it offers; nonzero refuses: the probe ends as could-not-check), and the
+	 * dialogue ends as soon as the handshake is over: nothing is sent inside TLS, the
+	 * chain is not judged. The SSL stays readable on the connection (conn_ssl()) until
+	 * probe_free(). */
+	bool handshake_only;
+	int (*ssl_setup)(SSL *ssl, void *arg);
+	void *ssl_setup_arg;
 	char *transcript;
 	size_t transcript_len;
 	bool finished;

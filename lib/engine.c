@@ -33,6 +33,8 @@
 #include "certpolicy.h"
 #include "ocspquery.h"
 #include "tls.h"
+#include "surveyrun.h"
+#include "surveypolicy.h"
 #include "verify.h"
 
 #define FD_RESERVE 16          /* descriptors left for the caller (output, logs) */
@@ -73,6 +75,7 @@ struct job {
 	int warn_days;
 	bool transcript;
 	bool injection;                        /* the STARTTLS command-injection probe */
+	bool survey;                           /* survey the address after the check */
 	bool ocsp_query;                       /* --ocsp: ask the leaf's responder after */
 	struct ocsp_query *oq;                 /* that question, while it runs */
 	int family;
@@ -91,6 +94,8 @@ struct job {
 	                                        * runs out of memory later has one to hand over */
 	struct probe *p;                       /* from the work slot on; owns res then */
 	struct dns_lookup *dq;
+	struct surveyrun *sr;                  /* the survey after the check, holding no
+	                                        * grant; j->res is then the check's result */
 	struct event *ev_dns;                  /* the address lookup's timeout */
 	struct event *ev_timer;                /* the whole-check deadline */
 	double left;                           /* seconds of the deadline not yet used */
@@ -125,6 +130,7 @@ struct mailtls_engine {
 	size_t pending;                        /* their number */
 	size_t done_count;
 	size_t fd_budget;
+	size_t per_address;
 	bool stop;                             /* mailtls_engine_break() was called */
 	struct watch *watches;
 };
@@ -228,6 +234,7 @@ static void job_free(struct job *j)
 	if (j->ev_dns)
 		event_free(j->ev_dns);
 	probe_free(j->p);
+	surveyrun_free(j->sr);
 	mailtls_result_free(j->res);
 	free(j->host);
 	for (size_t i = 0; i < j->n_names; i++)
@@ -271,7 +278,62 @@ static struct mailtls_result *take_result(struct job *j)
 	return res;
 }
 
-/* on_ocsp_done - the leaf's responder answered (or did not): judged, then handed over. */
+static void on_survey_done(struct mailtls_survey *facts, void *arg)
+{
+	struct job *j = arg;
+	struct mailtls_result *res = j->res;
+
+	j->res = NULL;
+	res->survey = facts;
+	surveypolicy_findings(res);
+	handover(j, res);
+}
+
+/* start_survey - the check is over and asked for a survey: run it on the address the
+ * check used, holding no grant (its probes ask for their own), then hand over. */
+static void start_survey(struct job *j, struct mailtls_result *res)
+{
+	struct mailtls_engine *e = j->task.e;
+	struct survey_target t;
+	const struct mailtls_session *s = &res->session;
+	char why[200];
+
+	memset(&t, 0, sizeof(t));
+	if (!res->checked || s->addr == NULL || (!s->starttls_accepted && !s->implicit_tls)) {
+		if ((res->survey = calloc(1, sizeof(*res->survey))) != NULL)
+			res->survey->not_run = strdup(
+				!res->checked ? "the check could not be made" :
+				s->addr == NULL ? "no address was reached" :
+				s->starttls_offered ? "the server refused STARTTLS" :
+				"the server does not offer STARTTLS");
+		surveypolicy_findings(res);
+		handover(j, res);
+		return;
+	}
+	memcpy(&t.sa, &j->addr, j->addrlen);
+	t.salen = j->addrlen;
+	t.proto = j->proto;
+	t.timeout = j->timeout;
+	snprintf(t.sni, sizeof(t.sni), "%s", j->sni ? j->sni : j->tlsa_base ? j->tlsa_base :
+		 j->n_names > 0 ? j->names[0] : "");
+	snprintf(t.ehlo, sizeof(t.ehlo), "%s", j->ehlo ? j->ehlo : "");
+	snprintf(t.ip, sizeof(t.ip), "%s", s->addr);
+	snprintf(t.prefix, sizeof(t.prefix), "%s", j->p->prefix);
+	admit_release(e->admit, &j->task.ticket);
+	deadline_pause(j);
+	j->res = res;
+	if (surveyrun_start(e, &t, e->per_address, NULL, 0, on_survey_done, j, &j->sr,
+			    why, sizeof(why)) != 0) {
+		j->res = NULL;
+		if ((res->survey = calloc(1, sizeof(*res->survey))) != NULL)
+			res->survey->not_run = strdup(why);
+		surveypolicy_findings(res);
+		handover(j, res);
+	}
+}
+
+/* on_ocsp_done - the leaf's responder answered (or did not): judged, then the survey when
+ * one was asked for, else handed over. */
 static void on_ocsp_done(void *arg)
 {
 	struct job *j = arg;
@@ -284,12 +346,17 @@ static void on_ocsp_done(void *arg)
 		free(res->unknown_reason);
 		res->unknown_reason = strdup("out of memory");
 	}
+	if (j->survey) {
+		start_survey(j, res);
+		return;
+	}
 	handover(j, res);
 }
 
 /* ask_responder - --ocsp, once the dialogue is over (its connection closed): the deadline
  * paused, the connection grant given back, the leaf's responder asked within what is left
- * of the deadline (at most one step's timeout); on_ocsp_done() hands the result over. */
+ * of the deadline (at most one step's timeout); on_ocsp_done() goes on. The probe stays
+ * (the survey reads its prefix); its result is the job's meanwhile. */
 static void ask_responder(struct job *j, STACK_OF(X509) *chain)
 {
 	struct mailtls_engine *e = j->task.e;
@@ -301,7 +368,8 @@ static void ask_responder(struct job *j, STACK_OF(X509) *chain)
 	/* Its fetch is a part of it now (kept): freeing the engine abandons the check first,
 	 * which cancels the query whole, even for a check that is a domain's part. */
 	j->task.ticket.kept = false;
-	j->res = take_result(j);
+	j->res = j->p->res;
+	j->p->res = NULL;
 	secs = j->left < j->timeout ? j->left : j->timeout;
 	r = ocspquery_start(e, &(struct ocspquery_params){
 				.presented = chain, .store = e->store, .at = j->at,
@@ -323,9 +391,16 @@ static void on_probe_done(struct probe *p, void *arg)
 {
 	struct job *j = arg;
 	STACK_OF(X509) *chain = dialog_take_chain(p);
+	struct mailtls_result *res;
 
 	if (chain != NULL) {
 		ask_responder(j, chain);
+		return;
+	}
+	if (j->survey) {
+		res = j->p->res;
+		j->p->res = NULL;
+		start_survey(j, res);
 		return;
 	}
 	handover(j, take_result(j));
@@ -616,6 +691,11 @@ struct event_base *engine_base(const struct mailtls_engine *e)
 	return e->base;
 }
 
+size_t engine_per_address(const struct mailtls_engine *e)
+{
+	return e->per_address;
+}
+
 struct admit *engine_admit(const struct mailtls_engine *e)
 {
 	return e->admit;
@@ -705,6 +785,7 @@ struct mailtls_engine *mailtls_engine_new(const struct mailtls_engine_params *ep
 	e->fd_budget = fd_budget(ep->max_fds);
 	lim.max_active = ep->max_in_flight ? ep->max_in_flight : MAILTLS_ENGINE_IN_FLIGHT_DEFAULT;
 	lim.per_address = ep->per_address ? ep->per_address : MAILTLS_ENGINE_PER_ADDRESS_DEFAULT;
+	e->per_address = lim.per_address;
 	lim.rate = ep->rate > 0 ? ep->rate : 0;
 	lim.fd_budget = e->fd_budget;
 	if ((e->admit = admit_new(e->base, &lim)) == NULL) {
@@ -890,6 +971,7 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 	j->warn_days = cp->warn_days < 0 ? 21 : cp->warn_days;
 	j->transcript = cp->transcript;
 	j->injection = cp->injection;
+	j->survey = cp->survey;
 	j->ocsp_query = cp->ocsp_query;
 	j->family = cp->family;
 	j->host_is_ip = parse_ip(cp->host, j->port, &j->addr, &j->addrlen);

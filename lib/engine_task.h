@@ -66,6 +66,9 @@ struct engine_task *engine_task_of(struct admit_ticket *ticket);
 struct event_base *engine_base(const struct mailtls_engine *e);
 struct admit *engine_admit(const struct mailtls_engine *e);
 
+/* engine_per_address - connections at once to one address (the engine's parameter). */
+size_t engine_per_address(const struct mailtls_engine *e);
+
 /* engine_dns - the engine's resolver (dns.h: dns_query(), dns_lookup_addrs()), with the
  * engine's resolver address and trust anchor; set up on the first call, so that work
  * that asks nothing never reads /etc/resolv.conf or a trust anchor. NULL when it cannot

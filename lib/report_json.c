@@ -10,6 +10,7 @@
 #include <mailtls/dnsfacts.h>
 #include "escape.h"
 #include "report_json.h"
+#include "report_survey.h"
 #include "report_verdict.h"
 
 /* jstr - a JSON string from untrusted text, or null. */
@@ -254,6 +255,8 @@ static json_t *result_json(const struct mailtls_result *res)
 		json_object_set_new(root, "ocsp", ocsp_json(&res->ocsp));
 	if (res->dane.enabled)
 		json_object_set_new(root, "dane", dane_json(&res->dane));
+	if (res->survey != NULL)
+		json_object_set_new(root, "survey", report_survey_json(res->survey));
 	if (res->ocsp_responder.query != MAILTLS_OCSP_QUERY_NONE)
 		json_object_set_new(root, "ocsp_responder", responder_json(&res->ocsp_responder));
 	return root;

@@ -8,6 +8,7 @@
 #include <mailtls/mailtls.h>
 #include "escape.h"
 #include "report_textutil.h"
+#include "report_survey.h"
 #include "report_verdict.h"
 
 static void put_list(FILE *f, const struct mailtls_strlist *l, const char *sep)
@@ -149,6 +150,7 @@ char *mailtls_report_text(const struct mailtls_result *res, const struct mailtls
 		fputs("Transcript\n", f);
 		fputs(res->session.transcript, f);   /* escaped when recorded */
 	}
+	report_survey_text(f, res->survey);
 	fputs("Findings\n", f);
 	for (size_t i = 0; i < res->findings.n; i++) {
 		const struct mailtls_finding *fi = &res->findings.v[i];

@@ -167,6 +167,7 @@ void mailtls_result_free(struct mailtls_result *res)
 	free(res->unknown_reason);
 	mailtls_dane_facts_clear(&res->dane);
 	mailtls_ocsp_facts_clear(&res->ocsp);
+	mailtls_survey_free(res->survey);
 	mailtls_ocsp_responder_clear(&res->ocsp_responder);
 	free(res);
 }

@@ -56,6 +56,9 @@ static const char usage_check[] =
 	"  --transcript      show the dialogue as S:/C: lines\n"
 	"  --injection       test for STARTTLS command injection (CVE-2011-0411): send a\n"
 	"                    harmless NOOP (CAPA) with STARTTLS; off by default\n"
+	"  --survey          after the check, find every TLS version, cipher suite (and the\n"
+	"                    server's order), group and certificate key type it accepts\n"
+	"  --per-address N   with --survey: handshakes at once to the server (default 2)\n"
 	"  --ocsp            also ask the OCSP responder the certificate names (its AIA) over\n"
 	"                    HTTP; off by default (tells the CA which certificate is checked)\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n"
@@ -265,6 +268,7 @@ static int run_check(const struct cli_opts *o)
 		.warn_days = o->warn_days,
 		.transcript = o->transcript,
 		.injection = o->injection,
+		.survey = o->survey,
 		.ocsp_query = o->ocsp,
 		.family = o->family,
 	};

@@ -15,7 +15,7 @@ enum {
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
 	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL, OPT_CERT, OPT_DOMAIN,
-	OPT_DOMAINS, OPT_NO_MTA_STS, OPT_INJECTION, OPT_OCSP,
+	OPT_DOMAINS, OPT_NO_MTA_STS, OPT_INJECTION, OPT_SURVEY, OPT_OCSP,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -150,6 +150,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "transcript", no_argument, NULL, OPT_TRANSCRIPT },
 		{ "injection", no_argument, NULL, OPT_INJECTION },
+		{ "survey", no_argument, NULL, OPT_SURVEY },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "chain", required_argument, NULL, OPT_CHAIN },
 		{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
@@ -290,6 +291,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			break;
 		case OPT_TRANSCRIPT:
 			o->transcript = true;
+			break;
+		case OPT_SURVEY:
+			o->survey = true;
 			break;
 		case OPT_INJECTION:
 			o->injection = true;
@@ -432,7 +436,11 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		}
 		positional[npos++] = av[optind++];
 	}
-	if (o->cmd != CMD_SCAN &&
+	if (o->cmd == CMD_CHECK && o->survey && o->per_address && !o->concurrency &&
+	    o->rate <= 0 && !o->output && !o->resume && !o->shard_n && !o->quiet &&
+	    !o->summary && !o->summary_json)
+		;   /* check --survey --per-address: how many survey handshakes at once */
+	else if (o->cmd != CMD_SCAN &&
 	    (o->concurrency || o->per_address || o->rate > 0 || o->output || o->resume ||
 	     o->shard_n || o->quiet || o->summary || o->summary_json)) {
 		snprintf(err, errlen, "--concurrency, --per-address, --rate, --output, --resume, "
@@ -449,6 +457,10 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 	}
 	if (o->cmd != CMD_DOMAIN && o->format == FMT_POSTFIX) {
 		snprintf(err, errlen, "--format postfix applies to domain only");
+		return -1;
+	}
+	if (o->survey && ((o->cmd != CMD_CHECK && o->cmd != CMD_SCAN) || o->domains)) {
+		snprintf(err, errlen, "--survey applies to check and scan only (not scan --domains)");
 		return -1;
 	}
 	if (o->injection && ((o->cmd != CMD_CHECK && o->cmd != CMD_SCAN) || o->domains)) {

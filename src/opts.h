@@ -41,6 +41,7 @@ struct cli_opts {
 	int warn_days;
 	bool transcript;
 	bool injection;                  /* --injection (check, scan without --domains) */
+	bool survey;                     /* --survey (check, scan without --domains) */
 	bool ocsp;                       /* --ocsp (check, scan without --domains) */
 	enum cli_format format;
 	bool format_given;

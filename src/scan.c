@@ -307,7 +307,7 @@ static void submit_line(struct scan *s, const char *raw, size_t len, bool too_lo
 			.names = o->names, .n_names = o->n_names, .ehlo_name = o->ehlo,
 			.timeout = o->timeout, .deadline = o->deadline, .at = o->at,
 			.have_at = o->have_at, .warn_days = o->warn_days,
-			.transcript = o->transcript, .injection = o->injection,
+			.transcript = o->transcript, .injection = o->injection, .survey = o->survey,
 			.ocsp_query = o->ocsp, .family = o->family,
 		};
 		struct item *it = malloc(sizeof(*it));

@@ -39,6 +39,11 @@ struct mailtls_check_params {
 	                               * answers it inside TLS (starttls.command-injection,
 	                               * starttls.injection-tested). Off by default: it sends
 	                               * one more command. No effect with implicit TLS. */
+	bool survey;                  /* after the check, survey the address: versions,
+	                               * suites and their order, groups, key types
+	                               * (mailtls/survey.h; res->survey). Only when the check
+	                               * reached a TLS handshake (STARTTLS accepted, or
+	                               * implicit TLS); else res->survey says why not */
 	int family;                   /* 0, 4 or 6 */
 	const char *addr;             /* connect to this IPv4 or IPv6 literal instead of
 	                               * resolving host (the address must agree with family

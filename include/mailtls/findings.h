@@ -126,6 +126,17 @@
 	X(OCSP_MALFORMED, "ocsp.malformed", WARNING) \
 	X(STARTTLS_COMMAND_INJECTION, "starttls.command-injection", CRITICAL) \
 	X(STARTTLS_INJECTION_TESTED, "starttls.injection-tested", OK) \
+	X(SURVEY_DONE, "survey.done", OK) \
+	X(SURVEY_NOT_RUN, "survey.not-run", INFO) \
+	X(SURVEY_LIMITED, "survey.limited", INFO) \
+	X(SURVEY_INCOMPLETE, "survey.incomplete", INFO) \
+	X(TLS_LEGACY_VERSION_ENABLED, "tls.legacy-version-enabled", WARNING) \
+	X(TLS_INSECURE_CIPHER_ENABLED, "tls.insecure-cipher-enabled", CRITICAL) \
+	X(TLS_WEAK_CIPHER_ENABLED, "tls.weak-cipher-enabled", WARNING) \
+	X(TLS_NO_FORWARD_SECRECY, "tls.no-forward-secrecy", WARNING) \
+	X(TLS_WEAK_DH, "tls.weak-dh", WARNING) \
+	X(TLS_NO_SECURE_RENEGOTIATION, "tls.no-secure-renegotiation", WARNING) \
+	X(TLS_ANONYMOUS_CIPHER_ENABLED, "tls.anonymous-cipher-enabled", INFO) \
 	X(OCSP_RESPONDER_GOOD, "ocsp.responder-good", OK) \
 	X(OCSP_RESPONDER_REVOKED, "ocsp.responder-revoked", CRITICAL) \
 	X(OCSP_RESPONDER_UNKNOWN, "ocsp.responder-unknown", WARNING) \

@@ -51,6 +51,7 @@ void mailtls_escape_inplace(char *buf, size_t size);
 #include <mailtls/names.h>
 #include <mailtls/timeutil.h>
 #include <mailtls/dane.h>
+#include <mailtls/survey.h>
 #include <mailtls/check.h>
 #include <mailtls/engine.h>
 #include <mailtls/cert.h>

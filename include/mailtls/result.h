@@ -226,6 +226,8 @@ struct mailtls_ocsp_facts {
 	                           * at - skew <= nextUpdate); skew is 5 minutes */
 };
 
+struct mailtls_survey;
+
 /* What became of asking the leaf's OCSP responder (a check's ocsp_query, --ocsp). */
 enum mailtls_ocsp_query {
 	MAILTLS_OCSP_QUERY_NONE = 0,      /* not asked (no ocsp_query, or no leaf) */
@@ -279,6 +281,8 @@ struct mailtls_result {
 	                                 * (dane.enabled); zero otherwise */
 	struct mailtls_ocsp_facts ocsp; /* the stapled OCSP response: a check asks for one
 	                                 * (status_request); zero when none was stapled */
+	struct mailtls_survey *survey;  /* the TLS survey (mailtls/survey.h); NULL unless
+	                                 * one was asked for (check --survey); owned */
 	struct mailtls_ocsp_responder ocsp_responder; /* the leaf's responder, when the check
 	                                               * asked it (ocsp_query) */
 };
