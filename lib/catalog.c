@@ -538,6 +538,30 @@
 	"The server accepts anonymous suites (ADH, AECDH: no certificate, so any man in the middle could answer). Only a client that offers them gets them, and no verifying client does; Postfix enables them on purpose for opportunistic TLS, where they are no worse than an unverified certificate.", \
 	"RFC 9325 4.1; Postfix TLS_README (server-side cipher controls)", \
 	"Nothing needed on an MX with opportunistic TLS. On submission, IMAP and POP3, or to be strict: exclude them (OpenSSL: !aNULL; Postfix: smtpd_tls_exclude_ciphers = aNULL)."
+#define T_SENDER_OK \
+	"The handshake with each of these sender profiles' own offer succeeded: those senders get TLS. The message says what each got.", \
+	"RFC 3207; RFC 8446", \
+	"None."
+#define T_SENDER_DEFERS \
+	"A real sender's own offer (its profile) fails the handshake, and that sender keeps the mail queued and retries: mail from it is delayed and, when its queue lifetime runs out, bounced.", \
+	"RFC 3207 4.1; RFC 5321 4.5.4.1", \
+	"Make the server accept what that sender offers: the message gives the alert and its likely cause (most often: a TLS version, a suite or a certificate key type the sender offers is not enabled, or the server needs SNI). The profile file lists the offer."
+#define T_SENDER_BOUNCES \
+	"A real sender's own offer (its profile) fails the handshake, and that sender returns the mail at once.", \
+	"RFC 3207 4.1", \
+	"Make the server accept what that sender offers (see the message and the profile's offer)."
+#define T_SENDER_PLAINTEXT \
+	"A real sender's own offer (its profile) fails the handshake, and that sender then delivers in plaintext: its mail arrives, unencrypted.", \
+	"RFC 3207 4.1; RFC 7435", \
+	"Make the server accept what that sender offers (see the message and the profile's offer); until then its mail travels in the clear."
+#define T_SENDER_LEGACY_FAILS \
+	"A sender that can do only TLS 1.0 or 1.1 fails the handshake. That is what RFC 8996 asks of a server; the sender falls back to plaintext or defers, as the message says.", \
+	"RFC 8996", \
+	"Nothing, if the server refuses TLS 1.0 and 1.1 on purpose: the old sender must be updated."
+#define T_SENDER_UNKNOWN \
+	"The handshake with a sender profile's offer got no answer (a timeout, a limit): what that sender gets is not known.", \
+	"RFC 3207", \
+	"Run the check again, with a longer --timeout."
 /* The leaf's OCSP responder, asked with --ocsp (RFC 6960 A.1). */
 #define T_OCSP_RESPONDER_GOOD \
 	"Asked with --ocsp, the OCSP responder named in the certificate (AIA) answered that the certificate is good, in a response signed by the issuer (or its delegated responder) and current at the validation time.", \

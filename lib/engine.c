@@ -76,6 +76,11 @@ struct job {
 	bool transcript;
 	bool injection;                        /* the STARTTLS command-injection probe */
 	bool survey;                           /* survey the address after the check */
+	bool no_profiles;
+	const struct mailtls_profile **profiles; /* built-in, then the caller's (borrowed);
+	                                        * the array is owned */
+	size_t n_profiles;
+	size_t n_extra_profiles;               /* of them the caller's */
 	bool ocsp_query;                       /* --ocsp: ask the leaf's responder after */
 	struct ocsp_query *oq;                 /* that question, while it runs */
 	int family;
@@ -235,6 +240,7 @@ static void job_free(struct job *j)
 		event_free(j->ev_dns);
 	probe_free(j->p);
 	surveyrun_free(j->sr);
+	free(j->profiles);
 	mailtls_result_free(j->res);
 	free(j->host);
 	for (size_t i = 0; i < j->n_names; i++)
@@ -267,17 +273,6 @@ static void handover(struct job *j, struct mailtls_result *res)
 	done(res, arg);
 }
 
-/* take_result - the result out of the probe, the probe freed. */
-static struct mailtls_result *take_result(struct job *j)
-{
-	struct mailtls_result *res = j->p->res;
-
-	j->p->res = NULL;
-	probe_free(j->p);
-	j->p = NULL;
-	return res;
-}
-
 static void on_survey_done(struct mailtls_survey *facts, void *arg)
 {
 	struct job *j = arg;
@@ -289,27 +284,66 @@ static void on_survey_done(struct mailtls_survey *facts, void *arg)
 	handover(j, res);
 }
 
-/* start_survey - the check is over and asked for a survey: run it on the address the
- * check used, holding no grant (its probes ask for their own), then hand over. */
-static void start_survey(struct job *j, struct mailtls_result *res)
+/* not_run - the survey that was asked for was not made: why, in the result. */
+static void not_run(struct job *j, struct mailtls_result *res, const char *why)
+{
+	if (j->survey && (res->survey = calloc(1, sizeof(*res->survey))) != NULL)
+		res->survey->not_run = strdup(why);
+	surveypolicy_findings(res);
+	handover(j, res);
+}
+
+/* with_builtin_profiles - j->profiles becomes the built-in profiles, then the caller's.
+ * 0, or -1 with why filled. */
+static int with_builtin_profiles(struct job *j, char *why, size_t whylen)
+{
+	const struct mailtls_profile *const *builtin = NULL;
+	const struct mailtls_profile **all;
+	size_t nb = mailtls_profiles_builtin(&builtin, why, whylen);
+
+	if (nb == 0 && j->n_extra_profiles == 0)
+		return -1;
+	if ((all = calloc(nb + j->n_profiles + 1, sizeof(*all))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < nb; i++)
+		all[i] = builtin[i];
+	for (size_t i = 0; i < j->n_profiles; i++)
+		all[nb + i] = j->profiles[i];
+	free(j->profiles);
+	j->profiles = all;
+	j->n_profiles += nb;
+	return 0;
+}
+
+/* after_check - the check is over: with --survey, or sender profiles to try (asked for,
+ * or the check's own handshake failed: which senders fail too?), run the survey on the
+ * address the check used, holding no grant (its probes ask for their own), then hand
+ * over. */
+static void after_check(struct job *j, struct mailtls_result *res)
 {
 	struct mailtls_engine *e = j->task.e;
 	struct survey_target t;
 	const struct mailtls_session *s = &res->session;
-	char why[200];
+	bool reached = res->checked && s->addr != NULL && (s->starttls_accepted || s->implicit_tls);
+	bool failed = reached && (!s->tls_established ||
+				  mailtls_result_has(res, MAILTLS_F_TLS_HANDSHAKE_FAILED));
+	bool profiles = !j->no_profiles && (j->survey || failed || j->n_extra_profiles > 0);
+	char why[300];
 
-	memset(&t, 0, sizeof(t));
-	if (!res->checked || s->addr == NULL || (!s->starttls_accepted && !s->implicit_tls)) {
-		if ((res->survey = calloc(1, sizeof(*res->survey))) != NULL)
-			res->survey->not_run = strdup(
-				!res->checked ? "the check could not be made" :
-				s->addr == NULL ? "no address was reached" :
-				s->starttls_offered ? "the server refused STARTTLS" :
-				"the server does not offer STARTTLS");
-		surveypolicy_findings(res);
+	if (!j->survey && !(profiles && reached)) {
 		handover(j, res);
 		return;
 	}
+	if (!reached) {
+		not_run(j, res, !res->checked ? "the check could not be made" :
+			s->addr == NULL ? "no address was reached" :
+			s->starttls_offered ? "the server refused STARTTLS" :
+			"the server does not offer STARTTLS");
+		return;
+	}
+	memset(&t, 0, sizeof(t));
 	memcpy(&t.sa, &j->addr, j->addrlen);
 	t.salen = j->addrlen;
 	t.proto = j->proto;
@@ -319,10 +353,16 @@ static void start_survey(struct job *j, struct mailtls_result *res)
 	snprintf(t.ehlo, sizeof(t.ehlo), "%s", j->ehlo ? j->ehlo : "");
 	snprintf(t.ip, sizeof(t.ip), "%s", s->addr);
 	snprintf(t.prefix, sizeof(t.prefix), "%s", j->p->prefix);
+	if (profiles && with_builtin_profiles(j, why, sizeof(why)) != 0) {
+		not_run(j, res, why);
+		return;
+	}
 	admit_release(e->admit, &j->task.ticket);
 	deadline_pause(j);
 	j->res = res;
-	if (surveyrun_start(e, &t, e->per_address, NULL, 0, on_survey_done, j, &j->sr,
+	if (surveyrun_start(e, &t, e->per_address, !j->survey,
+			    profiles ? (const struct mailtls_profile *const *)j->profiles : NULL,
+			    profiles ? j->n_profiles : 0, on_survey_done, j, &j->sr,
 			    why, sizeof(why)) != 0) {
 		j->res = NULL;
 		if ((res->survey = calloc(1, sizeof(*res->survey))) != NULL)
@@ -332,8 +372,8 @@ static void start_survey(struct job *j, struct mailtls_result *res)
 	}
 }
 
-/* on_ocsp_done - the leaf's responder answered (or did not): judged, then the survey when
- * one was asked for, else handed over. */
+/* on_ocsp_done - the leaf's responder answered (or did not): judged, then on as any check
+ * goes after its dialogue (after_check: the survey or sender profiles, or handed over). */
 static void on_ocsp_done(void *arg)
 {
 	struct job *j = arg;
@@ -346,11 +386,7 @@ static void on_ocsp_done(void *arg)
 		free(res->unknown_reason);
 		res->unknown_reason = strdup("out of memory");
 	}
-	if (j->survey) {
-		start_survey(j, res);
-		return;
-	}
-	handover(j, res);
+	after_check(j, res);
 }
 
 /* ask_responder - --ocsp, once the dialogue is over (its connection closed): the deadline
@@ -397,13 +433,9 @@ static void on_probe_done(struct probe *p, void *arg)
 		ask_responder(j, chain);
 		return;
 	}
-	if (j->survey) {
-		res = j->p->res;
-		j->p->res = NULL;
-		start_survey(j, res);
-		return;
-	}
-	handover(j, take_result(j));
+	res = j->p->res;
+	j->p->res = NULL;
+	after_check(j, res);
 }
 
 /* finish_now - end a job that has no connection (lookup failed, cut while resolving,
@@ -972,6 +1004,22 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 	j->transcript = cp->transcript;
 	j->injection = cp->injection;
 	j->survey = cp->survey;
+	j->no_profiles = cp->no_profiles;
+	if (cp->n_profiles > MAILTLS_CHECK_PROFILES_MAX) {
+		snprintf(why, whylen, "profiles: more than %d sender profiles", MAILTLS_CHECK_PROFILES_MAX);
+		*err = MAILTLS_EINVAL;
+		goto fail;
+	}
+	/* The caller's profiles now (borrowed pointers); the built-in ones are put before
+	 * them only if a handshake is made with them (after_check). */
+	if (!j->no_profiles && cp->n_profiles > 0) {
+		if ((j->profiles = calloc(cp->n_profiles, sizeof(*j->profiles))) == NULL)
+			goto nomem;
+		for (size_t i = 0; i < cp->n_profiles; i++)
+			if (cp->profiles[i] != NULL)
+				j->profiles[j->n_profiles++] = cp->profiles[i];
+		j->n_extra_profiles = j->n_profiles;
+	}
 	j->ocsp_query = cp->ocsp_query;
 	j->family = cp->family;
 	j->host_is_ip = parse_ip(cp->host, j->port, &j->addr, &j->addrlen);

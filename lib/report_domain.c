@@ -14,6 +14,7 @@
 #include "report_json.h"
 #include "report_mtasts.h"
 #include "report_textutil.h"
+#include "report_survey.h"
 
 static void cell(FILE *f, const char *s, int width)
 {
@@ -169,6 +170,8 @@ char *mailtls_report_domain_text(const struct mailtls_domain_result *res,
 			if (s != NULL)
 				report_findings_about(f, &s->findings, s->session.host, s->session.addr, color,
 					      "      ");
+			if (s != NULL)
+				report_survey_text_indented(f, s->survey, "      ");
 			if (s != NULL && opts && opts->transcript && s->session.transcript) {
 				fputs("      Transcript\n", f);
 				fputs(s->session.transcript, f);

@@ -2,6 +2,9 @@
  * report_survey.c - the survey in text and JSON (report_survey.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mailtls/profile.h>
 #include "report_json.h"
 #include "report_survey.h"
 #include "report_textutil.h"
@@ -24,6 +27,8 @@ void report_survey_text(FILE *f, const struct mailtls_survey *s)
 {
 	if (s == NULL)
 		return;
+	if (s->profiles_only)
+		goto senders;
 	fputs("TLS survey\n", f);
 	if (s->not_run != NULL) {
 		fputs("  not run: ", f);
@@ -83,6 +88,7 @@ void report_survey_text(FILE *f, const struct mailtls_survey *s)
 		fprintf(f, "; limited %zu time%s, waited %.1fs", s->limited, s->limited == 1 ? "" : "s",
 			s->backoff_s);
 	fputc('\n', f);
+senders:
 	if (s->n_profiles == 0)
 		return;
 	fputs("Senders (one handshake with each profile's own offer)\n", f);
@@ -140,7 +146,8 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 	if (s == NULL)
 		return json_null();
 	if (s->not_run != NULL)
-		return json_pack("{s:o}", "not_run", report_jstr(s->not_run));
+		return json_pack("{s:o s:b}", "not_run", report_jstr(s->not_run),
+				 "profiles_only", s->profiles_only);
 	versions = json_object();
 	groups = json_array();
 	keys = json_object();
@@ -159,9 +166,11 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 	for (size_t i = 0; profiles && i < s->n_profiles; i++) {
 		const struct mailtls_survey_profile *p = &s->profiles[i];
 
-		json_array_append_new(profiles, json_pack("{s:o s:o s:s s:o s:o s:o s:o s:o}",
+		json_array_append_new(profiles, json_pack("{s:o s:o s:s s:s s:b s:o s:o s:o s:o s:o}",
 			"name", report_jstr(p->name), "title", report_jstr(p->title),
 			"handshake", mailtls_survey_state_name(p->state),
+			"on_failure", mailtls_profile_failure_name((enum mailtls_profile_failure)p->on_failure),
+			"sni", p->sni,
 			"version", report_jstr(p->version), "cipher", report_jstr(p->cipher),
 			"group", report_jstr(p->group), "why", report_jstr(p->why),
 			"alert", p->alert < 0 ? json_null() : json_integer(p->alert)));
@@ -183,5 +192,29 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 		"unanswered", (json_int_t)s->unanswered,
 		"capped", s->capped,
 		"elapsed_ms", s->elapsed_ms);
+	if (root != NULL)
+		json_object_set_new(root, "profiles_only", json_boolean(s->profiles_only));
 	return root;
+}
+
+void report_survey_text_indented(FILE *f, const struct mailtls_survey *s, const char *indent)
+{
+	char *buf = NULL, *line, *next;
+	size_t len = 0;
+	FILE *m;
+
+	if (s == NULL || (m = open_memstream(&buf, &len)) == NULL)
+		return;
+	report_survey_text(m, s);
+	if (fclose(m) != 0) {
+		free(buf);
+		return;
+	}
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		fprintf(f, "%s%s\n", indent, line);
+	}
+	free(buf);
 }

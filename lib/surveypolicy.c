@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <mailtls/profile.h>
 #include "surveypolicy.h"
 
 #define LIST_MAX 600    /* bytes of suite names quoted in one message */
@@ -29,8 +30,8 @@ static bool anonymous(const struct mailtls_survey_cipher *c)
 
 static bool weak(const struct mailtls_survey_cipher *c)
 {
-	return has(c->iana, "RC4") || has(c->iana, "_DES_") || has(c->iana, "3DES") ||
-	       has(c->iana, "DES40") || has(c->iana, "_IDEA_") || has(c->iana, "_MD5");
+	return !insecure(c) && (has(c->iana, "RC4") || has(c->iana, "_DES_") || has(c->iana, "3DES") ||
+	       has(c->iana, "DES40") || has(c->iana, "_IDEA_") || has(c->iana, "_MD5"));
 }
 
 /* append - ", name" to buf (bounded; "..." once full). */
@@ -203,6 +204,64 @@ static void incomplete(struct mailtls_result *res, const struct mailtls_survey *
 				   what, s->unanswered, s->unanswered == 1 ? "" : "s");
 }
 
+/* no_sni_hint - for a profile that sends no SNI and fails while one that sends SNI
+ * succeeds: the server seems to need SNI. */
+static const char *no_sni_hint(const struct mailtls_survey *s, const struct mailtls_survey_profile *p)
+{
+	if (p->sni)
+		return "";
+	for (size_t i = 0; i < s->n_profiles; i++)
+		if (s->profiles[i].sni && s->profiles[i].state == MAILTLS_SURVEY_ACCEPTED)
+			return "; profiles that send SNI succeed, so the server seems to require SNI, "
+			       "which this sender does not send";
+	return "";
+}
+
+static void profiles(struct mailtls_result *res, const struct mailtls_survey *s)
+{
+	char okl[900] = "";
+
+	for (size_t i = 0; i < s->n_profiles; i++) {
+		const struct mailtls_survey_profile *p = &s->profiles[i];
+		char one[200];
+		bool legacy = (p->versions & (MAILTLS_PROFILE_TLS1_2 | MAILTLS_PROFILE_TLS1_3)) == 0;
+		enum mailtls_fid id;
+		const char *then;
+
+		if (p->state == MAILTLS_SURVEY_ACCEPTED) {
+			snprintf(one, sizeof(one), "%s (%s, %s%s%s)", p->name, p->version, p->cipher,
+				 p->group ? ", " : "", p->group ? p->group : "");
+			append(okl, sizeof(okl), one);
+			continue;
+		}
+		if (p->state != MAILTLS_SURVEY_REJECTED) {
+			mailtls_result_add(res, MAILTLS_F_SENDER_UNKNOWN, "%s (%s): no answer to its handshake: %s",
+					   p->name, p->title, p->why ? p->why : "?");
+			continue;
+		}
+		switch (p->on_failure) {
+		case MAILTLS_PROFILE_DEFER:
+			id = MAILTLS_F_SENDER_DEFERS;
+			then = "this sender defers the mail (and bounces it when its queue lifetime runs out)";
+			break;
+		case MAILTLS_PROFILE_BOUNCE:
+			id = MAILTLS_F_SENDER_BOUNCES;
+			then = "this sender bounces the mail";
+			break;
+		default:
+			id = MAILTLS_F_SENDER_PLAINTEXT;
+			then = "this sender then delivers in plaintext";
+			break;
+		}
+		if (legacy)
+			id = MAILTLS_F_SENDER_LEGACY_FAILS;
+		mailtls_result_add(res, id, "%s (%s): the handshake fails: %s; %s%s", p->name, p->title,
+				   p->why ? p->why : "?", then, no_sni_hint(s, p));
+	}
+	if (okl[0])
+		mailtls_result_add(res, MAILTLS_F_SENDER_OK, "the handshake succeeds for %s", okl);
+}
+
 void surveypolicy_findings(struct mailtls_result *res)
 {
 	const struct mailtls_survey *s = res->survey;
@@ -212,6 +271,10 @@ void surveypolicy_findings(struct mailtls_result *res)
 		return;
 	if (s->not_run != NULL) {
 		mailtls_result_add(res, MAILTLS_F_SURVEY_NOT_RUN, "no TLS survey: %s", s->not_run);
+		return;
+	}
+	if (s->profiles_only) {
+		profiles(res, s);
 		return;
 	}
 	summary(res, s);
@@ -236,4 +299,5 @@ void surveypolicy_findings(struct mailtls_result *res)
 	if (s->secure_renegotiation == 0)
 		mailtls_result_add(res, MAILTLS_F_TLS_NO_SECURE_RENEGOTIATION,
 				   "a TLS 1.2 or older handshake had no renegotiation_info (RFC 5746)");
+	profiles(res, s);
 }

@@ -24,6 +24,7 @@ struct sprobe {
 	const struct survey_target *t;  /* borrowed */
 	SSL_CTX *ctx;                   /* borrowed */
 	int min_version, max_version;
+	bool no_sni;
 	char *ciphers, *ciphersuites, *groups, *sigalgs;   /* owned copies, or NULL */
 	struct probe *p;
 	struct event *ev_cut;           /* the whole probe's deadline */
@@ -245,6 +246,16 @@ static void classify(struct sprobe *s, struct survey_hs *hs)
 		default:
 			continue;
 		}
+		/* "STARTTLS handshake failed: server sent alert ...": the probe is a handshake,
+		 * its outcome needs no saying twice. */
+		if (hs->outcome == SURVEY_HS_REFUSED) {
+			static const char *const said[] = { "STARTTLS handshake failed: ",
+							    "TLS handshake failed: " };
+
+			for (size_t k = 0; k < sizeof(said) / sizeof(*said); k++)
+				if (strncmp(m, said[k], strlen(said[k])) == 0)
+					m += strlen(said[k]);
+		}
 		snprintf(hs->why, sizeof(hs->why), "%s", m);
 		return;
 	}
@@ -296,7 +307,7 @@ static void start(struct sprobe *s)
 	p->proto = t->proto;
 	p->timeout = t->timeout;
 	p->deadline = whole;
-	p->sni = t->sni[0] ? t->sni : NULL;
+	p->sni = t->sni[0] && !s->no_sni ? t->sni : NULL;
 	p->handshake_only = true;
 	p->ssl_setup = apply_offer;
 	p->ssl_setup_arg = s;
@@ -411,6 +422,7 @@ int surveyprobe_submit(struct mailtls_engine *e, const struct survey_target *t,
 	s->ctx = o->ctx;
 	s->min_version = o->min_version;
 	s->max_version = o->max_version;
+	s->no_sni = o->no_sni;
 	s->done = done;
 	s->arg = arg;
 	if (dup_opt(&s->ciphers, o->ciphers) != 0 || dup_opt(&s->ciphersuites, o->ciphersuites) != 0 ||

@@ -39,6 +39,7 @@ struct survey_offer {
 	const char *ciphersuites;     /* TLS 1.3; NULL: the context's */
 	const char *groups;           /* NULL: the context's */
 	const char *sigalgs;          /* NULL: the context's */
+	bool no_sni;                  /* send no SNI, whatever the target says */
 };
 
 enum survey_hs_outcome {

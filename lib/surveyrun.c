@@ -29,6 +29,7 @@
 #include <openssl/ssl.h>
 #include "engine_task.h"
 #include "escape.h"
+#include "profile_tls.h"
 #include "surveyrun.h"
 
 #define SURVEY_TRIES 4            /* limits of one step before it counts as unanswered */
@@ -135,11 +136,19 @@ static int surveyrun_profile_setup(const struct mailtls_profile *prof,
 				   struct mailtls_survey_profile *fp, SSL_CTX **ctx,
 				   char *why, size_t whylen)
 {
-	(void)prof;
-	(void)fp;
-	*ctx = NULL;
-	snprintf(why, whylen, "sender profiles are not available yet");
-	return MAILTLS_EINVAL;
+	fp->name = strdup(prof->name);
+	fp->title = strdup(prof->title);
+	fp->on_failure = (int)prof->on_handshake_failure;
+	fp->versions = prof->versions;
+	fp->sni = prof->sni;
+	fp->alert = -1;
+	if (fp->name == NULL || fp->title == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return MAILTLS_ENOMEM;
+	}
+	if ((*ctx = profile_ssl_ctx(prof, why, whylen)) == NULL)
+		return MAILTLS_EINVAL;
+	return 0;
 }
 
 static void step_free(struct step *s)
@@ -386,8 +395,10 @@ static void plan_after_versions(struct surveyrun *r)
 	for (size_t i = 0; i < r->n_profiles; i++) {
 		struct step *s = step_new(r, ST_PROFILE, -1, (int)i);
 
-		if (s != NULL)
+		if (s != NULL) {
 			s->offer.ctx = r->profile_ctx[i];
+			s->offer.no_sni = !r->profiles[i]->sni;
+		}
 		queue(r, s, s != NULL);
 	}
 }
@@ -794,8 +805,8 @@ void surveyrun_free(struct surveyrun *r)
 }
 
 int surveyrun_start(struct mailtls_engine *e, const struct survey_target *t, size_t window,
-		    const struct mailtls_profile *const *profiles, size_t n_profiles,
-		    surveyrun_done_fn *done, void *arg, struct surveyrun **out,
+		    bool profiles_only, const struct mailtls_profile *const *profiles,
+		    size_t n_profiles, surveyrun_done_fn *done, void *arg, struct surveyrun **out,
 		    char *why, size_t whylen)
 {
 	struct surveyrun *r = calloc(1, sizeof(*r));
@@ -844,12 +855,26 @@ int surveyrun_start(struct mailtls_engine *e, const struct survey_target *t, siz
 			}
 		}
 	}
-	for (int vi = 0; vi < MAILTLS_SURVEY_VERSIONS; vi++)
-		if (candidates(r, vi) != 0)
-			goto nomem;
-	/* Newest first: the versions a server accepts are the ones that matter most. */
-	for (int vi = MAILTLS_SURVEY_VERSIONS - 1; vi >= 0; vi--)
-		plan_ciphers(r, vi, ST_VERSION);
+	f->profiles_only = profiles_only;
+	if (profiles_only) {
+		r->versions_answered = MAILTLS_SURVEY_VERSIONS;
+		for (size_t i = 0; i < r->n_profiles; i++) {
+			struct step *s = step_new(r, ST_PROFILE, -1, (int)i);
+
+			if (s != NULL) {
+				s->offer.ctx = r->profile_ctx[i];
+				s->offer.no_sni = !r->profiles[i]->sni;
+			}
+			queue(r, s, s != NULL);
+		}
+	} else {
+		for (int vi = 0; vi < MAILTLS_SURVEY_VERSIONS; vi++)
+			if (candidates(r, vi) != 0)
+				goto nomem;
+		/* Newest first: the versions a server accepts are the ones that matter most. */
+		for (int vi = MAILTLS_SURVEY_VERSIONS - 1; vi >= 0; vi--)
+			plan_ciphers(r, vi, ST_VERSION);
+	}
 	*out = r;
 	/* The first probes start from the loop: done() is never called from here. */
 	{

@@ -12,6 +12,7 @@
 #ifndef MAILTLS_SURVEYRUN_H
 #define MAILTLS_SURVEYRUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <mailtls/mailtls.h>
 #include "surveyprobe.h"
@@ -23,10 +24,12 @@ typedef void surveyrun_done_fn(struct mailtls_survey *facts, void *arg);
 
 /* surveyrun_start - survey the target (copied) with at most `window` probes at once
  * (the engine's per_address) and one handshake per profile (borrowed; they must outlive
- * the run). 0 with *out set, or MAILTLS_ENOMEM / MAILTLS_ETLS with why filled. */
+ * the run); profiles_only: the profiles' handshakes and nothing else. 0 with *out set, or
+ * MAILTLS_ENOMEM / MAILTLS_ETLS / MAILTLS_EINVAL (a profile OpenSSL refuses) with why
+ * filled. */
 int surveyrun_start(struct mailtls_engine *e, const struct survey_target *t, size_t window,
-		    const struct mailtls_profile *const *profiles, size_t n_profiles,
-		    surveyrun_done_fn *done, void *arg, struct surveyrun **out,
+		    bool profiles_only, const struct mailtls_profile *const *profiles,
+		    size_t n_profiles, surveyrun_done_fn *done, void *arg, struct surveyrun **out,
 		    char *why, size_t whylen);
 
 /* surveyrun_free - NULL is a no-op. */

@@ -237,12 +237,39 @@ static void alert_name(int alert, char *buf, size_t len)
 			*p = '_';
 }
 
+/* version_text - "TLSv1.1" for a protocol version number. */
+static const char *version_text(int v)
+{
+	switch (v) {
+	case TLS1_VERSION:
+		return "TLSv1";
+	case TLS1_1_VERSION:
+		return "TLSv1.1";
+	case TLS1_2_VERSION:
+		return "TLSv1.2";
+	case TLS1_3_VERSION:
+		return "TLSv1.3";
+	default:
+		return "an old version";
+	}
+}
+
 void tls_describe_failure(SSL *ssl, int ssl_error, const struct tls_alerts *alerts,
 			  char *buf, size_t len)
 {
 	unsigned long e = ERR_peek_last_error();
 
-	if (alerts->received >= 0) {
+	if (alerts->received == 70 && ssl != NULL && SSL_get_min_proto_version(ssl) != 0 &&
+	    SSL_get_min_proto_version(ssl) < TLS1_2_VERSION) {
+		/* A survey probe or a sender profile that offers old versions: say what it
+		 * offered (alert_cause() speaks of mailtls's own floor of TLS 1.2). */
+		int lo = SSL_get_min_proto_version(ssl), hi = SSL_get_max_proto_version(ssl);
+
+		snprintf(buf, len, "server sent alert protocol_version (no TLS version in common: "
+			 "the client offers %s%s%s, which the server does not accept)",
+			 version_text(lo), hi != lo ? " to " : " only", hi == lo ? "" :
+			 hi == 0 ? "TLSv1.3" : version_text(hi));
+	} else if (alerts->received >= 0) {
 		const char *cause = alert_cause(alerts->received);
 		char name[64];
 

@@ -7,7 +7,7 @@ PACKAGES="gcc make pkg-config meson ninja-build
 libssl-dev openssl ca-certificates libevent-dev libunbound-dev libldns-dev dns-root-data
 libjansson-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev iproute2
 postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd jq procps time
-nsd unbound ldnsutils nginx-light
+nsd unbound ldnsutils nginx-light testssl.sh
 valgrind cppcheck clang clang-tools libclang-rt-14-dev llvm"
 
 missing=""

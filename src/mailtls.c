@@ -59,6 +59,10 @@ static const char usage_check[] =
 	"  --survey          after the check, find every TLS version, cipher suite (and the\n"
 	"                    server's order), group and certificate key type it accepts\n"
 	"  --per-address N   with --survey: handshakes at once to the server (default 2)\n"
+	"  --profile F       also try the sender profile in file F (repeatable; see\n"
+	"                    profiles/README.md); the built-in profiles are tried with\n"
+	"                    --survey, or when the check's own handshake fails\n"
+	"  --no-profiles     try no sender profile\n"
 	"  --ocsp            also ask the OCSP responder the certificate names (its AIA) over\n"
 	"                    HTTP; off by default (tells the CA which certificate is checked)\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n"
@@ -81,6 +85,8 @@ static const char usage_domain[] =
 	"                    mta-sts (MTA-STS without DANE), verify (the MX host name in the\n"
 	"                    certificate), secure (the domain)\n"
 	"  --no-mta-sts      do not look at MTA-STS and TLS-RPT\n"
+	"  --survey          survey every MX address's TLS (as check --survey)\n"
+	"  --profile F, --no-profiles  sender profiles, as for check\n"
 	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
 	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
 	"                    (default: /usr/share/dns/root.key if present, else none)\n"
@@ -269,6 +275,9 @@ static int run_check(const struct cli_opts *o)
 		.transcript = o->transcript,
 		.injection = o->injection,
 		.survey = o->survey,
+		.profiles = (const struct mailtls_profile *const *)o->profiles,
+		.n_profiles = o->n_profiles,
+		.no_profiles = o->no_profiles,
 		.ocsp_query = o->ocsp,
 		.family = o->family,
 	};
@@ -434,6 +443,10 @@ int main(int argc, char **argv)
 	default:
 		break;
 	}
+	if (cli_load_profiles(&o, err, sizeof(err)) != 0) {
+		say_error("%s", err);
+		return MAILTLS_EXIT_UNKNOWN;
+	}
 	switch (o.cmd) {
 	case CMD_CHECK:
 		code = run_check(&o);
@@ -462,5 +475,6 @@ int main(int argc, char **argv)
 		code = MAILTLS_EXIT_UNKNOWN;
 		break;
 	}
+	cli_free_profiles(&o);
 	return code;
 }

@@ -15,7 +15,8 @@ enum {
 	OPT_FORMAT, OPT_CHAIN, OPT_WARN_DAYS, OPT_RESOLVER, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
 	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL, OPT_CERT, OPT_DOMAIN,
-	OPT_DOMAINS, OPT_NO_MTA_STS, OPT_INJECTION, OPT_SURVEY, OPT_OCSP,
+	OPT_DOMAINS, OPT_NO_MTA_STS, OPT_INJECTION, OPT_SURVEY, OPT_PROFILE, OPT_NO_PROFILES,
+	OPT_OCSP,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -151,6 +152,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "transcript", no_argument, NULL, OPT_TRANSCRIPT },
 		{ "injection", no_argument, NULL, OPT_INJECTION },
 		{ "survey", no_argument, NULL, OPT_SURVEY },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "no-profiles", no_argument, NULL, OPT_NO_PROFILES },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "chain", required_argument, NULL, OPT_CHAIN },
 		{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
@@ -295,6 +298,16 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		case OPT_SURVEY:
 			o->survey = true;
 			break;
+		case OPT_PROFILE:
+			if (o->n_profile_files >= MAILTLS_CHECK_PROFILES_MAX) {
+				snprintf(err, errlen, "--profile: at most %d profiles", MAILTLS_CHECK_PROFILES_MAX);
+				return -1;
+			}
+			o->profile_files[o->n_profile_files++] = optarg;
+			break;
+		case OPT_NO_PROFILES:
+			o->no_profiles = true;
+			break;
 		case OPT_INJECTION:
 			o->injection = true;
 			break;
@@ -436,7 +449,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		}
 		positional[npos++] = av[optind++];
 	}
-	if (o->cmd == CMD_CHECK && o->survey && o->per_address && !o->concurrency &&
+	if ((o->cmd == CMD_CHECK || o->cmd == CMD_DOMAIN) && o->survey && o->per_address &&
+	    !o->concurrency &&
 	    o->rate <= 0 && !o->output && !o->resume && !o->shard_n && !o->quiet &&
 	    !o->summary && !o->summary_json)
 		;   /* check --survey --per-address: how many survey handshakes at once */
@@ -459,8 +473,17 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		snprintf(err, errlen, "--format postfix applies to domain only");
 		return -1;
 	}
-	if (o->survey && ((o->cmd != CMD_CHECK && o->cmd != CMD_SCAN) || o->domains)) {
-		snprintf(err, errlen, "--survey applies to check and scan only (not scan --domains)");
+	if ((o->n_profile_files > 0 || o->no_profiles) && o->cmd != CMD_CHECK &&
+	    o->cmd != CMD_SCAN && o->cmd != CMD_DOMAIN) {
+		snprintf(err, errlen, "--profile and --no-profiles apply to check, scan and domain only");
+		return -1;
+	}
+	if (o->n_profile_files > 0 && o->no_profiles) {
+		snprintf(err, errlen, "--profile and --no-profiles exclude each other");
+		return -1;
+	}
+	if (o->survey && o->cmd != CMD_CHECK && o->cmd != CMD_SCAN && o->cmd != CMD_DOMAIN) {
+		snprintf(err, errlen, "--survey applies to check, scan and domain only");
 		return -1;
 	}
 	if (o->injection && ((o->cmd != CMD_CHECK && o->cmd != CMD_SCAN) || o->domains)) {
@@ -618,6 +641,28 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 	return 0;
 }
 
+int cli_load_profiles(struct cli_opts *o, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < o->n_profile_files; i++) {
+		char why[400];
+
+		if (mailtls_profile_load(o->profile_files[i], &o->profiles[i], why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "--profile %s", why);
+			cli_free_profiles(o);
+			return -1;
+		}
+		o->n_profiles = i + 1;
+	}
+	return 0;
+}
+
+void cli_free_profiles(struct cli_opts *o)
+{
+	for (size_t i = 0; i < o->n_profiles; i++)
+		mailtls_profile_free(o->profiles[i]);
+	o->n_profiles = 0;
+}
+
 void cli_engine_params(const struct cli_opts *o, struct mailtls_engine_params *ep)
 {
 	*ep = (struct mailtls_engine_params){
@@ -631,6 +676,10 @@ void cli_domain_params(const struct cli_opts *o, const char *domain,
 		       struct mailtls_domain_params *p)
 {
 	*p = (struct mailtls_domain_params){
+		.survey = o->survey,
+		.profiles = (const struct mailtls_profile *const *)o->profiles,
+		.n_profiles = o->n_profiles,
+		.no_profiles = o->no_profiles,
 		.domain = domain,
 		.level = o->level >= 0 ? (enum mailtls_level)o->level : MAILTLS_LEVEL_DANE,
 		.have_level = o->level >= 0,

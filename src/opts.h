@@ -41,7 +41,13 @@ struct cli_opts {
 	int warn_days;
 	bool transcript;
 	bool injection;                  /* --injection (check, scan without --domains) */
-	bool survey;                     /* --survey (check, scan without --domains) */
+	bool survey;                     /* --survey (check, scan, domain) */
+	const char *profile_files[MAILTLS_CHECK_PROFILES_MAX];   /* --profile FILE */
+	size_t n_profile_files;
+	struct mailtls_profile *profiles[MAILTLS_CHECK_PROFILES_MAX]; /* loaded by
+	                                  * cli_load_profiles(); freed by cli_free_profiles() */
+	size_t n_profiles;
+	bool no_profiles;                /* --no-profiles */
 	bool ocsp;                       /* --ocsp (check, scan without --domains) */
 	enum cli_format format;
 	bool format_given;
@@ -64,6 +70,13 @@ struct cli_opts {
 	bool summary;
 	const char *summary_json;
 };
+
+/* cli_load_profiles - read every --profile FILE into o->profiles. 0, or -1 with err filled
+ * ("--profile FILE:LINE: what is wrong"). */
+int cli_load_profiles(struct cli_opts *o, char *err, size_t errlen);
+
+/* cli_free_profiles - free what cli_load_profiles() read. */
+void cli_free_profiles(struct cli_opts *o);
 
 /* cli_engine_params - the engine settings every command that goes to the network shares
  * (trust store, resolver, trust anchor; scan's limits), from o (borrowed strings). */

@@ -308,6 +308,8 @@ static void submit_line(struct scan *s, const char *raw, size_t len, bool too_lo
 			.timeout = o->timeout, .deadline = o->deadline, .at = o->at,
 			.have_at = o->have_at, .warn_days = o->warn_days,
 			.transcript = o->transcript, .injection = o->injection, .survey = o->survey,
+			.profiles = (const struct mailtls_profile *const *)o->profiles,
+			.n_profiles = o->n_profiles, .no_profiles = o->no_profiles,
 			.ocsp_query = o->ocsp, .family = o->family,
 		};
 		struct item *it = malloc(sizeof(*it));

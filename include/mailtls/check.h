@@ -20,6 +20,9 @@
 extern "C" {
 #endif
 
+#define MAILTLS_CHECK_PROFILES_MAX 32   /* sender profiles a check takes besides the
+                                         * built-in ones */
+
 struct mailtls_check_params {
 	enum mailtls_proto proto;
 	const char *host;             /* name, IPv4 or IPv6 literal (no brackets) */
@@ -44,6 +47,14 @@ struct mailtls_check_params {
 	                               * (mailtls/survey.h; res->survey). Only when the check
 	                               * reached a TLS handshake (STARTTLS accepted, or
 	                               * implicit TLS); else res->survey says why not */
+	/* Sender profiles (mailtls/profile.h): one handshake each, with that sender's own
+	 * offer, after the check: with survey, or when the check's own handshake failed (to
+	 * say which senders fail too), or when profiles are given here. The built-in profiles
+	 * come first, then these (borrowed: they must outlive the check). no_profiles: none
+	 * at all. The outcomes: res->survey->profiles. */
+	const struct mailtls_profile *const *profiles;
+	size_t n_profiles;            /* at most MAILTLS_CHECK_PROFILES_MAX */
+	bool no_profiles;
 	int family;                   /* 0, 4 or 6 */
 	const char *addr;             /* connect to this IPv4 or IPv6 literal instead of
 	                               * resolving host (the address must agree with family
@@ -69,6 +80,7 @@ struct mailtls_check_params {
 };
 
 struct mailtls_engine_params;
+struct mailtls_profile;
 
 /* mailtls_default_port - the well-known port of a protocol. */
 unsigned mailtls_default_port(enum mailtls_proto proto);

@@ -180,6 +180,11 @@ struct mailtls_domain_params {
 	bool transcript;
 	const char *ehlo_name;        /* NULL: the local address literal */
 	bool no_mta_sts;              /* true: MTA-STS and TLS-RPT are not looked at */
+	bool survey;                  /* survey every address after its check (check.h
+	                               * survey; each server's res->survey) */
+	const struct mailtls_profile *const *profiles;  /* as in check.h (borrowed) */
+	size_t n_profiles;
+	bool no_profiles;
 };
 
 struct mailtls_engine;

@@ -137,6 +137,12 @@
 	X(TLS_WEAK_DH, "tls.weak-dh", WARNING) \
 	X(TLS_NO_SECURE_RENEGOTIATION, "tls.no-secure-renegotiation", WARNING) \
 	X(TLS_ANONYMOUS_CIPHER_ENABLED, "tls.anonymous-cipher-enabled", INFO) \
+	X(SENDER_OK, "sender.ok", OK) \
+	X(SENDER_DEFERS, "sender.defers", CRITICAL) \
+	X(SENDER_BOUNCES, "sender.bounces", CRITICAL) \
+	X(SENDER_PLAINTEXT, "sender.plaintext", WARNING) \
+	X(SENDER_LEGACY_FAILS, "sender.legacy-fails", INFO) \
+	X(SENDER_UNKNOWN, "sender.unknown", INFO) \
 	X(OCSP_RESPONDER_GOOD, "ocsp.responder-good", OK) \
 	X(OCSP_RESPONDER_REVOKED, "ocsp.responder-revoked", CRITICAL) \
 	X(OCSP_RESPONDER_UNKNOWN, "ocsp.responder-unknown", WARNING) \

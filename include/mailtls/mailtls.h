@@ -58,5 +58,6 @@ void mailtls_escape_inplace(char *buf, size_t size);
 #include <mailtls/domain.h>
 #include <mailtls/rollover.h>
 #include <mailtls/report.h>
+#include <mailtls/profile.h>
 
 #endif

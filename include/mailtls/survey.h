@@ -96,13 +96,17 @@ struct mailtls_survey_profile {
 	char *group;                      /* or NULL */
 	char *why;                        /* REJECTED/UNKNOWN: in words; owned */
 	int alert;                        /* the alert the server sent; -1 none */
-	int on_failure;                   /* enum mailtls_profile_failure of the profile */
-	unsigned versions;                /* the profile's MAILTLS_PROFILE_TLS* bits */
+	int on_failure;                   /* the profile's enum mailtls_profile_failure */
+	unsigned versions;                /* the profile's MAILTLS_PROFILE_TLS1_* bits */
+	bool sni;                         /* the profile sends SNI (the probe did as it does) */
 };
 
 struct mailtls_survey {
 	char *not_run;                    /* why there was no survey ("the server does not
 	                                   * offer STARTTLS"); owned; NULL when it ran */
+	bool profiles_only;               /* only the sender profiles were tried (no --survey:
+	                                   * the check's own handshake failed, or profiles
+	                                   * were given); the lists below are empty */
 	struct mailtls_survey_version versions[MAILTLS_SURVEY_VERSIONS]; /* 1.0 .. 1.3 */
 	char **groups;                    /* accepted groups, owned, in the server's order
 	                                   * when groups_server_order is 1 */
