@@ -602,7 +602,22 @@ static void on_tls_done(void *arg)
 	if (p->handshake_only) {
 		p->tls = true;
 		p->res->session.tls_established = true;
-		dialog_finish(p);
+		/* TLS 1.3 lets a server refuse the client after the client's handshake is
+		 * over (a client certificate it wanted: alert certificate_required): only an
+		 * answer inside TLS shows the session was accepted. So a TLS 1.3 probe goes on
+		 * with the dialogue (EHLO, CAPABILITY, CAPA, then the goodbye); a TLS 1.2 or
+		 * older handshake completes only once the server has accepted the client. */
+		if (SSL_version(conn_ssl(p->conn)) < TLS1_3_VERSION) {
+			dialog_finish(p);
+			return;
+		}
+		if (p->implicit_tls) {
+			dialog_phase(p, "the greeting");
+			conn_set_timeout(p->conn, p->timeout);
+			p->ops->start(p);
+		} else {
+			p->ops->tls_done(p);
+		}
 		return;
 	}
 	dialog_tls_up(p);

@@ -192,7 +192,12 @@ static void classify(struct sprobe *s, struct survey_hs *hs)
 	const struct tls_alerts *al = p->conn != NULL ? conn_tls_alerts(p->conn) : NULL;
 
 	hs->alert = al != NULL ? al->received : -1;
-	if (res->session.tls_established && p->conn != NULL && conn_ssl(p->conn) != NULL) {
+	if (res->session.tls_established && p->conn != NULL && conn_ssl(p->conn) != NULL &&
+	    !mailtls_result_has(res, MAILTLS_F_TLS_HANDSHAKE_FAILED) &&
+	    !mailtls_result_has(res, MAILTLS_F_CONN_CLOSED) &&
+	    !mailtls_result_has(res, MAILTLS_F_CONN_ERROR) &&
+	    !mailtls_result_has(res, MAILTLS_F_CONN_TIMEOUT) &&
+	    !mailtls_result_has(res, MAILTLS_F_CONN_DEADLINE)) {
 		hs->outcome = SURVEY_HS_OK;
 		capture(conn_ssl(p->conn), hs);
 		return;
