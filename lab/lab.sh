@@ -42,7 +42,7 @@ say() { echo "$prog: $*" >&2; }
 # The address plan: one listener per line.
 #	VAR	lab.env variable (LAB_VAR=ADDR:PORT, LAB_VAR_ADDR, LAB_VAR_PORT,
 #		LAB_VAR_NAME)
-#	SERVER	postfix, dovecot, faultd or nginx
+#	SERVER	postfix, dovecot, faultd, nginx or ocspd
 #	CERT	certificate (postfix, dovecot), "none", or faultd's MODE (which
 #		picks its own certificate; MODE/CERT names another one); for
 #		nginx the main one (templates/nginx.conf.in has the others)
@@ -132,6 +132,10 @@ SMTP_TLS10		postfix	127.77.4.1	25	good	mx1.lab.test	tls10only
 SMTP_WEAK		postfix	127.77.4.2	25	rsa	mx1.lab.test	weak
 SMTP_DUAL		postfix	127.77.4.3	25	rsa	mx1.lab.test	dual
 SMTP_WEAKCERT		postfix	127.77.4.4	25	weakcert	mx1.lab.test	-
+OCSP_RESPONDER		ocspd	127.77.3.2	80	int	ocsp.lab.test	-
+FAULT_AIA_GOOD		faultd	127.77.0.90	25	good/aia-good	aia-good.lab.test	-
+FAULT_AIA_REVOKED	faultd	127.77.0.91	25	good/aia-revoked	aia-revoked.lab.test	-
+FAULT_AIA_DOWN		faultd	127.77.0.92	25	good/aia-down	aia-down.lab.test	-
 '
 DOVECOT_GOOD=127.77.0.30
 DOVECOT_ALIAS=127.77.0.31
@@ -180,6 +184,7 @@ exe_of() {
 	nsd) echo /usr/sbin/nsd ;;
 	unbound) echo /usr/sbin/unbound ;;
 	nginx) echo /usr/sbin/nginx ;;
+	ocspd) echo "$ocspd" ;;
 	esac
 }
 
@@ -212,7 +217,7 @@ our_leftovers() {
 		e=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
 		case ${e% (deleted)} in
 		"$POSTFIX_DAEMONS"/* | /usr/sbin/dovecot | /usr/lib/dovecot/* | "$faultd" | \
-		    /usr/sbin/nsd | /usr/sbin/unbound | /usr/sbin/nginx)
+		    /usr/sbin/nsd | /usr/sbin/unbound | /usr/sbin/nginx | "$ocspd")
 			echo "$p" ;;
 		esac
 	done
@@ -332,6 +337,7 @@ do_start() {
 	done
 	dns_tools
 	sts_tools
+	ocsp_tools
 	[ "$(id -u)" -eq 0 ] || die "the lab runs Postfix and Dovecot as root: run as root"
 
 	left=$(running_pids)
@@ -408,6 +414,8 @@ do_start() {
 	dns_start
 	# nginx, the MTA-STS policy host, in the foreground, cwd in DIR.
 	sts_start
+	# ocspd, the OCSP responder of the aia-* leaves, cwd in DIR/ocsp.
+	ocsp_start
 
 	# faultd: cwd in DIR so that stop can find any straggler by it.
 	set --
@@ -425,7 +433,7 @@ do_start() {
 		missing=$(listeners_all | while read -r server addr port; do
 			if ! listening "$addr" "$port"; then echo "$server $addr:$port"; fi; done)
 		[ -n "$missing" ] || break
-		for n in postfix dovecot faultd nsd unbound nginx; do
+		for n in postfix dovecot faultd nsd unbound nginx ocspd; do
 			p=$(sed -n "s/^$n //p" "$pids")
 			# Not "alive": faultd may not have exec'd yet.
 			readlink "/proc/$p/exe" >/dev/null 2>&1 ||
@@ -473,6 +481,8 @@ do_status() {
 . "$here/dns.sh"
 # shellcheck source=lab/sts.sh
 . "$here/sts.sh"
+# shellcheck source=lab/ocsp.sh
+. "$here/ocsp.sh"
 
 # Postfix listens on [::1]:25 only where lo has ::1 (not in every container).
 if grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6 2>/dev/null; then
@@ -489,6 +499,8 @@ setdir "$2"
 if [ "$1" != start ] && [ -s "$dir/faultd.exe" ]; then
 	faultd=$(cat "$dir/faultd.exe")
 fi
+# ocspd (the lab's OCSP responder) is built next to faultd.
+ocspd=$(dirname "$faultd")/ocspd
 
 case $1 in
 start) do_start ;;

@@ -574,6 +574,27 @@
 	"A CA on the verified path has a dNSName name constraint that is no valid DNS name (a leading period as in \".example.com\", a wildcard, an empty label). OpenSSL reads \".example.com\" as every name under example.com and accepts the chain; strict RFC 5280 clients (x509-limbo) refuse it.", \
 	"RFC 5280 4.2.1.10", \
 	"Have the CA reissue its certificate with dNSName constraints written as host names (\"example.com\" covers example.com and every name under it); a leading period belongs to URI constraints only."
+/* The leaf's OCSP responder, asked with --ocsp (RFC 6960 A.1). */
+#define T_OCSP_RESPONDER_GOOD \
+	"Asked with --ocsp, the OCSP responder named in the certificate (AIA) answered that the certificate is good, in a response signed by the issuer (or its delegated responder) and current at the validation time.", \
+	"RFC 6960 2.2, 4.2.2.2; RFC 5280 4.2.2.1", \
+	"None."
+#define T_OCSP_RESPONDER_REVOKED \
+	"Asked with --ocsp, the certificate's own OCSP responder answered, in a valid signed response, that the certificate is revoked: clients that check revocation refuse it, and the chain counts as not trusted. The message gives the revocation date and reason.", \
+	"RFC 6960 2.2; RFC 5280 6.3", \
+	"Replace the certificate now: issue a new key and certificate and install them; a revoked certificate never becomes valid again."
+#define T_OCSP_RESPONDER_UNKNOWN \
+	"Asked with --ocsp, the certificate's OCSP responder does not vouch for it: it answered \"unknown\" (it does not know the certificate), or its answer is about another certificate.", \
+	"RFC 6960 2.2, 4.2.1", \
+	"Check that the certificate was issued by the CA that runs this responder, and that the AIA of certificates the CA issues names the right responder; ask the CA."
+#define T_OCSP_RESPONDER_FAILED \
+	"Asked with --ocsp, the certificate's OCSP responder gave no usable answer: the URL is not usable, the certificate's issuer (which the request names) is unknown, its host has no address, no HTTP response came (connection, timeout), the HTTP status is not 200, the media type is not application/ocsp-response, the response does not decode or is not successful (tryLater, ...), its signature does not verify, or it is not current. The message says which. Clients that check revocation cannot either: most accept the certificate (soft fail), some refuse it.", \
+	"RFC 6960 A.1, 4.2.1, 4.2.2.2; RFC 5019 2.2.3", \
+	"A responder outage is the CA's to fix: tell the CA. A wrong AIA URL is fixed by a certificate whose AIA names the CA's working responder."
+#define T_OCSP_NO_RESPONDER \
+	"--ocsp was asked, but the certificate names no OCSP responder in its Authority Information Access extension: nothing was asked.", \
+	"RFC 5280 4.2.2.1", \
+	"None for mail servers; revocation is then known only from the CA's CRL, if it publishes one."
 
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
 #define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },

@@ -2,7 +2,7 @@
  * certpolicy.c - certificate facts to cert.* findings and would_authenticate.
  *
  * NAME
- *	certpolicy_apply, certpolicy_ocsp
+ *	certpolicy_apply, certpolicy_ocsp, certpolicy_ocsp_responder
  * SYNOPSIS
  *	#include "certpolicy.h"
  * DESCRIPTION
@@ -699,6 +699,106 @@ int certpolicy_ocsp(const struct mailtls_ocsp_facts *f, time_t at, struct mailtl
 			return ocsp_stale(f, at, res);
 		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_STAPLED_GOOD, 0,
 			"the stapled OCSP response says good (%s), signed and current",
+			ocsp_dates(f, d, sizeof(d)));
+	case MAILTLS_OCSP_CERT_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* responder_failed - ocsp.responder-failed: the URL, then why. */
+static int responder_failed(const struct mailtls_ocsp_responder *r, struct mailtls_result *res,
+			    const char *why)
+{
+	return mailtls_result_add_cert(res, MAILTLS_F_OCSP_RESPONDER_FAILED, 0,
+		"the OCSP responder %s gave no usable answer: %s", r->url ? r->url : "?", why);
+}
+
+/* responder_stale - the answer is not current at `at`: why into buf. */
+static const char *responder_stale(const struct mailtls_ocsp_facts *f, time_t at, char *buf,
+				   size_t len)
+{
+	char when[32], d[96];
+
+	mailtls_time_format(at, when, sizeof(when));
+	if (f->this_update > at)
+		snprintf(buf, len, "the response is dated after the validation time %s (%s)", when,
+			 ocsp_dates(f, d, sizeof(d)));
+	else
+		snprintf(buf, len, "the response is not current at the validation time %s (%s)",
+			 when, ocsp_dates(f, d, sizeof(d)));
+	return buf;
+}
+
+int certpolicy_ocsp_responder(const struct mailtls_ocsp_responder *r, time_t at,
+			      struct mailtls_result *res)
+{
+	const struct mailtls_ocsp_facts *f = &r->facts;
+	char date[32], d[96], buf[256];
+	const char *url = r->url ? r->url : "?";
+
+	switch (r->query) {
+	case MAILTLS_OCSP_QUERY_NONE:
+		return 0;
+	case MAILTLS_OCSP_QUERY_NO_URL:
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_NO_RESPONDER, 0,
+			"--ocsp: the certificate names no OCSP responder (no OCSP URL in its "
+			"Authority Information Access): nothing was asked");
+	case MAILTLS_OCSP_QUERY_ANSWERED:
+		break;
+	default:
+		return responder_failed(r, res, r->why ? r->why : "unknown reason");
+	}
+	if (f->too_large || !f->parsed) {
+		snprintf(buf, sizeof(buf), "the response (%zu bytes) does not decode as an "
+			 "OCSPResponse (RFC 6960 4.2.1)", f->der_len);
+		return responder_failed(r, res, buf);
+	}
+	if (f->response_status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		snprintf(buf, sizeof(buf), "the response has status %s (%d), not successful",
+			 OCSP_response_status_str(f->response_status), f->response_status);
+		return responder_failed(r, res, buf);
+	}
+	if (!f->basic)
+		return responder_failed(r, res, "the response is successful but holds no "
+					"BasicOCSPResponse that decodes");
+	if (!f->signature_valid) {
+		snprintf(buf, sizeof(buf), "the response does not verify (%s)",
+			 f->verify_error ? f->verify_error : "unknown reason");
+		return responder_failed(r, res, buf);
+	}
+	if (!f->covers_leaf)
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_RESPONDER_UNKNOWN, 0,
+			"the OCSP responder %s answered about another certificate (serial %s), not "
+			"this one (serial %s)", url, f->serial ? f->serial : "(none)",
+			res->chain_len > 0 && res->chain[0].serial ? res->chain[0].serial : "?");
+	switch (f->cert_status) {
+	case MAILTLS_OCSP_CERT_REVOKED:
+		/* As for a staple: an answer issued after the validation time, or a
+		 * revocation after it, says nothing of the certificate then. */
+		if (f->this_update > at + OCSPFACTS_SKEW_SECS)
+			return responder_failed(r, res, responder_stale(f, at, buf, sizeof(buf)));
+		mailtls_time_format(f->revocation_time, date, sizeof(date));
+		if (f->revocation_time > at) {
+			snprintf(buf, sizeof(buf), "it says the certificate was revoked on %s, "
+				 "after the validation time", date);
+			return responder_failed(r, res, buf);
+		}
+		res->would_authenticate = false;
+		res->chain_trusted = false;
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_RESPONDER_REVOKED, 0,
+			"the OCSP responder %s says the certificate was revoked on %s (%s)", url,
+			date, f->revocation_reason >= 0 ?
+			OCSP_crl_reason_str(f->revocation_reason) : "no reason given");
+	case MAILTLS_OCSP_CERT_UNKNOWN:
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_RESPONDER_UNKNOWN, 0,
+			"the OCSP responder %s says the certificate's status is unknown (%s)", url,
+			ocsp_dates(f, d, sizeof(d)));
+	case MAILTLS_OCSP_CERT_GOOD:
+		if (!f->current)
+			return responder_failed(r, res, responder_stale(f, at, buf, sizeof(buf)));
+		return mailtls_result_add_cert(res, MAILTLS_F_OCSP_RESPONDER_GOOD, 0,
+			"the OCSP responder %s says good (%s), signed and current", url,
 			ocsp_dates(f, d, sizeof(d)));
 	case MAILTLS_OCSP_CERT_NONE:
 		break;

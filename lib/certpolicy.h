@@ -46,4 +46,12 @@ int certpolicy_nc(const struct nc_facts *nc, bool references, struct mailtls_res
  * or MAILTLS_ENOMEM. */
 int certpolicy_ocsp(const struct mailtls_ocsp_facts *f, time_t at, struct mailtls_result *res);
 
+/* certpolicy_ocsp_responder - the ocsp.responder-* / ocsp.no-responder finding for what the
+ * leaf's responder answered (--ocsp; nothing when r->query is NONE), read as a staple is:
+ * a revocation in a valid, current-enough response clears res->would_authenticate and
+ * res->chain_trusted (ocsp.responder-revoked); any answer that cannot be used is one
+ * ocsp.responder-failed saying why. Returns 0 or MAILTLS_ENOMEM. */
+int certpolicy_ocsp_responder(const struct mailtls_ocsp_responder *r, time_t at,
+			      struct mailtls_result *res);
+
 #endif

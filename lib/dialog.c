@@ -422,6 +422,12 @@ void dialog_tls_up(struct probe *p)
 	}
 	vp.ocsp_len = tls_stapled_ocsp(ssl, &vp.ocsp);
 	verify_chain(chain, &vp, p->res);
+	if (p->ocsp_query) {
+		/* The engine asks the leaf's responder once the dialogue is over; a second
+		 * handshake (after the injection probe) replaces the first's chain. */
+		sk_X509_pop_free(p->ocsp_chain, X509_free);
+		p->ocsp_chain = X509_chain_up_ref(chain);
+	}
 	/* The chain OpenSSL verified in the handshake is the one verify_chain() saw: the
 	 * record matches index the same chain[]. */
 	if (p->dane != NULL &&
@@ -758,10 +764,19 @@ int probe_start(struct probe *p, const struct sockaddr *sa, socklen_t salen)
 	return conn_connect(p->conn, sa, salen, p->timeout);
 }
 
+STACK_OF(X509) *dialog_take_chain(struct probe *p)
+{
+	STACK_OF(X509) *c = p->ocsp_chain;
+
+	p->ocsp_chain = NULL;
+	return c;
+}
+
 void probe_free(struct probe *p)
 {
 	if (p == NULL)
 		return;
+	sk_X509_pop_free(p->ocsp_chain, X509_free);
 	conn_free(p->conn);
 	if (p->ev_done)
 		event_free(p->ev_done);

@@ -75,6 +75,10 @@ struct probe {
 	int warn_days;
 	bool want_transcript;
 	bool injection;                       /* --injection: probe STARTTLS command injection */
+	bool ocsp_query;                      /* --ocsp: keep the chain for the responder */
+	STACK_OF(X509) *ocsp_chain;           /* with ocsp_query: the chain as presented,
+	                                       * referenced (the engine takes it after the
+	                                       * dialogue: dialog_take_chain()); else NULL */
 
 	/* Dialogue state. */
 	int state;
@@ -141,6 +145,10 @@ extern const struct dialog_ops dialog_pop3_ops;
 
 /* dialog_ops_for - the state machine for a protocol. */
 const struct dialog_ops *dialog_ops_for(enum mailtls_proto proto);
+
+/* dialog_take_chain - the chain p kept for --ocsp (the caller frees it with
+ * sk_X509_pop_free(c, X509_free)), or NULL; p keeps none after. */
+STACK_OF(X509) *dialog_take_chain(struct probe *p);
 
 /* probe_prepare - set the probe up (dialogue, done event) before anything runs; from then
  * on dialog_finish() may end it. 0 or MAILTLS_ENOMEM. */

@@ -30,6 +30,8 @@
 #include "engine_task.h"
 #include "fetch.h"
 #include "chaincache.h"
+#include "certpolicy.h"
+#include "ocspquery.h"
 #include "tls.h"
 #include "surveyrun.h"
 #include "surveypolicy.h"
@@ -79,6 +81,8 @@ struct job {
 	                                        * the array is owned */
 	size_t n_profiles;
 	size_t n_extra_profiles;               /* of them the caller's */
+	bool ocsp_query;                       /* --ocsp: ask the leaf's responder after */
+	struct ocsp_query *oq;                 /* that question, while it runs */
 	int family;
 	bool host_is_ip;
 	bool have_addr;                        /* the caller gave the address (addr) */
@@ -229,6 +233,7 @@ static void job_free(struct job *j)
 	if (j == NULL)
 		return;
 	dns_cancel(j->dq);
+	ocspquery_cancel(j->oq);
 	if (j->ev_timer)
 		event_free(j->ev_timer);
 	if (j->ev_dns)
@@ -367,12 +372,67 @@ static void after_check(struct job *j, struct mailtls_result *res)
 	}
 }
 
+/* on_ocsp_done - the leaf's responder answered (or did not): judged, then on as any check
+ * goes after its dialogue (after_check: the survey or sender profiles, or handed over). */
+static void on_ocsp_done(void *arg)
+{
+	struct job *j = arg;
+	struct mailtls_result *res = j->res;
+
+	j->oq = NULL;
+	j->res = NULL;
+	if (certpolicy_ocsp_responder(&res->ocsp_responder, j->at, res) != 0) {
+		res->checked = false;
+		free(res->unknown_reason);
+		res->unknown_reason = strdup("out of memory");
+	}
+	after_check(j, res);
+}
+
+/* ask_responder - --ocsp, once the dialogue is over (its connection closed): the deadline
+ * paused, the connection grant given back, the leaf's responder asked within what is left
+ * of the deadline (at most one step's timeout); on_ocsp_done() goes on. The probe stays
+ * (the survey reads its prefix); its result is the job's meanwhile. */
+static void ask_responder(struct job *j, STACK_OF(X509) *chain)
+{
+	struct mailtls_engine *e = j->task.e;
+	double secs;
+	int r;
+
+	deadline_pause(j);
+	admit_release(e->admit, &j->task.ticket);
+	/* Its fetch is a part of it now (kept): freeing the engine abandons the check first,
+	 * which cancels the query whole, even for a check that is a domain's part. */
+	j->task.ticket.kept = false;
+	j->res = j->p->res;
+	j->p->res = NULL;
+	secs = j->left < j->timeout ? j->left : j->timeout;
+	r = ocspquery_start(e, &(struct ocspquery_params){
+				.presented = chain, .store = e->store, .at = j->at,
+				.timeout_ms = secs > 0 ? (unsigned)(secs * 1e3) : 0,
+				.family = j->family },
+			    &j->res->ocsp_responder, on_ocsp_done, j, &j->oq);
+	sk_X509_pop_free(chain, X509_free);
+	if (r == 0)
+		return;
+	if (r < 0) {
+		j->res->ocsp_responder.query = MAILTLS_OCSP_QUERY_FAILED;
+		free(j->res->ocsp_responder.why);
+		j->res->ocsp_responder.why = strdup("out of memory");
+	}
+	on_ocsp_done(j);
+}
+
 static void on_probe_done(struct probe *p, void *arg)
 {
 	struct job *j = arg;
+	STACK_OF(X509) *chain = dialog_take_chain(p);
 	struct mailtls_result *res;
-	(void)p;
 
+	if (chain != NULL) {
+		ask_responder(j, chain);
+		return;
+	}
 	res = j->p->res;
 	j->p->res = NULL;
 	after_check(j, res);
@@ -528,6 +588,7 @@ static void start_work(struct job *j)
 	p->warn_days = j->warn_days;
 	p->want_transcript = j->transcript;
 	p->injection = j->injection;
+	p->ocsp_query = j->ocsp_query;
 	p->names = j->names;
 	p->n_names = j->n_names;
 	p->host_is_ip = j->host_is_ip;
@@ -959,6 +1020,7 @@ static struct job *job_new(const struct mailtls_check_params *cp, int *err, char
 				j->profiles[j->n_profiles++] = cp->profiles[i];
 		j->n_extra_profiles = j->n_profiles;
 	}
+	j->ocsp_query = cp->ocsp_query;
 	j->family = cp->family;
 	j->host_is_ip = parse_ip(cp->host, j->port, &j->addr, &j->addrlen);
 	if (j->host_is_ip && cp->family != 0 &&

@@ -83,11 +83,17 @@ struct fetch_op {
 	size_t n_addrs;
 	size_t body_max;
 	unsigned timeout_ms;
+	bool http;                              /* plain http (OCSP) */
+	bool literal;                           /* host is an address literal */
+	unsigned char *post;                    /* a POST's body, or NULL */
+	size_t post_len;
+	char *post_type;
 
 	/* The transfer, from the connection grant on. */
 	CURL *easy;
 	CURLSH *share;                          /* the easy handle's own DNS cache */
 	struct curl_slist *resolve;             /* "HOST:PORT:ADDR,..." */
+	struct curl_slist *headers;             /* a POST's Content-Type */
 	bool in_multi;
 	char errbuf[CURL_ERROR_SIZE];           /* curl's words for a failure */
 	size_t body_cap;                        /* bytes allocated at res->body */
@@ -169,6 +175,8 @@ static void op_detach(struct fetch_op *op)
 	}
 	cu->slist_free_all(op->resolve);
 	op->resolve = NULL;
+	cu->slist_free_all(op->headers);
+	op->headers = NULL;
 }
 
 static void op_free(struct fetch_op *op)
@@ -179,6 +187,8 @@ static void op_free(struct fetch_op *op)
 	fetch_result_free(op->res);
 	free(op->host);
 	free(op->path);
+	free(op->post);
+	free(op->post_type);
 	free(op);
 }
 
@@ -634,6 +644,16 @@ static void collect(struct fetch_ctx *ctx)
 
 /* ---- Starting a transfer ---- */
 
+/* append_header - l with s appended; NULL (l freed) when out of memory. */
+static struct curl_slist *append_header(struct curl_slist *l, const char *s)
+{
+	struct curl_slist *n = cu->slist_append(l, s);
+
+	if (n == NULL)
+		cu->slist_free_all(l);
+	return n;
+}
+
 /* SET - one curl_easy_setopt, checked: on failure the option's name goes to *failed. */
 #define SET(opt, val) do { \
 		if (cu->easy_setopt(op->easy, opt, val) != CURLE_OK) { \
@@ -649,12 +669,17 @@ static int easy_setup(struct fetch_op *op, const char **failed)
 	struct fetch_ctx *ctx = op->ctx;
 	char url[MAILTLS_NAME_MAX + FETCH_PATH_MAX + 32];
 	char pin[MAILTLS_NAME_MAX + FETCH_ADDRS_MAX * (INET6_ADDRSTRLEN + 3) + 16];
+	char ctype[160];
+	const char *scheme = op->http ? "http" : "https";
+	bool v6 = op->literal && strchr(op->host, ':') != NULL;
 	size_t n;
 
-	if (op->port == 443)
-		snprintf(url, sizeof(url), "https://%s%s", op->host, op->path);
+	if (op->port == (op->http ? 80u : 443u))
+		snprintf(url, sizeof(url), v6 ? "%s://[%s]%s" : "%s://%s%s", scheme, op->host,
+			 op->path);
 	else
-		snprintf(url, sizeof(url), "https://%s:%u%s", op->host, op->port, op->path);
+		snprintf(url, sizeof(url), v6 ? "%s://[%s]:%u%s" : "%s://%s:%u%s", scheme,
+			 op->host, op->port, op->path);
 	n = (size_t)snprintf(pin, sizeof(pin), "%s:%u:", op->host, op->port);
 	for (size_t i = 0; i < op->n_addrs && n < sizeof(pin); i++) {
 		char text[INET6_ADDRSTRLEN];
@@ -668,8 +693,10 @@ static int easy_setup(struct fetch_op *op, const char **failed)
 				      "%s[%s]" : "%s%s", i > 0 ? "," : "", text);
 	}
 	*failed = "out of memory";
+	/* An address literal is not resolved by curl at all: nothing to pin (the socket
+	 * callback still refuses any other address). */
 	if ((op->easy = cu->easy_init()) == NULL || (op->share = cu->share_init()) == NULL ||
-	    (op->resolve = cu->slist_append(NULL, pin)) == NULL)
+	    (!op->literal && (op->resolve = cu->slist_append(NULL, pin)) == NULL))
 		return -1;
 	if (cu->share_setopt(op->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
 		*failed = "CURLSHOPT_SHARE";
@@ -681,12 +708,14 @@ static int easy_setup(struct fetch_op *op, const char **failed)
 	SET(CURLOPT_URL, url);
 	/* The address is ours, never curl's resolver's (nor /etc/hosts'). */
 	SET(CURLOPT_SHARE, op->share);
-	SET(CURLOPT_RESOLVE, op->resolve);
+	if (op->resolve != NULL)
+		SET(CURLOPT_RESOLVE, op->resolve);
 	SET(CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
 	SET(CURLOPT_OPENSOCKETDATA, op);
-	/* https only, no redirect followed, no proxy whatever the environment says. */
-	SET(CURLOPT_PROTOCOLS_STR, "https");
-	SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	/* https only (plain http only when asked: a signed OCSP answer), no redirect
+	 * followed, no proxy whatever the environment says. */
+	SET(CURLOPT_PROTOCOLS_STR, scheme);
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, scheme);
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_PROXY, "");
 	SET(CURLOPT_NOPROXY, "*");
@@ -711,6 +740,18 @@ static int easy_setup(struct fetch_op *op, const char **failed)
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, op);
 	SET(CURLOPT_USERAGENT, "mailtls/" MAILTLS_VERSION);
+	if (op->post != NULL) {
+		/* RFC 6960 A.1.1: the DER request as the body, with its media type; no
+		 * "Expect: 100-continue" round trip. */
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", op->post_type);
+		*failed = "out of memory";
+		if ((op->headers = cu->slist_append(NULL, ctype)) == NULL ||
+		    (op->headers = append_header(op->headers, "Expect:")) == NULL)
+			return -1;
+		SET(CURLOPT_HTTPHEADER, op->headers);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)op->post_len);
+		SET(CURLOPT_POSTFIELDS, (const char *)op->post);
+	}
 	return 0;
 }
 
@@ -808,6 +849,25 @@ static bool path_ok(const char *p)
 	return true;
 }
 
+/* type_ok - a media type for a header line: letters, digits, "/.+-", one "/", short. */
+static bool type_ok(const char *t)
+{
+	size_t slashes = 0, n = 0;
+
+	if (t == NULL)
+		return false;
+	for (; t[n] != '\0'; n++) {
+		char c = t[n];
+
+		if (c == '/')
+			slashes++;
+		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-'))
+			return false;
+	}
+	return slashes == 1 && n > 2 && n < 128;
+}
+
 /* parse_addr - a numeric address and the port into a. */
 static bool parse_addr(const char *s, unsigned port, union fetch_addr *a)
 {
@@ -831,6 +891,8 @@ int engine_fetch(struct mailtls_engine *e, const struct fetch_request *rq, fetch
 	char norm[MAILTLS_NAME_MAX + 1];
 	struct fetch_ctx *ctx;
 	struct fetch_op *op;
+	union fetch_addr lit;
+	bool literal;
 	unsigned port;
 
 	if (opp != NULL)
@@ -841,8 +903,29 @@ int engine_fetch(struct mailtls_engine *e, const struct fetch_request *rq, fetch
 	}
 	if (rq->host == NULL)
 		return bad_request(why, whylen, "host", NULL, "none given");
-	if (mailtls_name_normalize(rq->host, norm, sizeof(norm)) != 0 || strcmp(norm, rq->host) != 0)
+	port = rq->port != 0 ? rq->port : rq->http ? 80 : 443;
+	literal = rq->literal_host && parse_addr(rq->host, port, &lit);
+	if (literal) {
+		/* An address literal names its one address: nothing else may be given. */
+		union fetch_addr a0;
+
+		if (rq->n_addrs != 1 || rq->addrs[0] == NULL ||
+		    !parse_addr(rq->addrs[0], port, &a0) || a0.sa.sa_family != lit.sa.sa_family ||
+		    (lit.sa.sa_family == AF_INET ? memcmp(&a0.in.sin_addr, &lit.in.sin_addr, 4)
+		     : memcmp(&a0.in6.sin6_addr, &lit.in6.sin6_addr, 16)) != 0)
+			return bad_request(why, whylen, "host", rq->host, "an address literal "
+					   "must be the one address given");
+		inet_ntop(lit.sa.sa_family, lit.sa.sa_family == AF_INET ? (void *)&lit.in.sin_addr
+			  : (void *)&lit.in6.sin6_addr, norm, sizeof(norm));
+	} else if (mailtls_name_normalize(rq->host, norm, sizeof(norm)) != 0 ||
+		   strcmp(norm, rq->host) != 0)
 		return bad_request(why, whylen, "host", rq->host, "not a normalized DNS name");
+	if (rq->post != NULL && (rq->post_len < 1 || rq->post_len > FETCH_POST_MAX)) {
+		snprintf(why, whylen, "post_len %zu: not 1 to %d", rq->post_len, FETCH_POST_MAX);
+		return MAILTLS_EINVAL;
+	}
+	if (rq->post != NULL && !type_ok(rq->post_type))
+		return bad_request(why, whylen, "post_type", rq->post_type, "not a media type");
 	if (rq->port > 65535) {
 		snprintf(why, whylen, "port %u: not a port (1 to 65535, or 0 for 443)", rq->port);
 		return MAILTLS_EINVAL;
@@ -865,7 +948,6 @@ int engine_fetch(struct mailtls_engine *e, const struct fetch_request *rq, fetch
 			 FETCH_TIMEOUT_LIMIT);
 		return MAILTLS_EINVAL;
 	}
-	port = rq->port != 0 ? rq->port : 443;
 	if ((op = calloc(1, sizeof(*op))) == NULL)
 		goto nomem;
 	for (size_t i = 0; i < rq->n_addrs; i++) {
@@ -890,6 +972,17 @@ int engine_fetch(struct mailtls_engine *e, const struct fetch_request *rq, fetch
 	op->timeout_ms = rq->timeout_ms;
 	op->done = done;
 	op->arg = arg;
+	op->http = rq->http;
+	op->literal = literal;
+	if (rq->post != NULL) {
+		if ((op->post = malloc(rq->post_len)) == NULL ||
+		    (op->post_type = strdup(rq->post_type)) == NULL) {
+			op_free(op);
+			goto nomem;
+		}
+		memcpy(op->post, rq->post, rq->post_len);
+		op->post_len = rq->post_len;
+	}
 	if ((op->res = calloc(1, sizeof(*op->res))) == NULL || (op->host = strdup(norm)) == NULL ||
 	    (op->path = strdup(rq->path)) == NULL) {
 		op_free(op);

@@ -1,6 +1,7 @@
 /*
- * fetch.h - one HTTPS GET on the engine's loop: libcurl's multi-socket interface driven by
- * the engine's libevent base, as one more kind of engine task (engine_task.h).
+ * fetch.h - one HTTPS GET on the engine's loop (or, for OCSP, one plain-HTTP POST):
+ * libcurl's multi-socket interface driven by the engine's libevent base, as one more kind
+ * of engine task (engine_task.h).
  *
  * Made for the MTA-STS policy (RFC 8461 3.3), and strict in the ways it needs:
  *   - the address comes from the caller (our validating resolver), never from curl's own
@@ -9,7 +10,8 @@
  *     (CURLOPT_OPENSOCKETFUNCTION); no proxy, whatever the environment says;
  *   - full certificate and name verification against the engine's trust anchors (its
  *     ca_file / ca_path, else the system store), TLS 1.2 or later;
- *   - https only, redirects never followed (the Location is reported), no content
+ *   - https only (but for a request that asks for plain http: an OCSP responder, whose
+ *     answer is signed: RFC 6960 A.1, RFC 5019 5), redirects never followed (the Location is reported), no content
  *     decoding, no cookies, the connection closed after the transfer;
  *   - at most body_max bytes kept: a longer body stops the transfer and is reported;
  *   - one timeout for the whole transfer.
@@ -29,14 +31,27 @@
 #define FETCH_ADDRS_MAX 8
 
 struct fetch_request {
-	const char *host;             /* the URL's host name, normalized (names.h) */
-	unsigned port;                /* 0: 443 */
+	const char *host;             /* the URL's host name, normalized (names.h); with
+	                               * literal_host, an IPv4 or IPv6 literal (no brackets)
+	                               * that is the one address given */
+	unsigned port;                /* 0: 443 (80 with http) */
 	const char *path;             /* "/.well-known/mta-sts.txt" */
 	const char *addrs[FETCH_ADDRS_MAX]; /* numeric addresses to connect to, in order */
 	size_t n_addrs;               /* at least 1 */
 	size_t body_max;              /* bytes kept */
 	unsigned timeout_ms;          /* the whole transfer */
+	/* For OCSP (RFC 6960 A.1); the MTA-STS fetch leaves these zero. */
+	bool http;                    /* plain http:// instead of https (port 0: 80): only
+	                               * for content that carries its own signature */
+	const void *post;             /* a POST of these post_len bytes (copied; 1 to
+	                               * FETCH_POST_MAX), or NULL: a GET */
+	size_t post_len;
+	const char *post_type;        /* the POST's Content-Type, a media type of letters,
+	                               * digits and "/.+-" ("application/ocsp-request") */
+	bool literal_host;            /* host may be an address literal (an OCSP URL's) */
 };
+
+#define FETCH_POST_MAX 65536
 
 /* What happened. The callee of the done callback owns it: fetch_result_free(). */
 struct fetch_result {

@@ -2,7 +2,7 @@
  * ocspfacts.c - the facts of a stapled OCSP response.
  *
  * NAME
- *	ocspfacts_get
+ *	ocspfacts_get, ocspfacts_issuer
  * SYNOPSIS
  *	#include "ocspfacts.h"
  * DESCRIPTION
@@ -37,9 +37,9 @@
 #include "ocspfacts.h"
 #include "x509info.h"
 
-/* find_issuer - the certificate that issued leaf: a presented one, else the store's;
- * referenced (the caller frees it), or NULL. */
-static X509 *find_issuer(STACK_OF(X509) *presented, X509_STORE *store, X509 *leaf)
+/* ocspfacts_issuer - (ocspfacts.h) the certificate that issued leaf: a presented one, else
+ * the store's; referenced (the caller frees it), or NULL. */
+X509 *ocspfacts_issuer(STACK_OF(X509) *presented, X509_STORE *store, X509 *leaf)
 {
 	X509_STORE_CTX *ctx;
 	X509 *issuer = NULL;
@@ -250,7 +250,7 @@ int ocspfacts_get(const unsigned char *der, size_t len, STACK_OF(X509) *presente
 	    (bs = OCSP_response_get1_basic(resp)) == NULL)
 		goto out;
 	f->basic = true;
-	issuer = find_issuer(presented, store, leaf);
+	issuer = ocspfacts_issuer(presented, store, leaf);
 	r = check_signature(bs, presented, issuer, store, at, f);
 	/* What an unverified response says is no fact about the leaf: left unread. */
 	if (r == 0 && f->signature_valid)

@@ -4,8 +4,9 @@
  * the response is current at the validation time.
  *
  * Facts only: no finding, no verdict (certpolicy.c turns these into ocsp.* findings). The
- * response is the one the server stapled in the handshake (tls.c asks for it); nothing is
- * fetched from a responder. Internal to libmailtls.
+ * response is the one the server stapled in the handshake (tls.c asks for it), or the one
+ * the leaf's responder answered (ocspquery.c fetches it; the same checks apply). Internal
+ * to libmailtls.
  */
 #ifndef MAILTLS_OCSPFACTS_H
 #define MAILTLS_OCSPFACTS_H
@@ -29,5 +30,10 @@
  * MAILTLS_ENOMEM / MAILTLS_EINVAL (no chain, no store). */
 int ocspfacts_get(const unsigned char *der, size_t len, STACK_OF(X509) *presented,
 		  X509_STORE *store, time_t at, struct mailtls_ocsp_facts *f);
+
+/* ocspfacts_issuer - the certificate that issued leaf: the first presented one after the
+ * leaf that did (X509_check_issued), else the trust store's. Referenced: the caller frees
+ * it with X509_free(). NULL when neither has it. */
+X509 *ocspfacts_issuer(STACK_OF(X509) *presented, X509_STORE *store, X509 *leaf);
 
 #endif

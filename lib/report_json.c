@@ -169,6 +169,26 @@ static json_t *ocsp_json(const struct mailtls_ocsp_facts *f)
 	return o;
 }
 
+/* responder_json - what the leaf's OCSP responder answered (docs/json.md
+ * "ocsp_responder"). */
+static json_t *responder_json(const struct mailtls_ocsp_responder *r)
+{
+	json_t *o = json_pack("{s:s s:o s:o s:o s:o s:o s:f}",
+			      "query", mailtls_ocsp_query_name(r->query),
+			      "url", jstr(r->url),
+			      "why", jstr(r->why),
+			      "address", jstr(r->addr),
+			      "http_status", r->http_status > 0 ? json_integer(r->http_status)
+							       : json_null(),
+			      "content_type", jstr(r->content_type),
+			      "elapsed_ms", r->elapsed_ms);
+
+	if (o != NULL)
+		json_object_set_new(o, "response", r->query == MAILTLS_OCSP_QUERY_ANSWERED ?
+				    ocsp_json(&r->facts) : json_null());
+	return o;
+}
+
 /* findings_json - the findings as an array. */
 static json_t *findings_json(const struct mailtls_findings *fs)
 {
@@ -246,6 +266,8 @@ static json_t *result_json(const struct mailtls_result *res)
 		json_object_set_new(root, "survey", report_survey_json(res->survey));
 	if (res->path_search.searched)
 		json_object_set_new(root, "path_search", path_search_json(&res->path_search));
+	if (res->ocsp_responder.query != MAILTLS_OCSP_QUERY_NONE)
+		json_object_set_new(root, "ocsp_responder", responder_json(&res->ocsp_responder));
 	return root;
 }
 

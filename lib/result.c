@@ -110,6 +110,43 @@ void mailtls_ocsp_facts_clear(struct mailtls_ocsp_facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
+void mailtls_ocsp_responder_clear(struct mailtls_ocsp_responder *r)
+{
+	free(r->url);
+	free(r->why);
+	free(r->addr);
+	free(r->content_type);
+	mailtls_ocsp_facts_clear(&r->facts);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *mailtls_ocsp_query_name(enum mailtls_ocsp_query q)
+{
+	switch (q) {
+	case MAILTLS_OCSP_QUERY_ANSWERED:
+		return "answered";
+	case MAILTLS_OCSP_QUERY_NO_URL:
+		return "no-url";
+	case MAILTLS_OCSP_QUERY_BAD_URL:
+		return "bad-url";
+	case MAILTLS_OCSP_QUERY_NO_ISSUER:
+		return "no-issuer";
+	case MAILTLS_OCSP_QUERY_NO_ADDRESS:
+		return "no-address";
+	case MAILTLS_OCSP_QUERY_TRANSPORT:
+		return "transport";
+	case MAILTLS_OCSP_QUERY_HTTP_STATUS:
+		return "http-status";
+	case MAILTLS_OCSP_QUERY_CONTENT_TYPE:
+		return "content-type";
+	case MAILTLS_OCSP_QUERY_FAILED:
+		return "failed";
+	case MAILTLS_OCSP_QUERY_NONE:
+		break;
+	}
+	return NULL;
+}
+
 const char *mailtls_ocsp_cert_status_name(enum mailtls_ocsp_cert_status s)
 {
 	switch (s) {
@@ -140,6 +177,7 @@ void mailtls_result_free(struct mailtls_result *res)
 	mailtls_ocsp_facts_clear(&res->ocsp);
 	mailtls_survey_free(res->survey);
 	mailtls_path_search_clear(&res->path_search);
+	mailtls_ocsp_responder_clear(&res->ocsp_responder);
 	free(res);
 }
 

@@ -63,6 +63,8 @@ static const char usage_check[] =
 	"                    profiles/README.md); the built-in profiles are tried with\n"
 	"                    --survey, or when the check's own handshake fails\n"
 	"  --no-profiles     try no sender profile\n"
+	"  --ocsp            also ask the OCSP responder the certificate names (its AIA) over\n"
+	"                    HTTP; off by default (tells the CA which certificate is checked)\n"
 	"  --format F        text (default), json, or nagios (monitoring plugin)\n"
 	"  --resolver A[@P]  DNS resolver to ask (default: /etc/resolv.conf)\n"
 	"  --trust-anchor F  DNSSEC trust anchor, DS or DNSKEY records in zone format\n"
@@ -113,7 +115,7 @@ static const char usage_scan[] =
 	"\n"
 	"PROTOCOL and the options of check apply to every target (--name, --ehlo, --timeout,\n"
 	"--deadline, --ca-file, --ca-path, --at, --warn-days, --transcript, --injection,\n"
-	"--resolver, --trust-anchor, -4, -6).\n"
+	"--ocsp, --resolver, --trust-anchor, -4, -6).\n"
 	"\n"
 	"--domains: each line is one DOMAIN, evaluated as 'mailtls domain' does (every MX host,\n"
 	"DNSSEC, DANE, STARTTLS); its line is the domain's JSON object plus \"input\" and \"line\".\n"
@@ -276,6 +278,7 @@ static int run_check(const struct cli_opts *o)
 		.profiles = (const struct mailtls_profile *const *)o->profiles,
 		.n_profiles = o->n_profiles,
 		.no_profiles = o->no_profiles,
+		.ocsp_query = o->ocsp,
 		.family = o->family,
 	};
 	struct mailtls_engine_params ep;

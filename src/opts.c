@@ -16,6 +16,7 @@ enum {
 	OPT_CONCURRENCY, OPT_PER_ADDRESS, OPT_RATE, OPT_OUTPUT, OPT_RESUME, OPT_SHARD, OPT_QUIET,
 	OPT_SUMMARY, OPT_SUMMARY_JSON, OPT_TRUST_ANCHOR, OPT_HOST, OPT_PORT, OPT_LEVEL, OPT_CERT, OPT_DOMAIN,
 	OPT_DOMAINS, OPT_NO_MTA_STS, OPT_INJECTION, OPT_SURVEY, OPT_PROFILE, OPT_NO_PROFILES,
+	OPT_OCSP,
 	OPT_PROTO_BASE = 512,
 };
 
@@ -176,6 +177,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "ocsp", no_argument, NULL, OPT_OCSP },
 	};
 	/* The fixed options, then --smtp, --imaps, ...: one per protocol of the library's
 	 * table, then the end marker. */
@@ -308,6 +310,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 			break;
 		case OPT_INJECTION:
 			o->injection = true;
+			break;
+		case OPT_OCSP:
+			o->ocsp = true;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "text") == 0)
@@ -483,6 +488,10 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, char *err, size
 	}
 	if (o->injection && ((o->cmd != CMD_CHECK && o->cmd != CMD_SCAN) || o->domains)) {
 		snprintf(err, errlen, "--injection applies to check and scan only (not scan --domains)");
+		return -1;
+	}
+	if (o->ocsp && ((o->cmd != CMD_CHECK && o->cmd != CMD_SCAN) || o->domains)) {
+		snprintf(err, errlen, "--ocsp applies to check and scan only (not scan --domains)");
 		return -1;
 	}
 	if (o->cmd != CMD_DOMAIN && !o->domains && o->no_mta_sts) {

@@ -48,6 +48,7 @@ struct cli_opts {
 	                                  * cli_load_profiles(); freed by cli_free_profiles() */
 	size_t n_profiles;
 	bool no_profiles;                /* --no-profiles */
+	bool ocsp;                       /* --ocsp (check, scan without --domains) */
 	enum cli_format format;
 	bool format_given;
 	int family;

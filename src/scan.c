@@ -310,7 +310,7 @@ static void submit_line(struct scan *s, const char *raw, size_t len, bool too_lo
 			.transcript = o->transcript, .injection = o->injection, .survey = o->survey,
 			.profiles = (const struct mailtls_profile *const *)o->profiles,
 			.n_profiles = o->n_profiles, .no_profiles = o->no_profiles,
-			.family = o->family,
+			.ocsp_query = o->ocsp, .family = o->family,
 		};
 		struct item *it = malloc(sizeof(*it));
 

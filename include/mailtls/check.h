@@ -71,6 +71,12 @@ struct mailtls_check_params {
 	const char *tlsa_base;
 	const struct mailtls_tlsa *tlsa;
 	size_t n_tlsa;
+	/* After the handshake, ask the OCSP responder the leaf names (AIA, http or https):
+	 * one POST (RFC 6960 A.1), its host looked up with the engine's resolver, within what
+	 * is left of the deadline; the answer verified as a staple is, into
+	 * res->ocsp_responder, judged as ocsp.responder-* findings. Off by default: it sends
+	 * the leaf's issuer and serial to a third party. */
+	bool ocsp_query;
 };
 
 struct mailtls_engine_params;

@@ -145,7 +145,12 @@
 	X(SENDER_UNKNOWN, "sender.unknown", INFO) \
 	X(CERT_ALTERNATE_PATH, "cert.alternate-path", WARNING) \
 	X(CERT_NAME_CONSTRAINT_VIOLATION, "cert.name-constraint-violation", CRITICAL) \
-	X(CERT_NAME_CONSTRAINT_MALFORMED, "cert.name-constraint-malformed", WARNING)
+	X(CERT_NAME_CONSTRAINT_MALFORMED, "cert.name-constraint-malformed", WARNING) \
+	X(OCSP_RESPONDER_GOOD, "ocsp.responder-good", OK) \
+	X(OCSP_RESPONDER_REVOKED, "ocsp.responder-revoked", CRITICAL) \
+	X(OCSP_RESPONDER_UNKNOWN, "ocsp.responder-unknown", WARNING) \
+	X(OCSP_RESPONDER_FAILED, "ocsp.responder-failed", WARNING) \
+	X(OCSP_NO_RESPONDER, "ocsp.no-responder", INFO)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,

@@ -252,6 +252,39 @@ struct mailtls_path_search {
 	                           * critical cert.* finding beyond those of OpenSSL's path */
 };
 
+/* What became of asking the leaf's OCSP responder (a check's ocsp_query, --ocsp). */
+enum mailtls_ocsp_query {
+	MAILTLS_OCSP_QUERY_NONE = 0,      /* not asked (no ocsp_query, or no leaf) */
+	MAILTLS_OCSP_QUERY_ANSWERED,      /* an HTTP 200 application/ocsp-response was read:
+	                                   * facts holds what it says */
+	MAILTLS_OCSP_QUERY_NO_URL,        /* the leaf names no OCSP responder (AIA) */
+	MAILTLS_OCSP_QUERY_BAD_URL,       /* the URL is not http:// or https://HOST[:PORT]/... */
+	MAILTLS_OCSP_QUERY_NO_ISSUER,     /* the leaf's issuer is neither presented nor in the
+	                                   * trust store: no request can name it */
+	MAILTLS_OCSP_QUERY_NO_ADDRESS,    /* the responder's host has no address (or only
+	                                   * DNSSEC-bogus ones) */
+	MAILTLS_OCSP_QUERY_TRANSPORT,     /* no HTTP response: connection, timeout, TLS, too
+	                                   * large, not HTTP (why says) */
+	MAILTLS_OCSP_QUERY_HTTP_STATUS,   /* a status other than 200 */
+	MAILTLS_OCSP_QUERY_CONTENT_TYPE,  /* 200, but not application/ocsp-response */
+	MAILTLS_OCSP_QUERY_FAILED,        /* anything else (why says): no time left, ... */
+};
+
+/* The leaf's OCSP responder, asked over HTTP after the handshake (RFC 6960 A.1: a POST of
+ * an OCSPRequest for the leaf, SHA-1 CertID, no nonce). Zero when not asked. */
+struct mailtls_ocsp_responder {
+	enum mailtls_ocsp_query query;
+	char *url;                /* the first OCSP URL of the leaf's AIA (escaped), or NULL */
+	char *why;                /* with anything but ANSWERED: in words; else NULL */
+	char *addr;               /* the address connected to, or NULL */
+	long http_status;         /* 0: no HTTP response */
+	char *content_type;       /* as sent (escaped), or NULL */
+	double elapsed_ms;        /* the request's (address lookup and transfer) */
+	struct mailtls_ocsp_facts facts; /* with ANSWERED: the response's facts, read exactly
+	                                  * as a staple's (facts.stapled means "a response
+	                                  * was read" here); else zero */
+};
+
 struct mailtls_result {
 	bool have_session;
 	struct mailtls_session session;
@@ -275,6 +308,8 @@ struct mailtls_result {
 	struct mailtls_survey *survey;  /* the TLS survey (mailtls/survey.h); NULL unless
 	                                 * one was asked for (check --survey); owned */
 	struct mailtls_path_search path_search; /* the other paths, when OpenSSL's failed */
+	struct mailtls_ocsp_responder ocsp_responder; /* the leaf's responder, when the check
+	                                               * asked it (ocsp_query) */
 };
 
 /* mailtls_result_new - allocate an empty result; NULL on memory exhaustion.
@@ -345,6 +380,13 @@ void mailtls_ocsp_facts_clear(struct mailtls_ocsp_facts *f);
 
 /* mailtls_path_search_clear - free what *s owns and zero it (mailtls_result_free() does). */
 void mailtls_path_search_clear(struct mailtls_path_search *s);
+/* mailtls_ocsp_responder_clear - free what *r owns and zero it (mailtls_result_free()
+ * does). */
+void mailtls_ocsp_responder_clear(struct mailtls_ocsp_responder *r);
+
+/* mailtls_ocsp_query_name - "answered", "no-url", "bad-url", "no-issuer", "no-address",
+ * "transport", "http-status", "content-type", "failed"; NULL for NONE. */
+const char *mailtls_ocsp_query_name(enum mailtls_ocsp_query q);
 
 /* mailtls_ocsp_cert_status_name - "good", "revoked", "unknown"; NULL for NONE. */
 const char *mailtls_ocsp_cert_status_name(enum mailtls_ocsp_cert_status s);

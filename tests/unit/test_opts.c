@@ -117,6 +117,9 @@ static const struct {
 	{ { "scan", "d.txt" }, "scan: give a protocol (--smtp, --submission, --smtps, --lmtp, --imap, --imaps, --pop3, --pop3s)" },
 	{ { "domain", "example.org", "--domains" }, "--domains applies to scan only" },
 	{ { "check", "--smtp", "a", "--domains" }, "--domains applies to scan only" },
+	{ { "domain", "example.org", "--ocsp" }, "--ocsp applies to check and scan only (not scan --domains)" },
+	{ { "scan", "--domains", "--ocsp", "d.txt" }, "--ocsp applies to check and scan only (not scan --domains)" },
+	{ { "cert", "x.pem", "--ocsp" }, "--ocsp applies to check and scan only (not scan --domains)" },
 };
 
 static void refused_table(void **state)
@@ -164,6 +167,14 @@ static void accepted(void **state)
 		assert_int_equal(parse(ae, &o, err, sizeof(err)), 0);
 		assert_string_equal(o.ehlo, ehlo[i]);
 	}
+
+	assert_false(o.ocsp);
+	const char *ao[] = { "check", "--smtp", "a", "--ocsp", NULL };
+	assert_int_equal(parse(ao, &o, err, sizeof(err)), 0);
+	assert_true(o.ocsp);
+	const char *aos[] = { "scan", "--smtp", "--ocsp", "h.txt", NULL };
+	assert_int_equal(parse(aos, &o, err, sizeof(err)), 0);
+	assert_true(o.ocsp);
 
 	const char *a2[] = { "check", "--imaps", "[2001:db8::1]:9993", NULL };
 	assert_int_equal(parse(a2, &o, err, sizeof(err)), 0);
