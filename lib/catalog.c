@@ -595,6 +595,10 @@
 	"--ocsp was asked, but the certificate names no OCSP responder in its Authority Information Access extension: nothing was asked.", \
 	"RFC 5280 4.2.2.1", \
 	"None for mail servers; revocation is then known only from the CA's CRL, if it publishes one."
+#define T_TLS_COMPRESSION_ENABLED \
+	"The server accepts TLS compression: with it, an attacker who can inject chosen text into a session and watch its size can recover secrets from it (CRIME).", \
+	"RFC 7457 2.6; RFC 9325 3.3", \
+	"Disable TLS compression (OpenSSL: SSL_OP_NO_COMPRESSION, the default since 1.1.0; update the server's TLS library)."
 
 static const struct mailtls_catalog_entry catalog[MAILTLS_F_COUNT] = {
 #define ENTRY_(sym, id, sev) [MAILTLS_F_##sym] = { id, MAILTLS_SEV_##sev, T_##sym, MAILTLS_F_##sym },

@@ -83,6 +83,8 @@ void report_survey_text(FILE *f, const struct mailtls_survey *s)
 	fprintf(f, "  Secure renegotiation (RFC 5746): %s\n",
 		s->secure_renegotiation == 1 ? "yes" : s->secure_renegotiation == 0 ? "no" :
 		"not applicable (TLS 1.3 only)");
+	fprintf(f, "  Compression: %s\n", s->compression == 1 ? "yes (CRIME)" :
+		s->compression == 0 ? "no" : "not asked (this OpenSSL has none to offer)");
 	fprintf(f, "  %zu handshakes in %.2fs", s->probes, s->elapsed_ms / 1e3);
 	if (s->limited > 0)
 		fprintf(f, "; limited %zu time%s, waited %.1fs", s->limited, s->limited == 1 ? "" : "s",
@@ -175,7 +177,7 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 			"group", report_json_text(p->group), "why", report_json_text(p->why),
 			"alert", p->alert < 0 ? json_null() : json_integer(p->alert)));
 	}
-	root = json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:I s:I s:o s:f s:I s:b s:f}",
+	root = json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:I s:I s:o s:f s:I s:b s:f}",
 		"versions", versions ? versions : json_null(),
 		"groups", groups ? groups : json_null(),
 		"groups_version", report_json_text(s->groups_version),
@@ -184,6 +186,7 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 		"keys_version", report_json_text(s->keytypes_version),
 		"keys", keys ? keys : json_null(),
 		"secure_renegotiation", tri(s->secure_renegotiation),
+		"compression", tri(s->compression),
 		"profiles", profiles ? profiles : json_null(),
 		"probes", (json_int_t)s->probes,
 		"limited", (json_int_t)s->limited,

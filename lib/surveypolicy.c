@@ -296,6 +296,9 @@ void surveypolicy_findings(struct mailtls_result *res)
 		mailtls_result_add(res, MAILTLS_F_TLS_WEAK_CIPHER_ENABLED, "the server accepts %s", list);
 	forward_secrecy(res, s);
 	weak_dh(res, s);
+	if (s->compression == 1)
+		mailtls_result_add(res, MAILTLS_F_TLS_COMPRESSION_ENABLED,
+				   "a TLS 1.2 or older handshake that offered compression got it");
 	if (s->secure_renegotiation == 0)
 		mailtls_result_add(res, MAILTLS_F_TLS_NO_SECURE_RENEGOTIATION,
 				   "a TLS 1.2 or older handshake had no renegotiation_info (RFC 5746)");

@@ -46,6 +46,11 @@ static void sprobe_free(struct sprobe *s)
 	free(s);
 }
 
+bool survey_can_compress(void)
+{
+	return sk_SSL_COMP_num(SSL_COMP_get_compression_methods()) > 0;
+}
+
 /* apply_offer - the ssl_setup hook: what this probe offers. */
 static int apply_offer(SSL *ssl, void *arg)
 {
@@ -155,6 +160,8 @@ static void capture(SSL *ssl, struct survey_hs *hs)
 	}
 	hs->secure_renegotiation = hs->version <= TLS1_2_VERSION ?
 				   (SSL_get_secure_renegotiation_support(ssl) ? 1 : 0) : -1;
+	hs->compression = hs->version <= TLS1_2_VERSION && survey_can_compress() ?
+			  (SSL_get_current_compression(ssl) != NULL ? 1 : 0) : -1;
 	if (leaf != NULL) {
 		int sn = X509_get_signature_nid(leaf);
 

@@ -67,9 +67,15 @@ struct survey_hs {
 	int kx_bits;
 	bool forward_secret;
 	int secure_renegotiation;     /* TLS 1.2 and older: 1 or 0; TLS 1.3: -1 */
+	int compression;              /* TLS 1.2 and older, when offered (the context has
+	                               * methods): 1 the server chose one, 0 none; else -1 */
 	char key[96];                 /* the leaf's key: "RSA 2048", "EC P-256", "ED25519" */
 	char sig_alg[64];             /* the leaf's signature algorithm */
 };
+
+/* survey_can_compress - this OpenSSL has TLS compression methods to offer (Debian's has
+ * none: built without zlib); only then do probes offer compression. */
+bool survey_can_compress(void);
 
 typedef void survey_probe_done_fn(const struct survey_hs *hs, void *arg);
 

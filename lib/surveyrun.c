@@ -443,6 +443,8 @@ static void note_reneg(struct mailtls_survey *f, const struct survey_hs *hs)
 		return;
 	if (f->secure_renegotiation != 0)
 		f->secure_renegotiation = hs->secure_renegotiation;
+	if (hs->compression >= 0 && f->compression != 1)
+		f->compression = hs->compression;
 }
 
 static void version_answered(struct surveyrun *r)
@@ -764,6 +766,10 @@ static SSL_CTX *survey_ctx(char *why, size_t whylen)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
 				 SSL_OP_LEGACY_SERVER_CONNECT);
+	/* Offer compression (CRIME) where this OpenSSL has any to offer: a server that
+	 * takes it is a finding. */
+	if (survey_can_compress())
+		SSL_CTX_clear_options(ctx, SSL_OP_NO_COMPRESSION);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL:@SECLEVEL=0") != 1) {
@@ -828,6 +834,7 @@ int surveyrun_start(struct mailtls_engine *e, const struct survey_target *t, siz
 	    (r->ev_pause = evtimer_new(engine_base(e), on_pause_over, r)) == NULL)
 		goto nomem;
 	f->secure_renegotiation = -1;
+	f->compression = -1;
 	f->groups_server_order = -1;
 	for (int vi = 0; vi < MAILTLS_SURVEY_VERSIONS; vi++) {
 		f->versions[vi].name = version_name[vi];

@@ -150,7 +150,8 @@
 	X(OCSP_RESPONDER_REVOKED, "ocsp.responder-revoked", CRITICAL) \
 	X(OCSP_RESPONDER_UNKNOWN, "ocsp.responder-unknown", WARNING) \
 	X(OCSP_RESPONDER_FAILED, "ocsp.responder-failed", WARNING) \
-	X(OCSP_NO_RESPONDER, "ocsp.no-responder", INFO)
+	X(OCSP_NO_RESPONDER, "ocsp.no-responder", INFO) \
+	X(TLS_COMPRESSION_ENABLED, "tls.compression-enabled", WARNING)
 
 enum mailtls_fid {
 #define MAILTLS_FID_ENUM_(sym, id, sev) MAILTLS_F_##sym,

@@ -120,6 +120,10 @@ struct mailtls_survey {
 	int secure_renegotiation;         /* RFC 5746, in TLS 1.2 and older: 1 every such
 	                                   * handshake had it, 0 one did not, -1 not known
 	                                   * (no such handshake) */
+	int compression;                  /* TLS compression (CRIME): 1 a TLS 1.2-or-older
+	                                   * handshake that offered it got it, 0 none did, -1
+	                                   * not asked (this OpenSSL has no compression to
+	                                   * offer: Debian's is built without zlib) */
 	struct mailtls_survey_profile *profiles;  /* owned */
 	size_t n_profiles;
 	size_t probes;                    /* handshakes made (retries included) */

@@ -94,6 +94,7 @@ message weak tls.insecure-cipher-enabled "the server accepts NULL-SHA256 (TLSv1.
 message weak tls.no-forward-secrecy "the server prefers a suite without forward secrecy: AES256-SHA in TLSv1, AES256-SHA in TLSv1.1, AES256-SHA in TLSv1.2"
 message weak tls.weak-dh "DHE suites use a 1024-bit prime (TLSv1, TLSv1.1, TLSv1.2); 2048 bits at least"
 message weak tls.legacy-version-enabled "the server accepts TLSv1, TLSv1.1 (RFC 8996: TLS 1.2 or later only)"
+eq weak "compression not asked (Debian's OpenSSL has none)" '.survey.compression' "null"
 fact weak "complete, no limit" '.survey.unanswered == 0 and .survey.limited == 0 and
 	([.survey.versions[] | select(.state == "accepted") | .complete] | all)'
 
