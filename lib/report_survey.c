@@ -177,7 +177,7 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 			"group", report_json_text(p->group), "why", report_json_text(p->why),
 			"alert", p->alert < 0 ? json_null() : json_integer(p->alert)));
 	}
-	root = json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:I s:I s:o s:f s:I s:b s:f}",
+	root = json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:I s:I s:o s:f s:I s:b s:b s:f}",
 		"versions", versions ? versions : json_null(),
 		"groups", groups ? groups : json_null(),
 		"groups_version", report_json_text(s->groups_version),
@@ -194,6 +194,7 @@ json_t *report_survey_json(const struct mailtls_survey *s)
 		"backoff_s", s->backoff_s,
 		"unanswered", (json_int_t)s->unanswered,
 		"capped", s->capped,
+		"out_of_time", s->out_of_time,
 		"elapsed_ms", s->elapsed_ms);
 	if (root != NULL)
 		json_object_set_new(root, "profiles_only", json_boolean(s->profiles_only));

@@ -199,6 +199,8 @@ static void incomplete(struct mailtls_result *res, const struct mailtls_survey *
 		}
 	if (s->capped)
 		append(what, sizeof(what), "the survey stopped at its handshake limit");
+	if (s->out_of_time)
+		append(what, sizeof(what), "the survey stopped at its time limit");
 	if (what[0])
 		mailtls_result_add(res, MAILTLS_F_SURVEY_INCOMPLETE, "%s (%zu handshake%s got no answer)",
 				   what, s->unanswered, s->unanswered == 1 ? "" : "s");

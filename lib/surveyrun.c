@@ -674,6 +674,18 @@ static void on_probe(const struct survey_hs *hs, void *arg)
 	pump(r);
 }
 
+/* out_of_time - the survey has run MAILTLS_SURVEY_TIME_STEPS step timeouts: a server
+ * that answers every probe slowly (or a long back-off) must not hold a scan for hours. */
+static bool out_of_time(const struct surveyrun *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - r->started.tv_sec) +
+	       (double)(now.tv_nsec - r->started.tv_nsec) / 1e9 >
+	       MAILTLS_SURVEY_TIME_STEPS * r->t.timeout;
+}
+
 /* pump - start what may start; finish when nothing is left. */
 static void pump(struct surveyrun *r)
 {
@@ -685,14 +697,20 @@ static void pump(struct surveyrun *r)
 		struct step *s = TAILQ_FIRST(&r->ready);
 
 		TAILQ_REMOVE(&r->ready, s, link);
-		if (f->probes >= MAILTLS_SURVEY_PROBES_MAX) {
+		if (f->probes >= MAILTLS_SURVEY_PROBES_MAX || out_of_time(r)) {
 			struct survey_hs hs;
 
 			memset(&hs, 0, sizeof(hs));
 			hs.alert = -1;
-			snprintf(hs.why, sizeof(hs.why), "not asked: the survey made %d handshakes",
-				 MAILTLS_SURVEY_PROBES_MAX);
-			f->capped = true;
+			if (f->probes >= MAILTLS_SURVEY_PROBES_MAX) {
+				snprintf(hs.why, sizeof(hs.why), "not asked: the survey made %d "
+					 "handshakes", MAILTLS_SURVEY_PROBES_MAX);
+				f->capped = true;
+			} else {
+				snprintf(hs.why, sizeof(hs.why), "not asked: the survey reached its "
+					 "time limit of %gs", MAILTLS_SURVEY_TIME_STEPS * r->t.timeout);
+				f->out_of_time = true;
+			}
 			unanswered(r, s, &hs);
 			step_free(s);
 			continue;

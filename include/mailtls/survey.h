@@ -36,6 +36,8 @@ extern "C" {
 #define MAILTLS_SURVEY_CIPHERS_MAX 128    /* most suites listed per version */
 #define MAILTLS_SURVEY_GROUPS_MAX 16
 #define MAILTLS_SURVEY_PROBES_MAX 600     /* most handshakes one survey makes */
+#define MAILTLS_SURVEY_TIME_STEPS 30      /* a survey starts no probe after this many step
+                                           * timeouts (--timeout) from its start */
 
 enum mailtls_survey_state {
 	MAILTLS_SURVEY_UNTESTED = 0,      /* not asked (the survey stopped before) */
@@ -132,6 +134,8 @@ struct mailtls_survey {
 	double backoff_s;                 /* seconds spent waiting after them */
 	size_t unanswered;                /* probes that got no answer in the end */
 	bool capped;                      /* MAILTLS_SURVEY_PROBES_MAX was reached */
+	bool out_of_time;                 /* the survey's time limit (MAILTLS_SURVEY_TIME_STEPS
+	                                   * network steps) was reached: nothing more asked */
 	double elapsed_ms;                /* wall time of the survey */
 };
 
