@@ -294,12 +294,15 @@ static void not_run(struct job *j, struct mailtls_result *res, const char *why)
 }
 
 /* with_builtin_profiles - j->profiles becomes the built-in profiles, then the caller's.
- * 0, or -1 with why filled. */
+ * The built-in ones are sending MTAs: they are tried on SMTP (port 25) only, not on
+ * submission, LMTP, IMAP or POP3, whose clients they do not describe. 0, or -1 with why
+ * filled. */
 static int with_builtin_profiles(struct job *j, char *why, size_t whylen)
 {
 	const struct mailtls_profile *const *builtin = NULL;
 	const struct mailtls_profile **all;
-	size_t nb = mailtls_profiles_builtin(&builtin, why, whylen);
+	size_t nb = j->proto == MAILTLS_PROTO_SMTP ?
+		    mailtls_profiles_builtin(&builtin, why, whylen) : 0;
 
 	if (nb == 0 && j->n_extra_profiles == 0)
 		return -1;
@@ -329,7 +332,8 @@ static void after_check(struct job *j, struct mailtls_result *res)
 	bool reached = res->checked && s->addr != NULL && (s->starttls_accepted || s->implicit_tls);
 	bool failed = reached && (!s->tls_established ||
 				  mailtls_result_has(res, MAILTLS_F_TLS_HANDSHAKE_FAILED));
-	bool profiles = !j->no_profiles && (j->survey || failed || j->n_extra_profiles > 0);
+	bool profiles = !j->no_profiles && (j->n_extra_profiles > 0 ||
+					    (j->proto == MAILTLS_PROTO_SMTP && (j->survey || failed)));
 	char why[300];
 
 	if (!j->survey && !(profiles && reached)) {

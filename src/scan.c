@@ -309,7 +309,10 @@ static void submit_line(struct scan *s, const char *raw, size_t len, bool too_lo
 			.have_at = o->have_at, .warn_days = o->warn_days,
 			.transcript = o->transcript, .injection = o->injection, .survey = o->survey,
 			.profiles = (const struct mailtls_profile *const *)o->profiles,
-			.n_profiles = o->n_profiles, .no_profiles = o->no_profiles,
+			.n_profiles = o->n_profiles,
+			/* A batch tries profiles only when asked (--survey, --profile): a
+			 * failed handshake does not make five more connections per server. */
+			.no_profiles = o->no_profiles || (!o->survey && o->n_profiles == 0),
 			.ocsp_query = o->ocsp, .family = o->family,
 		};
 		struct item *it = malloc(sizeof(*it));

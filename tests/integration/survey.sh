@@ -82,7 +82,7 @@ KEYS='[.survey.keys | to_entries[] | .key + "=" + (.value.key // .value.state)] 
 
 # -- A server with old settings (Postfix, lab/lab.sh SMTP_WEAK) --------------------------
 survey weak smtp "$LAB_SMTP_WEAK" 2 \
-    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done tls.legacy-version-enabled tls.insecure-cipher-enabled tls.no-forward-secrecy tls.weak-dh"
+    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done tls.legacy-version-enabled tls.insecure-cipher-enabled tls.no-forward-secrecy tls.weak-dh sender.ok"
 eq weak states "$STATES" "TLSv1=accepted TLSv1.1=accepted TLSv1.2=accepted TLSv1.3=accepted"
 eq weak "TLSv1.2 suites, the server's order" "$(suites TLSv1.2) + \" \" + (.survey.versions[\"TLSv1.2\"].server_order | tostring)" \
     "0x0035 0x003B 0x0033 0xC02F true"
@@ -90,6 +90,8 @@ eq weak "TLSv1 suites" "$(suites TLSv1) + \" \" + (.survey.versions.TLSv1.server
 eq weak "TLSv1.2 key exchanges" '[.survey.versions["TLSv1.2"].ciphers[] | .kx + "/" + (.forward_secret | tostring)] | join(" ")' \
     "RSA/false RSA/false DH 1024/true X25519/true"
 eq weak keys "$KEYS" "RSA=RSA 2048, ECDSA=rejected, EdDSA=rejected"
+eq weak "every sender gets TLS" '[.survey.profiles[] | .name + "=" + .handshake + " " + (.version // "")] | join(", ")' \
+    "exchange-online=accepted TLSv1.2, exim-debian12=accepted TLSv1.3, gmail=accepted TLSv1.3, legacy-tls10=accepted TLSv1, postfix-debian12=accepted TLSv1.3"
 message weak tls.insecure-cipher-enabled "the server accepts NULL-SHA256 (TLSv1.2)"
 message weak tls.no-forward-secrecy "the server prefers a suite without forward secrecy: AES256-SHA in TLSv1, AES256-SHA in TLSv1.1, AES256-SHA in TLSv1.2"
 message weak tls.weak-dh "DHE suites use a 1024-bit prime (TLSv1, TLSv1.1, TLSv1.2); 2048 bits at least"
@@ -100,8 +102,10 @@ fact weak "complete, no limit" '.survey.unanswered == 0 and .survey.limited == 0
 
 # -- TLS 1.0 only (Postfix SMTP_TLS10): the check fails, the survey says why ------------
 survey tls10 smtp "$LAB_SMTP_TLS10" 2 \
-    "proto.banner-name-differs starttls.offered tls.handshake-failed survey.done tls.legacy-version-enabled tls.anonymous-cipher-enabled tls.weak-dh"
+    "proto.banner-name-differs starttls.offered tls.handshake-failed survey.done tls.legacy-version-enabled tls.anonymous-cipher-enabled tls.weak-dh sender.defers sender.defers sender.legacy-fails sender.plaintext sender.ok"
 eq tls10 states "$STATES" "TLSv1=accepted TLSv1.1=rejected TLSv1.2=rejected TLSv1.3=rejected"
+eq tls10 "senders" '[.survey.profiles[] | .name + "=" + .handshake + "/" + .on_failure] | join(" ")' \
+    "exchange-online=rejected/defer exim-debian12=accepted/plaintext gmail=rejected/defer legacy-tls10=rejected/plaintext postfix-debian12=rejected/plaintext"
 fact tls10 "TLS 1.3 refused with protocol_version" '.survey.versions["TLSv1.3"].why | test("server sent alert protocol_version")'
 eq tls10 "no groups asked" '.survey.groups_version // "none"' "none"
 eq tls10 "keys, EdDSA not asked before TLS 1.2" "$KEYS" "RSA=rejected, ECDSA=EC prime256v1, EdDSA=untested"
@@ -109,7 +113,7 @@ eq tls10 "keys, EdDSA not asked before TLS 1.2" "$KEYS" "RSA=rejected, ECDSA=EC 
 if [ "$SUBSET" != 1 ]; then
 # -- The lab's ordinary Postfix (SMTP_GOOD) ---------------------------------------------
 survey good smtp "$LAB_SMTP_GOOD" 1 \
-    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done tls.legacy-version-enabled tls.anonymous-cipher-enabled tls.weak-dh"
+    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done tls.legacy-version-enabled tls.anonymous-cipher-enabled tls.weak-dh sender.legacy-fails sender.ok"
 eq good states "$STATES" "TLSv1=accepted TLSv1.1=accepted TLSv1.2=accepted TLSv1.3=accepted"
 eq good "TLSv1.3 suites, the client's order" "$(suites TLSv1.3) + \" \" + (.survey.versions[\"TLSv1.3\"].server_order | tostring)" \
     "0x1302 0x1303 0x1301 false"
@@ -121,19 +125,20 @@ eq good "secure renegotiation" '.survey.secure_renegotiation' "true"
 
 # -- Two certificates (SMTP_DUAL): both key types --------------------------------------
 survey dual smtp "$LAB_SMTP_DUAL" 1 \
-    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done tls.legacy-version-enabled tls.anonymous-cipher-enabled tls.weak-dh"
+    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done tls.legacy-version-enabled tls.anonymous-cipher-enabled tls.weak-dh sender.ok"
 eq dual keys "$KEYS" "RSA=RSA 2048, ECDSA=EC prime256v1, EdDSA=rejected"
 
 # -- Dovecot IMAP: TLS 1.2 and 1.3 only -------------------------------------------------
 run imap check --imap "$LAB_IMAP" --name mail.lab.test --ca-file "$LAB_CA" --timeout 5 --survey --format json
 eq imap states "$STATES" "TLSv1=rejected TLSv1.1=rejected TLSv1.2=accepted TLSv1.3=accepted"
-eq imap ids "$IDS" "starttls.offered imap.login-disabled tls.established cert.trusted cert.name-match survey.done"
+eq imap "ids (no sender profile: they are MTAs)" "$IDS" "starttls.offered imap.login-disabled tls.established cert.trusted cert.name-match survey.done"
+eq imap "no profile tried" '.survey.profiles | length' "0"
 
 # -- A connection limit (faultd limit-every-8th) against the same faultd unlimited -------
 survey fgood smtp "$LAB_FAULT_GOOD" 0 \
-    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done"
+    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done sender.legacy-fails sender.ok"
 survey limit smtp "$LAB_FAULT_LIMIT" 0 \
-    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done survey.limited"
+    "proto.banner-name-differs starttls.offered tls.established cert.trusted cert.name-match survey.done survey.limited sender.legacy-fails sender.ok"
 fact limit "limited, waited, nothing unanswered" '.survey.limited >= 1 and .survey.backoff_s >= 0.5
 	and .survey.unanswered == 0 and (.survey.limited_why | test("421 4.7.0"))'
 for v in TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; do
