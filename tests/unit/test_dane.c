@@ -59,9 +59,7 @@ static int setup(void **state)
 	pki.leaf_expired = make_cert("mx1.example.net", pki.leaf_key, pki.inter, pki.int_key,
 				     -120 * DAY, -30 * DAY, "DNS:mx1.example.net");
 	pki.other = make_cert("Other CA", pki.other_key, NULL, NULL, -100 * DAY, 3000 * DAY, NULL);
-	pki.store = X509_STORE_new();
-	assert_non_null(pki.store);
-	assert_int_equal(X509_STORE_add_cert(pki.store, pki.root), 1);
+	pki.store = testpki_store(pki.root);
 	return 0;
 }
 

@@ -60,9 +60,7 @@ static int setup(void **state)
 	rogue = make_cert("Rogue Root", rogue_key, NULL, NULL, "ca");
 	delegated = make_cert("Test OCSP Responder", resp_key, inter, int_key, "ocsp");
 	delegated_noeku = make_cert("Test Not A Responder", resp_key, inter, int_key, "plain");
-	store = X509_STORE_new();
-	assert_non_null(store);
-	assert_int_equal(X509_STORE_add_cert(store, root), 1);
+	store = testpki_store(root);
 	presented = sk_X509_new_null();
 	sk_X509_push(presented, leaf);
 	sk_X509_push(presented, inter);

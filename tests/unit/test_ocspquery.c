@@ -81,8 +81,7 @@ static int setup(void **state)
 	root = make_cert("Test Root", root_key, NULL, NULL, NULL);
 	inter = make_cert("Test Intermediate", int_key, root, root_key, NULL);
 	rogue = make_cert("Rogue Root", rogue_key, NULL, NULL, NULL);
-	assert_non_null(store = X509_STORE_new());
-	assert_int_equal(X509_STORE_add_cert(store, root), 1);
+	store = testpki_store(root);
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }

@@ -97,6 +97,15 @@ X509 *testpki_cert(const struct testpki_spec *s)
 	return testpki_sign(testpki_unsigned(s), s);
 }
 
+X509_STORE *testpki_store(X509 *anchor)
+{
+	X509_STORE *store = X509_STORE_new();
+
+	assert_non_null(store);
+	assert_int_equal(X509_STORE_add_cert(store, anchor), 1);
+	return store;
+}
+
 void testpki_write_pem(const char *path, X509 *const *certs, size_t n)
 {
 	FILE *fp = fopen(path, "w");

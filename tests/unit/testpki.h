@@ -12,6 +12,9 @@
  *   testpki_unsigned(spec) the same, not signed yet, for a test that adds its own
  *   testpki_add_ext()      extensions (X509V3_EXT_conf_nid syntax, or any way it likes)
  *   testpki_sign()         and then signs it; the caller frees the certificate.
+ *   testpki_store(anchor)  a new X509_STORE with anchor as its one trust anchor. The caller
+ *                          frees it (X509_STORE_free); the store holds its own reference
+ *                          to anchor, which stays the caller's to free too.
  *   testpki_write_pem()    certificates written as PEM to a file (the caller's path).
  *
  * Every certificate is v3 with subject "O=<org>, CN=<cn>" (each only when given), and
@@ -53,6 +56,7 @@ X509 *testpki_cert(const struct testpki_spec *spec);
 X509 *testpki_unsigned(const struct testpki_spec *spec);
 void testpki_add_ext(X509 *x, X509 *issuer, int nid, const char *value);
 X509 *testpki_sign(X509 *x, const struct testpki_spec *spec);
+X509_STORE *testpki_store(X509 *anchor);
 void testpki_write_pem(const char *path, X509 *const *certs, size_t n);
 
 #endif
