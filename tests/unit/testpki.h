@@ -11,7 +11,8 @@
  *                          (X509_free); spec and what it points to stay the caller's.
  *   testpki_unsigned(spec) the same, not signed yet, for a test that adds its own
  *   testpki_add_ext()      extensions (X509V3_EXT_conf_nid syntax, or any way it likes)
- *   testpki_sign()         and then signs it; the caller frees the certificate.
+ *   testpki_sign()         and then signs it (issuer_key, or key when self-signed); the
+ *                          caller frees the certificate.
  *   testpki_store(anchor)  a new X509_STORE with anchor as its one trust anchor. The caller
  *                          frees it (X509_STORE_free); the store holds its own reference
  *                          to anchor, which stays the caller's to free too.
@@ -21,7 +22,9 @@
  * these extensions in this order: subjectKeyIdentifier (hash), authorityKeyIdentifier
  * (when aki is given), basicConstraints (critical), keyUsage (critical keyCertSign,cRLSign
  * for a CA; ku for a leaf), extendedKeyUsage (a leaf's eku), subjectAltName (san). It is
- * signed with SHA-256. Any failure is a cmocka assertion failure.
+ * signed with SHA-256. Keys, issuers and anchors passed in stay the caller's (the
+ * certificates and stores take references of their own). Any failure is a cmocka
+ * assertion failure.
  */
 #ifndef MAILTLS_TESTPKI_H
 #define MAILTLS_TESTPKI_H
