@@ -21,11 +21,11 @@
 #include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
 #include "nameconstraints.h"
+#include "testpki.h"
 #include "verify.h"
 
 #define T0 ((time_t)1767225600)   /* 2026-01-01T00:00:00Z: the validation time */
@@ -46,56 +46,27 @@ struct mk {
 	const char *nc;           /* nameConstraints in openssl.cnf syntax, or NULL */
 };
 
-static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(ext);
-	assert_int_equal(X509_add_ext(x, ext, -1), 1);
-	X509_EXTENSION_free(ext);
-}
-
+/* make_cert - valid T0-100d .. T0+100d unless told; nameConstraints before the SANs. */
 static X509 *make_cert(const struct mk *m)
 {
-	static long serial = 5000;
-	X509 *x = X509_new();
-	X509_NAME *name = X509_NAME_new();
+	struct testpki_spec s = { .cn = m->cn, .key = m->key, .issuer = m->issuer,
+				  .issuer_key = m->issuer_key,
+				  .not_before = m->nb != 0 ? m->nb : T0 - 100 * DAY,
+				  .not_after = m->na != 0 ? m->na : T0 + 100 * DAY,
+				  .ca = m->ca, .aki = "keyid:always" };
+	X509 *x = testpki_unsigned(&s);
 
-	assert_non_null(x);
-	X509_set_version(x, X509_VERSION_3);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)m->cn, -1, -1, 0);
-	X509_set_subject_name(x, name);
-	X509_set_issuer_name(x, m->issuer != NULL ? X509_get_subject_name(m->issuer) : name);
-	X509_NAME_free(name);
-	ASN1_TIME_set(X509_getm_notBefore(x), m->nb != 0 ? m->nb : T0 - 100 * DAY);
-	ASN1_TIME_set(X509_getm_notAfter(x), m->na != 0 ? m->na : T0 + 100 * DAY);
-	X509_set_pubkey(x, m->key);
-	add_ext(x, m->issuer != NULL ? m->issuer : x, NID_subject_key_identifier, "hash");
-	add_ext(x, m->issuer != NULL ? m->issuer : x, NID_authority_key_identifier, "keyid:always");
-	if (m->ca) {
-		add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		add_ext(x, x, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(x, x, NID_key_usage, "critical,digitalSignature");
-		add_ext(x, x, NID_ext_key_usage, "serverAuth");
-	}
 	if (m->nc != NULL)
-		add_ext(x, x, NID_name_constraints, m->nc);
+		testpki_add_ext(x, x, NID_name_constraints, m->nc);
 	if (m->sans != NULL) {
 		char buf[512] = "";
 		size_t o = 0;
 
 		for (size_t i = 0; m->sans[i] != NULL; i++)
 			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%sDNS:%s", i ? "," : "", m->sans[i]);
-		add_ext(x, x, NID_subject_alt_name, buf);
+		testpki_add_ext(x, x, NID_subject_alt_name, buf);
 	}
-	assert_true(X509_sign(x, m->issuer_key != NULL ? m->issuer_key : m->key, EVP_sha256()) > 0);
-	return x;
+	return testpki_sign(x, &s);
 }
 
 static int group_setup(void **state)
@@ -104,12 +75,11 @@ static int group_setup(void **state)
 	strcpy(dir, "/tmp/mailtls-chainsearch-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	k_new = EVP_EC_gen("P-256");
-	k_old = EVP_EC_gen("P-256");
-	k_inter = EVP_EC_gen("P-256");
-	k_leaf = EVP_EC_gen("P-256");
-	if (!k_new || !k_old || !k_inter || !k_leaf)
-		return -1;
+	testpki_serials_from(5000);
+	k_new = testpki_key();
+	k_old = testpki_key();
+	k_inter = testpki_key();
+	k_leaf = testpki_key();
 	new_root = make_cert(&(struct mk){ .cn = "New Root", .key = k_new, .ca = true });
 	old_root = make_cert(&(struct mk){ .cn = "Old Root", .key = k_old, .ca = true });
 	old_root_expired = make_cert(&(struct mk){ .cn = "Old Root", .key = k_old, .ca = true,
@@ -151,14 +121,9 @@ static struct mailtls_result *run(X509 *const *chain, size_t n, X509 *const *anc
 	struct verify_params p = { .names = names, .n_names = 1, .at = T0, .warn_days = 0 };
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	struct mailtls_result *res = mailtls_result_new();
-	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/ca.pem", dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	for (size_t i = 0; i < n_anchors; i++)
-		assert_int_equal(PEM_write_X509(fp, anchors[i]), 1);
-	fclose(fp);
+	testpki_write_pem(path, anchors, n_anchors);
 	p.store = verify_store_new(path, NULL, why, sizeof(why));
 	assert_non_null(p.store);
 	assert_non_null(sk);
@@ -328,7 +293,7 @@ static void test_no_alternate(void **state)
 /* nc_chain - New Root -> a CA with constraints nc -> leaf with sans; verify for name. */
 static struct mailtls_result *nc_chain(const char *nc, const char *const *sans, const char *name)
 {
-	EVP_PKEY *k = EVP_EC_gen("P-256");
+	EVP_PKEY *k = testpki_key();
 	X509 *cca = make_cert(&(struct mk){ .cn = "Constrained CA", .issuer = new_root,
 					    .issuer_key = k_new, .key = k, .ca = true, .nc = nc });
 	X509 *leaf = make_cert(&(struct mk){ .cn = "leaf", .issuer = cca, .issuer_key = k,
@@ -423,13 +388,12 @@ static void test_nc_wildcard_excluded(void **state)
  * expired Old Root, make 56 candidate paths; the search verifies 32 and stops. */
 static void test_search_bounded(void **state)
 {
-	EVP_PKEY *k_mid = EVP_EC_gen("P-256");
+	EVP_PKEY *k_mid = testpki_key();
 	X509 *chain[16];
 	X509 *leaf;
 	struct mailtls_result *res;
 
 	(void)state;
-	assert_non_null(k_mid);
 	for (int i = 0; i < 8; i++)
 		chain[8 + i] = make_cert(&(struct mk){ .cn = "Mid CA", .issuer = old_root_expired,
 						       .issuer_key = k_old, .key = k_mid, .ca = true });

@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
 #include "danefacts.h"
+#include "testpki.h"
 
 #define DAY 86400
 
@@ -31,69 +32,25 @@ static struct pki {
 	X509_STORE *store;                /* the root as anchor */
 } pki;
 
-static EVP_PKEY *p256(void)
-{
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-
-	assert_non_null(k);
-	return k;
-}
-
-static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(ext);
-	assert_int_equal(X509_add_ext(cert, ext, -1), 1);
-	X509_EXTENSION_free(ext);
-}
-
 /* make_cert - CN cn with key, issued by issuer/ikey (NULL: self-signed), valid from
- * at+from to at+to; a CA, or a server with DNS-ID san. */
+ * at+from to at+to; a CA, or a server with DNS-ID san (serverAuth, no keyUsage). */
 static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
 		       long from, long to, const char *san)
 {
-	static long serial = 1;
-	X509 *x = X509_new();
-	X509_NAME *name = X509_NAME_new();
-
-	assert_non_null(x);
-	assert_non_null(name);
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, name);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
-	X509_NAME_free(name);
-	X509_time_adj_ex(X509_getm_notBefore(x), 0, from, &pki.at);
-	X509_time_adj_ex(X509_getm_notAfter(x), 0, to, &pki.at);
-	X509_set_pubkey(x, key);
-	add_ext(x, issuer ? issuer : x, NID_subject_key_identifier, "hash");
-	if (issuer != NULL)
-		add_ext(x, issuer, NID_authority_key_identifier, "keyid");
-	if (san == NULL) {
-		add_ext(x, issuer ? issuer : x, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, issuer ? issuer : x, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(x, issuer, NID_ext_key_usage, "serverAuth");
-		add_ext(x, issuer, NID_subject_alt_name, san);
-	}
-	assert_true(X509_sign(x, ikey ? ikey : key, EVP_sha256()) > 0);
-	return x;
+	return testpki_cert(&(struct testpki_spec){ .cn = cn, .key = key, .issuer = issuer,
+		.issuer_key = ikey, .not_before = pki.at + from, .not_after = pki.at + to,
+		.ca = san == NULL, .aki = issuer != NULL ? "keyid" : NULL, .ku = TESTPKI_NONE,
+		.san = san });
 }
 
 static int setup(void **state)
 {
 	(void)state;
 	pki.at = time(NULL);
-	pki.root_key = p256();
-	pki.int_key = p256();
-	pki.leaf_key = p256();
-	pki.other_key = p256();
+	pki.root_key = testpki_key();
+	pki.int_key = testpki_key();
+	pki.leaf_key = testpki_key();
+	pki.other_key = testpki_key();
 	pki.root = make_cert("Test Root", pki.root_key, NULL, NULL, -100 * DAY, 3000 * DAY, NULL);
 	pki.inter = make_cert("Test Intermediate", pki.int_key, pki.root, pki.root_key,
 			      -50 * DAY, 2000 * DAY, NULL);
@@ -102,9 +59,7 @@ static int setup(void **state)
 	pki.leaf_expired = make_cert("mx1.example.net", pki.leaf_key, pki.inter, pki.int_key,
 				     -120 * DAY, -30 * DAY, "DNS:mx1.example.net");
 	pki.other = make_cert("Other CA", pki.other_key, NULL, NULL, -100 * DAY, 3000 * DAY, NULL);
-	pki.store = X509_STORE_new();
-	assert_non_null(pki.store);
-	assert_int_equal(X509_STORE_add_cert(pki.store, pki.root), 1);
+	pki.store = testpki_store(pki.root);
 	return 0;
 }
 

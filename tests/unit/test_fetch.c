@@ -35,13 +35,13 @@
 #include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
 #include "engine_task.h"
 #include "fetch.h"
+#include "testpki.h"
 
 #define HOST "mta-sts.example.test"
 #define PATH "/.well-known/mta-sts.txt"
@@ -55,70 +55,33 @@ static EVP_PKEY *ca_key, *other_key, *leaf_key;
 static X509 *ca, *other_ca;
 static X509 *leaf_good, *leaf_other_name, *leaf_untrusted, *leaf_expired;
 
-static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(ext);
-	assert_int_equal(X509_add_ext(x, ext, -1), 1);
-	X509_EXTENSION_free(ext);
-}
-
 /* make_cert - a v3 certificate for cn (a CA when dns is NULL, else a server leaf with that
  * dNSName), valid from now+nb to now+na seconds, signed by issuer (NULL: itself). */
 static X509 *make_cert(const char *cn, const char *dns, EVP_PKEY *key, X509 *issuer,
 		       EVP_PKEY *ikey, long nb, long na)
 {
-	static long serial = 1;
-	X509 *x = X509_new();
-	X509_NAME *name = X509_NAME_new();
+	time_t now = time(NULL);
 	char san[300];
 
-	assert_non_null(x);
-	X509_set_version(x, X509_VERSION_3);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"mailtls test",
-				   -1, -1, 0);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, name);
-	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name);
-	X509_NAME_free(name);
-	X509_gmtime_adj(X509_getm_notBefore(x), nb);
-	X509_gmtime_adj(X509_getm_notAfter(x), na);
-	X509_set_pubkey(x, key);
-	add_ext(x, issuer != NULL ? issuer : x, NID_subject_key_identifier, "hash");
-	add_ext(x, issuer != NULL ? issuer : x, NID_authority_key_identifier, "keyid:always");
-	if (dns == NULL) {
-		add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(x, issuer, NID_key_usage, "critical,digitalSignature");
-		add_ext(x, issuer, NID_ext_key_usage, "serverAuth");
+	if (dns != NULL)
 		snprintf(san, sizeof(san), "DNS:%s", dns);
-		add_ext(x, issuer, NID_subject_alt_name, san);
-	}
-	assert_true(X509_sign(x, ikey != NULL ? ikey : key, EVP_sha256()) > 0);
-	return x;
+	return testpki_cert(&(struct testpki_spec){ .org = "mailtls test", .cn = cn, .key = key,
+		.issuer = issuer, .issuer_key = ikey, .not_before = now + nb,
+		.not_after = now + na, .ca = dns == NULL, .aki = "keyid:always",
+		.san = dns != NULL ? san : NULL });
 }
 
 static int group_setup(void **state)
 {
-	FILE *fp;
 	(void)state;
 
 	signal(SIGPIPE, SIG_IGN);
 	strcpy(dir, "/tmp/mailtls-fetch-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	ca_key = EVP_EC_gen("P-256");
-	other_key = EVP_EC_gen("P-256");
-	leaf_key = EVP_EC_gen("P-256");
-	if (ca_key == NULL || other_key == NULL || leaf_key == NULL)
-		return -1;
+	ca_key = testpki_key();
+	other_key = testpki_key();
+	leaf_key = testpki_key();
 	ca = make_cert("Fetch Test CA", NULL, ca_key, NULL, NULL, -DAY, 365 * DAY);
 	other_ca = make_cert("Nobody's CA", NULL, other_key, NULL, NULL, -DAY, 365 * DAY);
 	leaf_good = make_cert(HOST, HOST, leaf_key, ca, ca_key, -DAY, 30 * DAY);
@@ -127,13 +90,7 @@ static int group_setup(void **state)
 	leaf_untrusted = make_cert(HOST, HOST, leaf_key, other_ca, other_key, -DAY, 30 * DAY);
 	leaf_expired = make_cert(HOST, HOST, leaf_key, ca, ca_key, -30 * DAY, -DAY);
 	snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", dir);
-	if ((fp = fopen(ca_file, "w")) == NULL)
-		return -1;
-	if (PEM_write_X509(fp, ca) != 1) {
-		fclose(fp);
-		return -1;
-	}
-	fclose(fp);
+	testpki_write_pem(ca_file, &ca, 1);
 	return 0;
 }
 

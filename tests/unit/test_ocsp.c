@@ -21,6 +21,7 @@
 #include <mailtls/mailtls.h>
 #include "certpolicy.h"
 #include "ocspfacts.h"
+#include "testpki.h"
 
 #define T0 ((time_t)1767225600)   /* 2026-01-01T00:00:00Z: the validation time */
 #define DAY ((time_t)86400)
@@ -30,69 +31,28 @@ static X509 *root, *inter, *leaf, *other_leaf, *rogue, *delegated, *delegated_no
 static X509_STORE *store;
 static STACK_OF(X509) *presented;
 
-static EVP_PKEY *new_key(void)
-{
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-
-	assert_non_null(k);
-	return k;
-}
-
-static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(ext);
-	assert_int_equal(X509_add_ext(x, ext, -1), 1);
-	X509_EXTENSION_free(ext);
-}
-
-/* make_cert - cn's certificate for key, issued by issuer/ikey (NULL: self-signed); kind
- * "ca", "leaf", "ocsp" (id-kp-OCSPSigning) or "plain" (no EKU). */
+/* make_cert - cn's certificate for key, issued by issuer/ikey (NULL: self-signed), valid
+ * T0-30d .. T0+300d; kind "ca", "leaf", "ocsp" (id-kp-OCSPSigning) or "plain" (no EKU). */
 static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
 		       const char *kind)
 {
-	static long serial = 100;
-	X509 *x = X509_new();
-	X509_NAME *name = X509_NAME_new();
+	const char *eku = strcmp(kind, "ocsp") == 0 ? "OCSPSigning" :
+			  strcmp(kind, "plain") == 0 ? TESTPKI_NONE : "serverAuth";
 
-	assert_non_null(x);
-	X509_set_version(x, X509_VERSION_3);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, name);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
-	X509_NAME_free(name);
-	ASN1_TIME_set(X509_getm_notBefore(x), T0 - 30 * DAY);
-	ASN1_TIME_set(X509_getm_notAfter(x), T0 + 300 * DAY);
-	X509_set_pubkey(x, key);
-	add_ext(x, issuer ? issuer : x, NID_subject_key_identifier, "hash");
-	if (strcmp(kind, "ca") == 0) {
-		add_ext(x, issuer ? issuer : x, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, issuer ? issuer : x, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(x, issuer, NID_key_usage, "critical,digitalSignature");
-		if (strcmp(kind, "leaf") == 0)
-			add_ext(x, issuer, NID_ext_key_usage, "serverAuth");
-		else if (strcmp(kind, "ocsp") == 0)
-			add_ext(x, issuer, NID_ext_key_usage, "OCSPSigning");
-	}
-	assert_true(X509_sign(x, ikey ? ikey : key, EVP_sha256()) > 0);
-	return x;
+	return testpki_cert(&(struct testpki_spec){ .cn = cn, .key = key, .issuer = issuer,
+		.issuer_key = ikey, .not_before = T0 - 30 * DAY, .not_after = T0 + 300 * DAY,
+		.ca = strcmp(kind, "ca") == 0, .eku = eku });
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	root_key = new_key();
-	int_key = new_key();
-	leaf_key = new_key();
-	rogue_key = new_key();
-	resp_key = new_key();
+	testpki_serials_from(100);
+	root_key = testpki_key();
+	int_key = testpki_key();
+	leaf_key = testpki_key();
+	rogue_key = testpki_key();
+	resp_key = testpki_key();
 	root = make_cert("Test Root", root_key, NULL, NULL, "ca");
 	inter = make_cert("Test Intermediate", int_key, root, root_key, "ca");
 	leaf = make_cert("mx.example.net", leaf_key, inter, int_key, "leaf");
@@ -100,9 +60,7 @@ static int setup(void **state)
 	rogue = make_cert("Rogue Root", rogue_key, NULL, NULL, "ca");
 	delegated = make_cert("Test OCSP Responder", resp_key, inter, int_key, "ocsp");
 	delegated_noeku = make_cert("Test Not A Responder", resp_key, inter, int_key, "plain");
-	store = X509_STORE_new();
-	assert_non_null(store);
-	assert_int_equal(X509_STORE_add_cert(store, root), 1);
+	store = testpki_store(root);
 	presented = sk_X509_new_null();
 	sk_X509_push(presented, leaf);
 	sk_X509_push(presented, inter);

@@ -41,6 +41,7 @@
 #include "certpolicy.h"
 #include "fetch.h"
 #include "ocspquery.h"
+#include "testpki.h"
 
 #define DAY 86400L
 
@@ -49,69 +50,38 @@ static X509 *root, *inter, *rogue;
 static X509_STORE *store;
 static time_t now;
 
-static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(ext);
-	assert_int_equal(X509_add_ext(x, ext, -1), 1);
-	X509_EXTENSION_free(ext);
-}
-
-/* make_cert - cn's certificate for key from issuer/ikey (NULL: self-signed CA); aia: the
- * OCSP URL of a leaf's AIA, or NULL. */
+/* make_cert - cn's certificate for key from issuer/ikey (NULL: self-signed CA), valid
+ * now-30d .. now+300d; a CA unless issued by the intermediate; aia: the OCSP URL of a leaf's
+ * AIA, or NULL. */
 static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
 		       const char *aia)
 {
-	static long serial = 500;
-	X509 *x = X509_new();
-	X509_NAME *name = X509_NAME_new();
+	struct testpki_spec s = { .cn = cn, .key = key, .issuer = issuer, .issuer_key = ikey,
+				  .not_before = now - 30 * DAY, .not_after = now + 300 * DAY,
+				  .ca = ikey != int_key };
+	X509 *x = testpki_unsigned(&s);
 	char v[300];
 
-	assert_non_null(x);
-	X509_set_version(x, X509_VERSION_3);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, name);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
-	X509_NAME_free(name);
-	X509_time_adj_ex(X509_getm_notBefore(x), -30, 0, &now);
-	X509_time_adj_ex(X509_getm_notAfter(x), 300, 0, &now);
-	X509_set_pubkey(x, key);
-	add_ext(x, issuer ? issuer : x, NID_subject_key_identifier, "hash");
-	if (ikey != int_key) {                 /* the roots and the intermediate */
-		add_ext(x, issuer ? issuer : x, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, issuer ? issuer : x, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(x, issuer, NID_key_usage, "critical,digitalSignature");
-		add_ext(x, issuer, NID_ext_key_usage, "serverAuth");
-		if (aia != NULL) {
-			snprintf(v, sizeof(v), "OCSP;URI:%s", aia);
-			add_ext(x, issuer, NID_info_access, v);
-		}
+	if (aia != NULL) {
+		snprintf(v, sizeof(v), "OCSP;URI:%s", aia);
+		testpki_add_ext(x, issuer, NID_info_access, v);
 	}
-	assert_true(X509_sign(x, ikey ? ikey : key, EVP_sha256()) > 0);
-	return x;
+	return testpki_sign(x, &s);
 }
 
 static int setup(void **state)
 {
 	(void)state;
 	now = time(NULL);
-	root_key = EVP_EC_gen("P-256");
-	int_key = EVP_EC_gen("P-256");
-	leaf_key = EVP_EC_gen("P-256");
-	rogue_key = EVP_EC_gen("P-256");
-	assert_true(root_key && int_key && leaf_key && rogue_key);
+	testpki_serials_from(500);
+	root_key = testpki_key();
+	int_key = testpki_key();
+	leaf_key = testpki_key();
+	rogue_key = testpki_key();
 	root = make_cert("Test Root", root_key, NULL, NULL, NULL);
 	inter = make_cert("Test Intermediate", int_key, root, root_key, NULL);
 	rogue = make_cert("Rogue Root", rogue_key, NULL, NULL, NULL);
-	assert_non_null(store = X509_STORE_new());
-	assert_int_equal(X509_STORE_add_cert(store, root), 1);
+	store = testpki_store(root);
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }

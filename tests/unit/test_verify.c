@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 #include <mailtls/mailtls.h>
 #include "chaincache.h"
+#include "testpki.h"
 #include "verify.h"
 #include "x509info.h"
 
@@ -57,55 +58,20 @@ struct mk {
 	int bad_san;              /* 1: a SAN extension of bad DER; 2: sans added twice */
 };
 
-static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(ext);
-	assert_int_equal(X509_add_ext(x, ext, -1), 1);
-	X509_EXTENSION_free(ext);
-}
-
 /* make_cert - a v3 certificate that passes X509_V_FLAG_X509_STRICT when well chained
  * (unless no_aki). */
 static X509 *make_cert(const struct mk *m)
 {
-	static long serial = 1000;
-	X509 *x = X509_new();
-	X509_NAME *name = X509_NAME_new();
-	X509 *issuer;
+	struct testpki_spec spec = { .org = "mailtls test", .cn = m->cn, .cn_len = m->cn_len,
+				     .key = m->key, .issuer = m->issuer, .issuer_key = m->issuer_key,
+				     .not_before = m->nb, .not_after = m->na, .ca = m->ca,
+				     .aki = m->no_aki ? NULL : "keyid:always",
+				     .ku = "critical,digitalSignature,keyEncipherment" };
+	X509 *x = testpki_unsigned(&spec);
 
-	assert_non_null(x);
-	X509_set_version(x, X509_VERSION_3);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"mailtls test", -1, -1, 0);
-	if (m->cn != NULL)
-		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)m->cn,
-					   m->cn_len > 0 ? (int)m->cn_len : -1, -1, 0);
-	if (m->cn2 != NULL)
-		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)m->cn2,
-					   -1, -1, 0);
-	X509_set_subject_name(x, name);
-	X509_set_issuer_name(x, m->issuer != NULL ? X509_get_subject_name(m->issuer) : name);
-	X509_NAME_free(name);
-	ASN1_TIME_set(X509_getm_notBefore(x), m->nb);
-	ASN1_TIME_set(X509_getm_notAfter(x), m->na);
-	X509_set_pubkey(x, m->key);
-	issuer = m->issuer != NULL ? m->issuer : x;
-	add_ext(x, issuer, NID_subject_key_identifier, "hash");
-	if (!m->no_aki)
-		add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
-	if (m->ca) {
-		add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
-		add_ext(x, issuer, NID_ext_key_usage, "serverAuth");
-	}
+	if (m->cn2 != NULL)	/* a leaf's: the subject gets it, not the issuer name */
+		X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+					   (const unsigned char *)m->cn2, -1, -1, 0);
 	if (m->n_sans + m->n_ips > 0) {
 		GENERAL_NAMES *gens = GENERAL_NAMES_new();
 
@@ -145,8 +111,7 @@ static X509 *make_cert(const struct mk *m)
 		X509_EXTENSION_free(ext);
 		ASN1_OCTET_STRING_free(o);
 	}
-	assert_true(X509_sign(x, m->issuer_key != NULL ? m->issuer_key : m->key, EVP_sha256()) > 0);
-	return x;
+	return testpki_sign(x, &spec);
 }
 
 /* write_pem - certificates to dir/name; returns the path (static buffer rotation). */
@@ -155,14 +120,9 @@ static const char *write_pem(const char *name, X509 *const *certs, size_t n)
 	static char paths[4][256];
 	static int k;
 	char *path = paths[k++ % 4];
-	FILE *fp;
 
 	snprintf(path, 256, "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	for (size_t i = 0; i < n; i++)
-		assert_int_equal(PEM_write_X509(fp, certs[i]), 1);
-	fclose(fp);
+	testpki_write_pem(path, certs, n);
 	return path;
 }
 
@@ -172,12 +132,13 @@ static int group_setup(void **state)
 	strcpy(dir, "/tmp/mailtls-verify-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	root_key = EVP_EC_gen("P-256");
-	inter_key = EVP_EC_gen("P-256");
-	leaf_key = EVP_EC_gen("P-256");
-	other_key = EVP_EC_gen("P-256");
+	testpki_serials_from(1000);
+	root_key = testpki_key();
+	inter_key = testpki_key();
+	leaf_key = testpki_key();
+	other_key = testpki_key();
 	weak_key = EVP_RSA_gen(1024);
-	if (!root_key || !inter_key || !leaf_key || !other_key || !weak_key)
+	if (weak_key == NULL)
 		return -1;
 	root = make_cert(&(struct mk){ .cn = "Test Root", .key = root_key, .ca = true,
 				       .nb = T0 - 3650 * DAY, .na = T0 + 3650 * DAY });
@@ -851,8 +812,7 @@ static void ca_ladder(const char *prefix, int n, X509 *top, EVP_PKEY *top_key, X
 	char cn[64];
 
 	for (int i = 1; i <= n; i++) {
-		keys[i - 1] = EVP_EC_gen("P-256");
-		assert_non_null(keys[i - 1]);
+		keys[i - 1] = testpki_key();
 		snprintf(cn, sizeof(cn), "%s %d", prefix, i);
 		out[n + 1 - i] = make_cert(&(struct mk){ .cn = cn, .issuer = issuer,
 			.issuer_key = ikey, .key = keys[i - 1], .ca = true,
