@@ -359,6 +359,20 @@ static void plan_keytype(struct surveyrun *r, int vi, int k)
 	queue(r, s, ok);
 }
 
+/* plan_profiles - one probe per sender profile, with its own context and SNI habit. */
+static void plan_profiles(struct surveyrun *r)
+{
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		struct step *s = step_new(r, ST_PROFILE, -1, (int)i);
+
+		if (s != NULL) {
+			s->offer.ctx = r->profile_ctx[i];
+			s->offer.no_sni = !r->profiles[i]->sni;
+		}
+		queue(r, s, s != NULL);
+	}
+}
+
 /* plan_after_versions - every version answered: the groups, key types and profiles. */
 static void plan_after_versions(struct surveyrun *r)
 {
@@ -392,15 +406,7 @@ static void plan_after_versions(struct surveyrun *r)
 		for (int k = 0; k < (top >= V12 ? 3 : 2); k++)
 			plan_keytype(r, top, k);
 	}
-	for (size_t i = 0; i < r->n_profiles; i++) {
-		struct step *s = step_new(r, ST_PROFILE, -1, (int)i);
-
-		if (s != NULL) {
-			s->offer.ctx = r->profile_ctx[i];
-			s->offer.no_sni = !r->profiles[i]->sni;
-		}
-		queue(r, s, s != NULL);
-	}
+	plan_profiles(r);
 }
 
 /* ---- Outcomes ---- */
@@ -883,15 +889,7 @@ int surveyrun_start(struct mailtls_engine *e, const struct survey_target *t, siz
 	f->profiles_only = profiles_only;
 	if (profiles_only) {
 		r->versions_answered = MAILTLS_SURVEY_VERSIONS;
-		for (size_t i = 0; i < r->n_profiles; i++) {
-			struct step *s = step_new(r, ST_PROFILE, -1, (int)i);
-
-			if (s != NULL) {
-				s->offer.ctx = r->profile_ctx[i];
-				s->offer.no_sni = !r->profiles[i]->sni;
-			}
-			queue(r, s, s != NULL);
-		}
+		plan_profiles(r);
 	} else {
 		for (int vi = 0; vi < MAILTLS_SURVEY_VERSIONS; vi++)
 			if (candidates(r, vi) != 0)
