@@ -26,6 +26,7 @@
 #include <mailtls/mailtls.h>
 #include "nameconstraints.h"
 #include "testpki.h"
+#include "testfindings.h"
 #include "verify.h"
 
 #define T0 ((time_t)1767225600)   /* 2026-01-01T00:00:00Z: the validation time */
@@ -134,38 +135,6 @@ static struct mailtls_result *run(X509 *const *chain, size_t n, X509 *const *anc
 	sk_X509_free(sk);
 	X509_STORE_free(p.store);
 	return res;
-}
-
-static void expect_ids_list(const struct mailtls_result *res, ...)
-{
-	const char *want[32];
-	size_t n = 0;
-	va_list ap;
-	bool same;
-
-	va_start(ap, res);
-	while (n < 32 && (want[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	same = n == res->findings.n;
-	for (size_t i = 0; same && i < n; i++)
-		same = strcmp(want[i], res->findings.v[i].id) == 0;
-	if (!same || getenv("CHAINSEARCH_VERBOSE") != NULL) {
-		print_error("findings%s:\n", same ? "" : " differ; got");
-		for (size_t i = 0; i < res->findings.n; i++)
-			print_error("  %s: %s\n", res->findings.v[i].id, res->findings.v[i].message);
-	}
-	assert_true(same);
-}
-#define expect_ids(res, ...) expect_ids_list(res, __VA_ARGS__, (const char *)NULL)
-
-static const char *message_of(const struct mailtls_result *res, const char *id)
-{
-	for (size_t i = 0; i < res->findings.n; i++)
-		if (strcmp(res->findings.v[i].id, id) == 0)
-			return res->findings.v[i].message;
-	fail_msg("no finding %s", id);
-	return NULL;
 }
 
 static X509 *leaf_under_inter(const char *const *sans)

@@ -25,6 +25,7 @@
 #include <mailtls/mailtls.h>
 #include "chaincache.h"
 #include "testpki.h"
+#include "testfindings.h"
 #include "verify.h"
 #include "x509info.h"
 
@@ -199,40 +200,6 @@ static struct mailtls_result *check(X509 *const *chain, size_t n, const char *ca
 	assert_int_equal(res->validation_time, at);
 	assert_int_equal(res->reference_names.n, n_names);
 	return res;
-}
-
-/* expect_ids_list - the exact finding ids, in order, terminated by a null pointer; called
- * through expect_ids(), which adds the terminator with its pointer type. */
-static void expect_ids_list(const struct mailtls_result *res, ...)
-{
-	const char *want[32];
-	size_t n = 0;
-	va_list ap;
-	bool same;
-
-	va_start(ap, res);
-	while (n < 32 && (want[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	same = n == res->findings.n;
-	for (size_t i = 0; same && i < n; i++)
-		same = strcmp(want[i], res->findings.v[i].id) == 0;
-	if (!same) {
-		print_error("findings differ; got:\n");
-		for (size_t i = 0; i < res->findings.n; i++)
-			print_error("  %s: %s\n", res->findings.v[i].id, res->findings.v[i].message);
-	}
-	assert_true(same);
-}
-#define expect_ids(res, ...) expect_ids_list(res, __VA_ARGS__, (const char *)NULL)
-
-static const char *message_of(const struct mailtls_result *res, const char *id)
-{
-	for (size_t i = 0; i < res->findings.n; i++)
-		if (strcmp(res->findings.v[i].id, id) == 0)
-			return res->findings.v[i].message;
-	fail_msg("no finding %s", id);
-	return NULL;
 }
 
 /* depth_of - the certificate position of the first finding id: 0 the leaf, -1 when it is
