@@ -85,6 +85,19 @@ const char *mailtls_profile_failure_name(enum mailtls_profile_failure f)
 	return "?";
 }
 
+const char *mailtls_profile_failure_text(enum mailtls_profile_failure f)
+{
+	switch (f) {
+	case MAILTLS_PROFILE_PLAINTEXT:
+		return "then delivers in plaintext";
+	case MAILTLS_PROFILE_DEFER:
+		return "defers the mail (and bounces it when its queue lifetime runs out)";
+	case MAILTLS_PROFILE_BOUNCE:
+		return "bounces the mail";
+	}
+	return "?";
+}
+
 const char *mailtls_profile_version_name(unsigned bit)
 {
 	for (unsigned i = 0; i < 4; i++)

@@ -15,14 +15,6 @@ static const char *order_words(int order)
 	       "takes the first it supports)" : "one suite: no order";
 }
 
-static const char *failure_action(int on_failure)
-{
-	/* enum mailtls_profile_failure: 0 plaintext, 1 defer, 2 bounce */
-	return on_failure == 0 ? "the sender falls back to plaintext" :
-	       on_failure == 1 ? "the sender defers the mail (and bounces it after its retry time)" :
-	       "the sender bounces the mail";
-}
-
 void report_survey_text(FILE *f, const struct mailtls_survey *s)
 {
 	if (s == NULL)
@@ -108,7 +100,8 @@ senders:
 			      "not known: ", f);
 			report_put(f, p->why ? p->why : "no answer");
 			if (p->state == MAILTLS_SURVEY_REJECTED)
-				fprintf(f, "; %s", failure_action(p->on_failure));
+				fprintf(f, "; the sender %s", mailtls_profile_failure_text(
+					(enum mailtls_profile_failure)p->on_failure));
 			fputc('\n', f);
 		}
 	}

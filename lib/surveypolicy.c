@@ -241,23 +241,13 @@ static void profiles(struct mailtls_result *res, const struct mailtls_survey *s)
 					   p->name, p->title, p->why ? p->why : "?");
 			continue;
 		}
-		switch (p->on_failure) {
-		case MAILTLS_PROFILE_DEFER:
-			id = MAILTLS_F_SENDER_DEFERS;
-			then = "this sender defers the mail (and bounces it when its queue lifetime runs out)";
-			break;
-		case MAILTLS_PROFILE_BOUNCE:
-			id = MAILTLS_F_SENDER_BOUNCES;
-			then = "this sender bounces the mail";
-			break;
-		default:
-			id = MAILTLS_F_SENDER_PLAINTEXT;
-			then = "this sender then delivers in plaintext";
-			break;
-		}
+		then = mailtls_profile_failure_text((enum mailtls_profile_failure)p->on_failure);
+		id = p->on_failure == MAILTLS_PROFILE_DEFER ? MAILTLS_F_SENDER_DEFERS :
+		     p->on_failure == MAILTLS_PROFILE_BOUNCE ? MAILTLS_F_SENDER_BOUNCES :
+		     MAILTLS_F_SENDER_PLAINTEXT;
 		if (old_only)
 			id = MAILTLS_F_SENDER_LEGACY_FAILS;
-		mailtls_result_add(res, id, "%s (%s): the handshake fails: %s; %s%s", p->name, p->title,
+		mailtls_result_add(res, id, "%s (%s): the handshake fails: %s; this sender %s%s", p->name, p->title,
 				   p->why ? p->why : "?", then, no_sni_hint(s, p));
 	}
 	if (okl[0])

@@ -102,6 +102,11 @@ size_t mailtls_profiles_builtin(const struct mailtls_profile *const **out, char 
  * static string, "?" for another value. */
 const char *mailtls_profile_failure_name(enum mailtls_profile_failure f);
 
+/* mailtls_profile_failure_text - what the sender does, as words that follow "the sender"
+ * ("then delivers in plaintext", "defers the mail (and bounces it when its queue lifetime
+ * runs out)", "bounces the mail"); static string, "?" for another value. */
+const char *mailtls_profile_failure_text(enum mailtls_profile_failure f);
+
 /* mailtls_profile_version_name - "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3" for one
  * MAILTLS_PROFILE_TLS1_* bit (OpenSSL's and the file's spelling); static string, "?" for
  * anything else. */
