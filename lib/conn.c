@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <mailtls/mailtls.h>
 #include "conn.h"
+#include "timeval.h"
 
 #define CONN_OUTBUF_MAX 1024   /* commands are short: at most one line of 600 bytes queued */
 
@@ -81,12 +82,8 @@ static void fail(struct conn *c, enum conn_fail why, const char *detail)
 
 void conn_set_timeout(struct conn *c, double secs)
 {
-	struct timeval tv;
+	struct timeval tv = timeval_of(secs > 0 ? secs : 10);
 
-	if (secs <= 0)
-		secs = 10;
-	tv.tv_sec = (time_t)secs;
-	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
 	evtimer_add(c->ev_timer, &tv);
 }
 

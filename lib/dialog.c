@@ -18,6 +18,7 @@
 #include "inject.h"
 #include "proto.h"
 #include "tls.h"
+#include "timeval.h"
 #include "verify.h"
 
 const struct dialog_ops *dialog_ops_for(enum mailtls_proto proto)
@@ -585,12 +586,10 @@ static bool inject_timer(struct probe *p)
 static void inject_wait(struct probe *p)
 {
 	double w = p->timeout < DIALOG_INJECT_WAIT ? p->timeout : DIALOG_INJECT_WAIT;
-	struct timeval tv;
+	struct timeval tv = timeval_of(w);
 
 	if (!inject_timer(p))
 		return;
-	tv.tv_sec = (time_t)w;
-	tv.tv_usec = (suseconds_t)((w - (double)tv.tv_sec) * 1e6);
 	p->inject.waiting = true;
 	dialog_phase(p, "data inside TLS before the client's first command (--injection)");
 	dialog_note(p, "--- listening %gs for an answer inside TLS to the %s sent with %s", w,

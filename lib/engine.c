@@ -34,6 +34,7 @@
 #include "ocspquery.h"
 #include "tls.h"
 #include "surveyrun.h"
+#include "timeval.h"
 #include "surveypolicy.h"
 #include "verify.h"
 
@@ -148,17 +149,6 @@ static double elapsed_s(const struct timespec *since)
 	return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-static struct timeval to_tv(double secs)
-{
-	struct timeval tv;
-
-	if (secs < 0)
-		secs = 0;
-	tv.tv_sec = (time_t)secs;
-	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
-	return tv;
-}
-
 /* open_fds - how many descriptors the process has open: the entries of /proc/self/fd
  * (one directory read), or where there is no /proc a probe of the first 1024 (the
  * reserve covers the rest). */
@@ -220,7 +210,7 @@ static void deadline_pause(struct job *j)
 
 static void deadline_resume(struct job *j)
 {
-	struct timeval tv = to_tv(j->left);
+	struct timeval tv = timeval_of(j->left);
 
 	if (evtimer_pending(j->ev_timer, NULL))
 		return;   /* it never stopped */
@@ -637,7 +627,7 @@ static void start_work(struct job *j)
 		finish_now(j);
 		return;
 	}
-	struct timeval tv = to_tv(j->timeout);
+	struct timeval tv = timeval_of(j->timeout);
 
 	evtimer_add(j->ev_dns, &tv);
 	return;
@@ -1216,7 +1206,7 @@ static int add_watch(struct mailtls_engine *e, int signo, double secs,
 		     void (*sig_cb)(int, void *), void (*tick_cb)(void *), void *arg)
 {
 	struct watch *w = calloc(1, sizeof(*w));
-	struct timeval tv = to_tv(secs);
+	struct timeval tv = timeval_of(secs);
 
 	if (w == NULL)
 		return MAILTLS_ENOMEM;

@@ -18,6 +18,7 @@
 #include "dialog.h"
 #include "engine_task.h"
 #include "surveyprobe.h"
+#include "timeval.h"
 
 struct sprobe {
 	struct engine_task task;        /* first: the engine's view */
@@ -331,8 +332,7 @@ static void start(struct sprobe *s)
 	p->res->session.proto = t->proto;
 	if (probe_prepare(p) != 0)
 		goto fail;
-	tv.tv_sec = (time_t)whole;
-	tv.tv_usec = (suseconds_t)((whole - (double)tv.tv_sec) * 1e6);
+	tv = timeval_of(whole);
 	if (s->ev_cut == NULL && (s->ev_cut = evtimer_new(p->base, on_cut, s)) == NULL)
 		goto fail;
 	evtimer_add(s->ev_cut, &tv);

@@ -31,6 +31,7 @@
 #include "escape.h"
 #include "profile_tls.h"
 #include "surveyrun.h"
+#include "timeval.h"
 
 #define SURVEY_TRIES 4            /* limits of one step before it counts as unanswered */
 #define SURVEY_LIMITS 32          /* limits in all before every limit ends its step */
@@ -653,8 +654,7 @@ static void limited(struct surveyrun *r, struct step *s, const struct survey_hs 
 		   r->pause * 2 > SURVEY_PAUSE_MAX ? SURVEY_PAUSE_MAX : r->pause * 2;
 	f->backoff_s += r->pause;
 	r->paused = true;
-	tv.tv_sec = (time_t)r->pause;
-	tv.tv_usec = (suseconds_t)((r->pause - (double)tv.tv_sec) * 1e6);
+	tv = timeval_of(r->pause);
 	evtimer_add(r->ev_pause, &tv);
 }
 
